@@ -1,0 +1,27 @@
+//! # broadsheet — the shared library of the Broadsheet news site
+//!
+//! Everything the Lambda functions have in common lives here, once.
+//!
+//! ## Layout
+//!
+//! * [`domain`] — categories, slugs, articles, comments, cursors: parsed at the
+//!   edge, so nothing further in handles an unchecked string.
+//! * [`store`] — one trait per storage capability and two implementations,
+//!   DynamoDB ([`store::dynamo`]) and in-memory ([`store::memory`]).
+//! * [`views`] — maud templates: one layout, listing, article, error pages,
+//!   feeds and the sitemap.
+//! * [`http`] — the HTTP edge: request parsing, the one error type and the one
+//!   place that turns it into a response, security and cache headers.
+//! * [`markdown`] — Markdown → sanitised HTML, run once at import time.
+//! * [`routes`] — the route table shared by the local server and the tests.
+//! * [`config`] — configuration read once at start-up.
+//! * [`viewer`] — who a page is rendered for.
+
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod markdown;
+pub mod routes;
+pub mod store;
+pub mod viewer;
+pub mod views;

@@ -1,0 +1,1 @@
+//! Placeholder: Markdown rendering is being written.

@@ -1,0 +1,1 @@
+//! Placeholder: views are being written.
