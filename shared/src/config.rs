@@ -18,10 +18,7 @@ impl SiteOrigin {
     pub fn parse(s: &str) -> Result<SiteOrigin, InvalidOrigin> {
         let bad = || InvalidOrigin(s.to_owned());
         let s = s.trim_end_matches('/');
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"))
-            .ok_or_else(bad)?;
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or_else(bad)?;
         let host_ok = !rest.is_empty()
             && rest
                 .bytes()
@@ -103,10 +100,8 @@ impl FunctionConfig {
             });
         }
         let origin = get("BROADSHEET_SITE_ORIGIN").ok_or(ConfigError::Missing("BROADSHEET_SITE_ORIGIN"))?;
-        let origin = SiteOrigin::parse(&origin).map_err(|e| ConfigError::Invalid {
-            name: "BROADSHEET_SITE_ORIGIN",
-            reason: e.to_string(),
-        })?;
+        let origin = SiteOrigin::parse(&origin)
+            .map_err(|e| ConfigError::Invalid { name: "BROADSHEET_SITE_ORIGIN", reason: e.to_string() })?;
         Ok(FunctionConfig { table, site: Site::new(origin) })
     }
 }
@@ -117,9 +112,19 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(SiteOrigin::parse("https://News.Example.com/").unwrap().as_str(), "https://news.example.com");
+        assert_eq!(
+            SiteOrigin::parse("https://News.Example.com/").unwrap().as_str(),
+            "https://news.example.com"
+        );
         assert!(SiteOrigin::parse("http://127.0.0.1:3000").unwrap().url("/a") == "http://127.0.0.1:3000/a");
-        for bad in ["news.example.com", "ftp://x", "https://", "https://x/path", "https://x?q", "javascript:alert(1)"] {
+        for bad in [
+            "news.example.com",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+            "https://x?q",
+            "javascript:alert(1)",
+        ] {
             assert!(SiteOrigin::parse(bad).is_err(), "{bad}");
         }
     }
@@ -128,7 +133,8 @@ mod tests {
     fn config_reports_what_is_missing() {
         let err = FunctionConfig::from_lookup(|_| None).unwrap_err();
         assert!(err.to_string().contains("BROADSHEET_TABLE"));
-        let err = FunctionConfig::from_lookup(|k| (k == "BROADSHEET_TABLE").then(|| "t-1".to_string())).unwrap_err();
+        let err = FunctionConfig::from_lookup(|k| (k == "BROADSHEET_TABLE").then(|| "t-1".to_string()))
+            .unwrap_err();
         assert!(err.to_string().contains("BROADSHEET_SITE_ORIGIN"));
         let ok = FunctionConfig::from_lookup(|k| {
             Some(if k == "BROADSHEET_TABLE" { "news".into() } else { "https://x.example".into() })

@@ -87,11 +87,7 @@ pub fn resolve(routes: &[Route], method: &str, path: &str) -> Resolution {
             }
         }
     }
-    if allowed.is_empty() {
-        Resolution::NotFound
-    } else {
-        Resolution::MethodNotAllowed(allowed)
-    }
+    if allowed.is_empty() { Resolution::NotFound } else { Resolution::MethodNotAllowed(allowed) }
 }
 
 #[cfg(test)]
@@ -110,7 +106,9 @@ mod tests {
 
     #[test]
     fn resolution() {
-        assert!(matches!(resolve(ROUTES, "GET", "/articles/x"), Resolution::Found(r) if r.function == Function::Article));
+        assert!(
+            matches!(resolve(ROUTES, "GET", "/articles/x"), Resolution::Found(r) if r.function == Function::Article)
+        );
         assert!(matches!(resolve(ROUTES, "HEAD", "/"), Resolution::Found(_)));
         assert_eq!(resolve(ROUTES, "POST", "/"), Resolution::MethodNotAllowed(vec!["GET"]));
         assert_eq!(resolve(ROUTES, "GET", "/nope"), Resolution::NotFound);

@@ -71,10 +71,7 @@ pub struct ListingPosition {
 
 impl ArticleSummary {
     pub fn position(&self) -> ListingPosition {
-        ListingPosition {
-            published_at: self.published_at,
-            slug: self.slug.clone(),
-        }
+        ListingPosition { published_at: self.published_at, slug: self.slug.clone() }
     }
 }
 

@@ -91,7 +91,9 @@ impl fmt::Display for Category {
 
 /// The input named no known category.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown category {0:?}; expected one of: blog, business, entertainment, environment, health, lifestyle, news-analysis, opinion, science, sports, technology, world-news")]
+#[error(
+    "unknown category {0:?}; expected one of: blog, business, entertainment, environment, health, lifestyle, news-analysis, opinion, science, sports, technology, world-news"
+)]
 pub struct UnknownCategory(pub String);
 
 impl FromStr for Category {

@@ -129,7 +129,10 @@ mod tests {
     fn listing_cursor_round_trips_in_its_scope_only() {
         let c = pos().to_cursor(CursorScope::Category(Category::Sports));
         assert_eq!(ListingPosition::from_cursor(CursorScope::Category(Category::Sports), &c), Ok(pos()));
-        assert_eq!(ListingPosition::from_cursor(CursorScope::Category(Category::Science), &c), Err(InvalidCursor));
+        assert_eq!(
+            ListingPosition::from_cursor(CursorScope::Category(Category::Science), &c),
+            Err(InvalidCursor)
+        );
         assert_eq!(ListingPosition::from_cursor(CursorScope::Front, &c), Err(InvalidCursor));
     }
 

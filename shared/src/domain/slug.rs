@@ -34,9 +34,7 @@ impl Slug {
             return Err(SlugError::TooLong);
         }
         let bytes = s.as_bytes();
-        let ok_chars = bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+        let ok_chars = bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
         if !ok_chars || bytes[0] == b'-' || bytes[bytes.len() - 1] == b'-' || s.contains("--") {
             return Err(SlugError::Invalid);
         }

@@ -14,9 +14,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// A reader-facing date, e.g. `26 November 2026, 18:00 UTC`.
 pub fn human(t: OffsetDateTime) -> String {
     let fmt = format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute] UTC");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_else(|_| rfc3339(t))
+    t.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_else(|_| rfc3339(t))
 }
 
 /// Parses RFC 3339 (front matter, stored items).

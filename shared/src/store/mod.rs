@@ -84,7 +84,10 @@ pub trait ArticleLister: Send + Sync {
 pub trait ArticleWriter: Send + Sync {
     /// Creates the article, or replaces its content keeping its comment
     /// count. Idempotent: writing the same article again is `Unchanged`.
-    fn put_article(&self, article: &NewArticle) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+    fn put_article(
+        &self,
+        article: &NewArticle,
+    ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -93,7 +96,11 @@ pub trait ArticleWriter: Send + Sync {
 /// Counts reads for #TrendingNews.
 pub trait ReadCounter: Send + Sync {
     /// Adds one read of `article` at `at` to that hour's bucket.
-    fn record_read(&self, article: &ArticleSummary, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record_read(
+        &self,
+        article: &ArticleSummary,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Reads #TrendingNews.
@@ -101,5 +108,9 @@ pub trait TrendingReader: Send + Sync {
     /// The most-read articles of the [`TRENDING_WINDOW_HOURS`](crate::domain::TRENDING_WINDOW_HOURS)
     /// hourly buckets ending with `now`'s hour, most reads first, ties newest first,
     /// at most `limit`.
-    fn trending(&self, now: OffsetDateTime, limit: usize) -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
+    fn trending(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
 }

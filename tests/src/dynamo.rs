@@ -1,0 +1,1 @@
+//! Placeholder: fresh DynamoDB tables on the test server.
