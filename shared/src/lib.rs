@@ -14,7 +14,8 @@
 //!   place that turns it into a response, security and cache headers.
 //! * [`markdown`] — Markdown → sanitised HTML, run once at import time.
 //! * [`routes`] — the route table shared by the local server and the tests.
-//! * [`config`] — configuration read once at start-up.
+//! * [`config`] — configuration read once at start-up; [`startup`] and
+//!   [`telemetry`] — what every function's `main` does before serving.
 //! * [`viewer`] — who a page is rendered for.
 
 pub mod config;
@@ -22,6 +23,8 @@ pub mod domain;
 pub mod http;
 pub mod markdown;
 pub mod routes;
+pub mod startup;
 pub mod store;
+pub mod telemetry;
 pub mod viewer;
 pub mod views;

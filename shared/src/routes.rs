@@ -73,11 +73,21 @@ pub enum Resolution {
     NotFound,
 }
 
-/// Resolves a request against a route table (HEAD is served as GET).
-pub fn resolve(routes: &[Route], method: &str, path: &str) -> Resolution {
+/// Resolves a request against every route (the local server's view: HEAD is served as GET).
+pub fn resolve(method: &str, path: &str) -> Resolution {
+    resolve_where(method, path, |_| true)
+}
+
+/// Resolves a request against one function's routes (the function's own view:
+/// API Gateway only ever sends it those).
+pub fn resolve_in(function: Function, method: &str, path: &str) -> Resolution {
+    resolve_where(method, path, |r| r.function == function)
+}
+
+fn resolve_where(method: &str, path: &str, keep: impl Fn(&Route) -> bool) -> Resolution {
     let method = if method == "HEAD" { "GET" } else { method };
     let mut allowed = Vec::new();
-    for route in routes {
+    for route in ROUTES.iter().filter(|r| keep(r)) {
         if match_pattern(route.pattern, path).is_some() {
             if route.method == method {
                 return Resolution::Found(*route);
@@ -107,10 +117,11 @@ mod tests {
     #[test]
     fn resolution() {
         assert!(
-            matches!(resolve(ROUTES, "GET", "/articles/x"), Resolution::Found(r) if r.function == Function::Article)
+            matches!(resolve("GET", "/articles/x"), Resolution::Found(r) if r.function == Function::Article)
         );
-        assert!(matches!(resolve(ROUTES, "HEAD", "/"), Resolution::Found(_)));
-        assert_eq!(resolve(ROUTES, "POST", "/"), Resolution::MethodNotAllowed(vec!["GET"]));
-        assert_eq!(resolve(ROUTES, "GET", "/nope"), Resolution::NotFound);
+        assert!(matches!(resolve("HEAD", "/"), Resolution::Found(_)));
+        assert_eq!(resolve("POST", "/"), Resolution::MethodNotAllowed(vec!["GET"]));
+        assert_eq!(resolve("GET", "/nope"), Resolution::NotFound);
+        assert_eq!(resolve_in(Function::Listing, "GET", "/articles/x"), Resolution::NotFound);
     }
 }

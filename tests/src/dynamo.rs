@@ -1,1 +1,87 @@
-//! Placeholder: fresh DynamoDB tables on the test server.
+//! Fresh DynamoDB tables on the test server.
+//!
+//! The DynamoDB-backed tests talk to a moto server that `scripts/with-moto.sh`
+//! starts on a free port and announces in `BROADSHEET_TEST_DYNAMODB_ENDPOINT`
+//! (`scripts/test.sh` runs the whole suite under it). A test never skips
+//! because the server is missing: it fails, saying how to start one.
+//!
+//! Every test makes its own table with a random name, so tests share nothing
+//! and can run in parallel (moto's `Query` also slows as a table grows, so
+//! small private tables keep the suite fast).
+//!
+//! Credentials and region: the clients built here use fixed dummy test
+//! credentials and `us-east-1` whatever the environment says, so a test can
+//! never reach real AWS with someone's real keys. Processes the tests start
+//! themselves (e.g. `broadsheet serve --dynamodb-endpoint …`) read the
+//! environment instead; `scripts/with-moto.sh` exports
+//! `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`
+//! for them.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::Client;
+use broadsheet::store::dynamo::{DynamoStore, RequestCounter, create_table};
+
+/// The environment variable `scripts/with-moto.sh` sets to moto's URL.
+pub const ENDPOINT_VAR: &str = "BROADSHEET_TEST_DYNAMODB_ENDPOINT";
+
+/// The test DynamoDB endpoint.
+///
+/// # Panics
+///
+/// When [`ENDPOINT_VAR`] is not set: DynamoDB tests must fail loudly, not
+/// pass by skipping, when no server was started.
+pub fn endpoint() -> String {
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => panic!(
+            "{ENDPOINT_VAR} is not set: the DynamoDB tests need a moto server; \
+             run scripts/test.sh, which starts moto (or wrap the command: \
+             bash scripts/with-moto.sh cargo test -p broadsheet-tests)"
+        ),
+    }
+}
+
+/// A client for the test endpoint with dummy credentials, counting its
+/// requests in `counter` when one is given.
+pub async fn test_client(counter: Option<RequestCounter>) -> Client {
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .test_credentials()
+        .endpoint_url(endpoint())
+        .load()
+        .await;
+    let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk_config);
+    if let Some(counter) = counter {
+        config = config.interceptor(counter);
+    }
+    Client::from_conf(config.build())
+}
+
+/// A new, empty table name nobody else uses: `t-` and 16 random hex digits.
+pub fn unique_table_name() -> String {
+    format!("t-{:016x}", rand::random::<u64>())
+}
+
+/// Creates a new table (keys, indexes and TTL as in production) with a
+/// unique name on the test endpoint.
+pub async fn fresh_table() -> (Client, String) {
+    let client = test_client(None).await;
+    let name = unique_table_name();
+    create_table(&client, &name).await.expect("create a test table on the moto server");
+    (client, name)
+}
+
+/// A [`DynamoStore`] over a fresh table.
+pub async fn fresh_store() -> DynamoStore {
+    let (client, table) = fresh_table().await;
+    DynamoStore::new(client, table)
+}
+
+/// A [`DynamoStore`] over a fresh table whose requests are counted, for
+/// round-trip budget tests. The table's creation is not counted.
+pub async fn fresh_counted_store() -> (DynamoStore, RequestCounter) {
+    let (_, table) = fresh_table().await;
+    let counter = RequestCounter::new();
+    let client = test_client(Some(counter.clone())).await;
+    (DynamoStore::new(client, table), counter)
+}

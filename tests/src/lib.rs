@@ -1,3 +1,9 @@
 //! Shared helpers for the integration tests.
+//!
+//! * [`dynamo`] — fresh tables on the DynamoDB-compatible test server (moto,
+//!   started by `scripts/test.sh`).
+//! * [`site`] — the whole site on `127.0.0.1:0`, on either store, seeded with
+//!   the sample content, plus a small HTTP client for it.
 
 pub mod dynamo;
+pub mod site;

@@ -1,1 +1,19 @@
-//! Placeholder.
+//! The HTTP edge shared by every function and the local server.
+//!
+//! * [`request`] — what a handler reads from a request: strict query and form
+//!   decoding, the request id, whether the client wants JSON.
+//! * [`error`] — [`AppError`], the one error type whose variants are HTTP
+//!   outcomes, and the one place that turns it into a response.
+//! * [`response`] — building responses: security headers on every one, cache
+//!   policy, `ETag` and `304 Not Modified`.
+
+pub mod error;
+pub mod request;
+pub mod response;
+
+pub use error::AppError;
+pub use request::{Query, RequestInfo, decode_component};
+pub use response::{Cache, Responder};
+
+/// Largest request body any function accepts (PRODUCT.md §4): `413` beyond.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;

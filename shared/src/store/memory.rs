@@ -1,1 +1,293 @@
-//! Placeholder: the in-memory store is being written.
+//! The in-memory store: the local server's default and the fast test store.
+//!
+//! It keeps the DynamoDB store's semantics, not just its signatures: the same
+//! listing order (published, then slug, descending) and cursors, comments
+//! oldest first, idempotent `put_article` that keeps the comment count, and
+//! #TrendingNews from the same hourly buckets, window and ranking (the code
+//! for those is shared with [`DynamoStore`](super::dynamo::DynamoStore)).
+//! The contract suite (`tests/tests/store_contract.rs`) runs against both.
+//!
+//! Everything sits behind one lock that is never held across an `.await`
+//! (no method awaits anything), so a request sees a consistent snapshot and a
+//! write is all-or-nothing, as a DynamoDB conditional write or transaction is.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use time::{OffsetDateTime, UtcOffset};
+
+use super::dynamo::{rank_trending, trending_bucket, trending_window};
+use super::{
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, ReadCounter, StoreError,
+    TrendingReader,
+};
+use crate::domain::{
+    Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
+    TrendingArticle,
+};
+
+/// How many hours of read buckets are kept behind the newest one: the
+/// stand-in for the table's TTL (72 h past each hour), generous enough
+/// that a read older than the 48 h window is never what is dropped first.
+const KEEP_BUCKET_HOURS: i64 = 7 * 24;
+
+/// All storage capabilities, in process memory.
+///
+/// Clones share the same data (an `Arc` inside), like clones of a
+/// [`DynamoStore`](super::dynamo::DynamoStore) share a table.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<RwLock<Inner>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Every article by slug; `summary.comment_count` is the live count.
+    articles: HashMap<Slug, Article>,
+    /// The front-page order (the GSI1 of the table), iterated in reverse.
+    all: BTreeSet<ListingPosition>,
+    /// One order per category (the GSI2 of the table).
+    by_category: HashMap<Category, BTreeSet<ListingPosition>>,
+    /// Each article's comments, in id (= creation) order.
+    comments: HashMap<Slug, BTreeMap<CommentId, Comment>>,
+    /// Hour bucket → article → (summary as of its latest read, reads).
+    reads: BTreeMap<i64, HashMap<Slug, (ArticleSummary, u64)>>,
+}
+
+/// Times are kept in UTC, as the table keeps them, so both stores return
+/// equal values, offsets included.
+fn utc(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(UtcOffset::UTC)
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A panic while the lock was held poisons it; every write below checks
+    // before it changes anything, so the data is still consistent and the
+    // store stays usable rather than failing every later request.
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `comment` to the article `slug` and increments its comment count,
+    /// together, for tests and sample data until the comment function lands.
+    /// A comment whose id is already stored is left as it is (`Ok`); an
+    /// unknown article is [`StoreError::Corrupt`] (the seed data is
+    /// inconsistent). Same contract as
+    /// [`DynamoStore::seed_comment`](super::dynamo::DynamoStore::seed_comment).
+    pub async fn seed_comment(&self, slug: &Slug, comment: Comment) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let Inner { articles, comments, .. } = &mut *inner;
+        let Some(article) = articles.get_mut(slug) else {
+            return Err(StoreError::Corrupt(format!(
+                "cannot add comment {} to article {slug}: no such article",
+                comment.id
+            )));
+        };
+        let thread = comments.entry(slug.clone()).or_default();
+        if thread.contains_key(&comment.id) {
+            return Ok(());
+        }
+        thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment });
+        article.summary.comment_count = article.summary.comment_count.saturating_add(1);
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn index_mut(&mut self, category: Category) -> &mut BTreeSet<ListingPosition> {
+        self.by_category.entry(category).or_default()
+    }
+}
+
+/// Up to `limit` items and whether more follow: the shape both stores use to
+/// decide `next`.
+fn take_page<T>(mut items: impl Iterator<Item = T>, limit: usize) -> (Vec<T>, bool) {
+    let page: Vec<T> = items.by_ref().take(limit).collect();
+    let more = items.next().is_some();
+    (page, more)
+}
+
+impl ArticleReader for MemoryStore {
+    async fn article_page(
+        &self,
+        slug: &Slug,
+        comments_after: Option<CommentId>,
+        limit: usize,
+    ) -> Result<Option<ArticleWithComments>, StoreError> {
+        let inner = self.read();
+        let Some(article) = inner.articles.get(slug) else { return Ok(None) };
+        let start = match comments_after {
+            None => Bound::Unbounded,
+            Some(id) => Bound::Excluded(id),
+        };
+        let (comments, more) = match inner.comments.get(slug) {
+            Some(thread) => take_page(thread.range((start, Bound::Unbounded)).map(|(_, c)| c.clone()), limit),
+            None => (Vec::new(), false),
+        };
+        let next = if more { comments.last().map(|c| c.id) } else { None };
+        Ok(Some(ArticleWithComments { article: article.clone(), comments: Page { items: comments, next } }))
+    }
+}
+
+impl ArticleLister for MemoryStore {
+    async fn list_articles(
+        &self,
+        category: Option<Category>,
+        after: Option<&ListingPosition>,
+        limit: usize,
+    ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
+        let inner = self.read();
+        let index = match category {
+            None => Some(&inner.all),
+            Some(c) => inner.by_category.get(&c),
+        };
+        let Some(index) = index else { return Ok(Page::empty()) };
+        let end = match after {
+            None => Bound::Unbounded,
+            Some(position) => Bound::Excluded(position),
+        };
+        let positions = index.range::<ListingPosition, _>((Bound::Unbounded, end)).rev();
+        let summaries = positions.filter_map(|p| inner.articles.get(&p.slug)).map(|a| a.summary.clone());
+        let (items, more) = take_page(summaries, limit);
+        let next = if more { items.last().map(ArticleSummary::position) } else { None };
+        Ok(Page { items, next })
+    }
+}
+
+impl ArticleWriter for MemoryStore {
+    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+        let mut inner = self.write();
+        let (comment_count, outcome) = match inner.articles.get(&article.slug) {
+            Some(existing) => {
+                let s = &existing.summary;
+                let unchanged = s.title == article.title
+                    && s.category == article.category
+                    && s.author == article.author
+                    && s.published_at == article.published_at
+                    && s.summary == article.summary
+                    && existing.body_html == article.body_html;
+                if unchanged {
+                    return Ok(PutOutcome::Unchanged);
+                }
+                let (old_position, old_category) = (s.position(), s.category);
+                let comment_count = s.comment_count;
+                inner.all.remove(&old_position);
+                inner.index_mut(old_category).remove(&old_position);
+                (comment_count, PutOutcome::Updated)
+            }
+            None => (0, PutOutcome::Created),
+        };
+        let stored = Article {
+            summary: ArticleSummary {
+                slug: article.slug.clone(),
+                title: article.title.clone(),
+                category: article.category,
+                author: article.author.clone(),
+                published_at: utc(article.published_at),
+                summary: article.summary.clone(),
+                comment_count,
+            },
+            body_html: article.body_html.clone(),
+        };
+        let position = stored.summary.position();
+        inner.all.insert(position.clone());
+        inner.index_mut(article.category).insert(position);
+        inner.articles.insert(article.slug.clone(), stored);
+        Ok(outcome)
+    }
+
+    async fn has_articles(&self) -> Result<bool, StoreError> {
+        Ok(!self.read().articles.is_empty())
+    }
+}
+
+impl ReadCounter for MemoryStore {
+    async fn record_read(&self, article: &ArticleSummary, at: OffsetDateTime) -> Result<(), StoreError> {
+        let hour = trending_bucket(at);
+        let mut inner = self.write();
+        let newest = inner.reads.last_key_value().map_or(hour, |(h, _)| (*h).max(hour));
+        let keep_from = newest.saturating_sub(KEEP_BUCKET_HOURS);
+        if inner.reads.first_key_value().is_some_and(|(oldest, _)| *oldest < keep_from) {
+            inner.reads = inner.reads.split_off(&keep_from);
+        }
+        let summary = ArticleSummary { published_at: utc(article.published_at), ..article.clone() };
+        let bucket = inner.reads.entry(hour).or_default();
+        // As on DynamoDB: reads are added, the summary is the latest one seen.
+        let entry = bucket.entry(article.slug.clone()).or_insert_with(|| (summary.clone(), 0));
+        entry.0 = summary;
+        entry.1 = entry.1.saturating_add(1);
+        Ok(())
+    }
+}
+
+impl TrendingReader for MemoryStore {
+    async fn trending(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
+        let inner = self.read();
+        let rows = inner.reads.range(trending_window(now)).flat_map(|(hour, bucket)| {
+            bucket.values().map(move |(summary, reads)| (*hour, summary.clone(), *reads))
+        });
+        Ok(rank_trending(rows, limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::domain::SanitizedHtml;
+
+    fn article(slug: &str) -> NewArticle {
+        NewArticle {
+            slug: Slug::parse(slug).unwrap(),
+            title: slug.into(),
+            category: Category::Health,
+            author: "A".into(),
+            published_at: datetime!(2026-11-26 18:00 +02:00),
+            summary: String::new(),
+            body_html: SanitizedHtml::from_sanitized(String::new()),
+        }
+    }
+
+    #[tokio::test]
+    async fn moving_an_article_to_another_category_moves_its_listing() {
+        let store = MemoryStore::new();
+        let mut a = article("a");
+        store.put_article(&a).await.unwrap();
+        a.category = Category::Science;
+        assert_eq!(store.put_article(&a).await.unwrap(), PutOutcome::Updated);
+        assert!(store.list_articles(Some(Category::Health), None, 10).await.unwrap().items.is_empty());
+        assert_eq!(store.list_articles(Some(Category::Science), None, 10).await.unwrap().items.len(), 1);
+        assert_eq!(store.list_articles(None, None, 10).await.unwrap().items.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn times_come_back_in_utc() {
+        let store = MemoryStore::new();
+        store.put_article(&article("a")).await.unwrap();
+        let page = store.list_articles(None, None, 1).await.unwrap();
+        assert_eq!(page.items[0].published_at.offset(), UtcOffset::UTC);
+    }
+
+    #[tokio::test]
+    async fn old_read_buckets_are_dropped() {
+        let store = MemoryStore::new();
+        store.put_article(&article("a")).await.unwrap();
+        let summary = store.list_articles(None, None, 1).await.unwrap().items.remove(0);
+        let t = datetime!(2026-11-26 18:00 UTC);
+        store.record_read(&summary, t - time::Duration::days(30)).await.unwrap();
+        store.record_read(&summary, t).await.unwrap();
+        assert_eq!(store.read().reads.len(), 1);
+        assert_eq!(store.trending(t, 10).await.unwrap()[0].reads, 1);
+    }
+}

@@ -1,7 +1,396 @@
-//! Placeholder: the DynamoDB store is being written.
+//! The DynamoDB store: one table, single-table design.
+//!
+//! `docs/table-design.md` is the reference for every item type, key, index
+//! and access pattern; `items.rs` is the one place that maps items to domain
+//! values and back.
+//!
+//! * [`DynamoStore`] implements every storage trait.
+//! * [`client`] / [`client_with_interceptor`] build the SDK client, once, at
+//!   start-up; [`DynamoStore::warm`] opens its connection during init.
+//! * [`create_table`] / [`ensure_table`] create the table where no SAM
+//!   template does (local runs, tests).
+//! * [`RequestCounter`] counts round trips per operation (benchmarks, tests).
+//!
+//! Errors: anything the SDK reports after its retries becomes
+//! [`StoreError::Unavailable`] with the SDK error kept as the source (the
+//! handler answers `503`); an item that does not map to a domain value is
+//! [`StoreError::Corrupt`] naming its key.
+
+mod counter;
+mod items;
+mod table;
+mod trending;
+
+use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::Region;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+pub use counter::RequestCounter;
+pub use table::{create_table, ensure_table};
+pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, window as trending_window};
+
+use self::items::Item;
+use crate::domain::{ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug};
+use crate::store::{
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError,
+};
 
 /// DynamoDB's table-name rule: 3–255 of `a-z A-Z 0-9 _ - .`.
 pub fn is_valid_table_name(name: &str) -> bool {
     (3..=255).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The region used when neither the environment nor a profile names one, so
+/// that local runs against a local endpoint need no AWS set-up. (Lambda
+/// always sets `AWS_REGION`.)
+const FALLBACK_REGION: &str = "us-east-1";
+
+async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
+    // The SDK's default region chain ends with EC2 instance metadata, which
+    // on a laptop means waiting for a timeout; Broadsheet runs on Lambda
+    // (which sets AWS_REGION) or locally, so environment, then profile,
+    // then the fallback.
+    let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(ProfileFileRegionProvider::new())
+        .or_else(Region::new(FALLBACK_REGION));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
+/// Builds the DynamoDB client from the environment (credentials, region:
+/// `us-east-1` when none is configured), talking to `endpoint` instead of AWS
+/// when given (moto, DynamoDB Local).
+///
+/// Credentials come from the SDK's default chain even for a local endpoint;
+/// local servers accept any, but some must be set (`scripts/with-moto.sh`
+/// exports `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`).
+///
+/// Build it once at start-up and share it: a client holds the connection
+/// pool, and a new TLS handshake per request is what makes Lambdas slow.
+pub async fn client(endpoint: Option<&str>) -> Client {
+    Client::new(&sdk_config(endpoint).await)
+}
+
+/// Like [`client`], with `counter` attached to count every request the
+/// client sends (benchmarks and round-trip budget tests).
+pub async fn client_with_interceptor(endpoint: Option<&str>, counter: RequestCounter) -> Client {
+    let config =
+        aws_sdk_dynamodb::config::Builder::from(&sdk_config(endpoint).await).interceptor(counter).build();
+    Client::from_conf(config)
+}
+
+/// Maps an SDK (or SDK builder) error to [`StoreError::Unavailable`],
+/// keeping it as the source so the log shows the whole cause chain.
+fn unavailable<E>(err: E) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    StoreError::Unavailable(Box::new(err))
+}
+
+/// DynamoDB's `Limit` is an `i32` of at least 1.
+fn query_limit(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX).max(1)
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// Maps up to `limit` rows and says whether more exist: either a row beyond
+/// `limit` came back, or DynamoDB stopped early (`LastEvaluatedKey` with
+/// fewer rows than asked for means its 1 MB page limit cut the page short).
+fn take_page<'a, T>(
+    rows: impl Iterator<Item = &'a Item>,
+    limit: usize,
+    truncated: bool,
+    map: impl Fn(&Item) -> Result<T, StoreError>,
+) -> Result<(Vec<T>, bool), StoreError> {
+    let mut out = Vec::new();
+    let mut more = truncated;
+    for row in rows {
+        if out.len() == limit {
+            more = true;
+            break;
+        }
+        out.push(map(row)?);
+    }
+    Ok((out, more))
+}
+
+/// The DynamoDB implementation of every storage trait, over one table.
+///
+/// Cheap to clone (the SDK client is reference-counted): build it once per
+/// Lambda instance and borrow it into the handler.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// A store over `table`, using `client` (see [`client`]).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore { client, table: table.into() }
+    }
+
+    /// The table this store reads and writes.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Makes one cheap request (a `GetItem` of a key that never exists) so
+    /// the TLS connection is open before the first reader arrives: measured,
+    /// a cold first call took ~900 ms against ~21 ms once warmed during
+    /// Lambda init. A failure is only logged: the real request will retry
+    /// and report it properly.
+    pub async fn warm(&self) {
+        let result = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(items::PK, s("WARMUP"))
+            .key(items::SK, s("WARMUP"))
+            .send()
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(table = %self.table, error = %DisplayErrorContext(&err), "warming the DynamoDB connection failed");
+        }
+    }
+
+    /// Adds `comment` to the article `slug` and increments its comment count,
+    /// together (one transaction), for tests and sample data until the
+    /// comment function lands. A comment whose id is already stored is left
+    /// as it is (`Ok`); an unknown article is [`StoreError::Corrupt`] (the
+    /// seed data is inconsistent).
+    pub async fn seed_comment(&self, slug: &Slug, comment: Comment) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(items::comment_item(slug, &comment)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .build()
+            .map_err(unavailable)?;
+        let bump = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(slug)))
+            .update_expression("ADD #count :one")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(bump).build())
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(()) };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error()
+        {
+            let failed = |i: usize| {
+                cancelled.cancellation_reasons().get(i).and_then(|r| r.code())
+                    == Some("ConditionalCheckFailed")
+            };
+            if failed(0) {
+                return Ok(());
+            }
+            if failed(1) {
+                return Err(StoreError::Corrupt(format!(
+                    "cannot add comment {} to article {slug}: no such article",
+                    comment.id
+                )));
+            }
+        }
+        Err(unavailable(err))
+    }
+}
+
+impl ArticleReader for DynamoStore {
+    async fn article_page(
+        &self,
+        slug: &Slug,
+        comments_after: Option<CommentId>,
+        limit: usize,
+    ) -> Result<Option<ArticleWithComments>, StoreError> {
+        let pk = items::article_pk(slug);
+        let (article, (comments, more)) = match comments_after {
+            None => {
+                // ONE round trip: the article item (SK "A") sorts right before
+                // its comments ("C#<ulid>"), and nothing else sorts between.
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                    .expression_attribute_names("#pk", items::PK)
+                    .expression_attribute_names("#sk", items::SK)
+                    .expression_attribute_values(":pk", s(pk))
+                    .expression_attribute_values(":from", s(items::ARTICLE_SK))
+                    .expression_attribute_values(":to", s(items::COMMENTS_END))
+                    .scan_index_forward(true)
+                    .limit(query_limit(limit.saturating_add(2)))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                let mut rows = out.items().iter();
+                let Some(first) = rows.next() else { return Ok(None) };
+                if items::sort_key(first) != Some(items::ARTICLE_SK) {
+                    return Ok(None);
+                }
+                let article = items::article_from_item(first)?;
+                let truncated = out.last_evaluated_key().is_some();
+                (article, take_page(rows, limit, truncated, items::comment_from_item)?)
+            }
+            Some(after) => {
+                // A key condition has one range on SK, so "after this comment"
+                // is BETWEEN it and the end, skipping it. The article comes
+                // from a GetItem sent at the same time, not after.
+                let after_sk = items::comment_sk(after);
+                let get = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .set_key(Some(items::article_key(slug)))
+                    .send();
+                let query = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                    .expression_attribute_names("#pk", items::PK)
+                    .expression_attribute_names("#sk", items::SK)
+                    .expression_attribute_values(":pk", s(pk))
+                    .expression_attribute_values(":from", s(after_sk.as_str()))
+                    .expression_attribute_values(":to", s(items::COMMENTS_END))
+                    .scan_index_forward(true)
+                    .limit(query_limit(limit.saturating_add(2)))
+                    .send();
+                let (got, queried) = futures::join!(get, query);
+                let got = got.map_err(unavailable)?;
+                let Some(item) = got.item() else { return Ok(None) };
+                let article = items::article_from_item(item)?;
+                let out = queried.map_err(unavailable)?;
+                let rows = out.items().iter().filter(|row| items::sort_key(row) != Some(after_sk.as_str()));
+                let truncated = out.last_evaluated_key().is_some();
+                (article, take_page(rows, limit, truncated, items::comment_from_item)?)
+            }
+        };
+        let next = if more { comments.last().map(|c| c.id) } else { None };
+        Ok(Some(ArticleWithComments { article, comments: Page { items: comments, next } }))
+    }
+}
+
+impl ArticleLister for DynamoStore {
+    async fn list_articles(
+        &self,
+        category: Option<Category>,
+        after: Option<&ListingPosition>,
+        limit: usize,
+    ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
+        let (index, pk_name, sk_name, pk) = match category {
+            None => (items::GSI1, items::GSI1PK, items::GSI1SK, items::ALL_ARTICLES.to_owned()),
+            Some(c) => (items::GSI2, items::GSI2PK, items::GSI2SK, items::category_pk(c)),
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(false)
+            // One more than shown, to know whether an "Older stories" link is due.
+            .limit(query_limit(limit.saturating_add(1)));
+        query = match after {
+            None => query.key_condition_expression("#pk = :pk"),
+            Some(position) => query
+                .key_condition_expression("#pk = :pk AND #sk < :after")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":after", s(items::listing_sk(position))),
+        };
+        let out = query.send().await.map_err(unavailable)?;
+        let truncated = out.last_evaluated_key().is_some();
+        let (articles, more) = take_page(out.items().iter(), limit, truncated, items::summary_from_item)?;
+        let next = if more { articles.last().map(ArticleSummary::position) } else { None };
+        Ok(Page { items: articles, next })
+    }
+}
+
+impl ArticleWriter for DynamoStore {
+    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+        // Import is not a hot path: read first, so re-importing unchanged
+        // content writes nothing (and costs no write capacity).
+        let current = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        if let Some(item) = current.item() {
+            // An existing item that no longer maps is overwritten below:
+            // re-importing is how a damaged article gets repaired.
+            if matches!(items::new_article_from_item(item), Ok(existing) if existing == *article) {
+                return Ok(PutOutcome::Unchanged);
+            }
+        }
+        // One UpdateItem for both cases: SET the content and index keys,
+        // and the comment count only if absent, so a comment posted
+        // concurrently is never lost. UPDATED_OLD tells created from updated
+        // atomically: a new item had no old values.
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .return_values(ReturnValue::UpdatedOld);
+        let mut sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
+        for (i, (name, value)) in items::article_content(article).into_iter().enumerate() {
+            sets.push(format!("#a{i} = :a{i}"));
+            request = request
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":a{i}"), value);
+        }
+        let out = request
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let existed = out.attributes().is_some_and(|old| !old.is_empty());
+        Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+    }
+
+    async fn has_articles(&self) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(items::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", items::GSI1PK)
+            .expression_attribute_values(":pk", s(items::ALL_ARTICLES))
+            .limit(1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(!out.items().is_empty())
+    }
 }

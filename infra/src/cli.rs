@@ -1,0 +1,168 @@
+//! The `broadsheet` command line: what each subcommand means and does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::store::dynamo::{self, DynamoStore};
+use broadsheet::store::memory::MemoryStore;
+use broadsheet::store::{ArticleWriter, StoreError};
+use clap::{Args, Parser, Subcommand};
+
+use crate::import::{self, ImportFailure};
+use crate::serve::{self, Apps, SiteStore};
+
+/// Where the sample articles live in the source tree; `serve` seeds from here.
+pub const SAMPLE_CONTENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/content");
+
+/// Broadsheet's operator CLI.
+#[derive(Debug, Parser)]
+#[command(name = "broadsheet", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the whole site locally (in-memory store unless --dynamodb-endpoint is given).
+    Serve(ServeArgs),
+    /// Manage the DynamoDB table.
+    #[command(subcommand)]
+    Table(TableCommand),
+    /// Import Markdown articles (YAML front matter) from a directory into DynamoDB.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TableCommand {
+    /// Create the table with its indexes and TTL (does nothing if it exists).
+    Create(DynamoArgs),
+}
+
+/// Which DynamoDB table to use.
+#[derive(Debug, Args)]
+pub struct DynamoArgs {
+    /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for a local server (default: AWS).
+    #[arg(long, env = "BROADSHEET_DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// Table name.
+    #[arg(long, env = "BROADSHEET_TABLE", default_value = "broadsheet")]
+    pub table: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Use DynamoDB at this endpoint instead of memory; the table is created if
+    /// missing and seeded with the sample content if it has no articles.
+    #[arg(long, env = "BROADSHEET_DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// Table name (with --dynamodb-endpoint).
+    #[arg(long, env = "BROADSHEET_TABLE", default_value = "broadsheet")]
+    pub table: String,
+    /// Public origin for canonical links and feeds (default: http://ADDR).
+    #[arg(long, env = "BROADSHEET_SITE_ORIGIN")]
+    pub origin: Option<String>,
+    /// Directory of articles to seed an empty store with.
+    #[arg(long, default_value = SAMPLE_CONTENT)]
+    pub content: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Directory of `*.md` files (searched recursively).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub dynamo: DynamoArgs,
+}
+
+/// Why a command failed; printed to stderr by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Origin(#[from] broadsheet::config::InvalidOrigin),
+    #[error("invalid table name {0:?}: use 3–255 of a-z A-Z 0-9 _ - .")]
+    TableName(String),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Import(#[from] ImportFailure),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve_site(args).await,
+        Command::Table(TableCommand::Create(args)) => {
+            let client = dynamo_client(&args).await?;
+            let created = dynamo::ensure_table(&client, &args.table).await?;
+            println!("table {} {}", args.table, if created { "created" } else { "already exists" });
+            Ok(())
+        }
+        Command::Import(args) => {
+            let client = dynamo_client(&args.dynamo).await?;
+            let store = DynamoStore::new(client, args.dynamo.table.clone());
+            let report = import::import_dir(&store, &args.dir).await?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+async fn dynamo_client(args: &DynamoArgs) -> Result<aws_sdk_dynamodb::Client, CliError> {
+    if !dynamo::is_valid_table_name(&args.table) {
+        return Err(CliError::TableName(args.table.clone()));
+    }
+    Ok(dynamo::client(args.dynamodb_endpoint.as_deref()).await)
+}
+
+async fn serve_site(args: ServeArgs) -> Result<(), CliError> {
+    let origin = match &args.origin {
+        Some(o) => SiteOrigin::parse(o)?,
+        None => SiteOrigin::parse(&format!("http://{}", args.addr))?,
+    };
+    let site = Site::new(origin);
+    match &args.dynamodb_endpoint {
+        None => {
+            let store = MemoryStore::new();
+            seed(&store, &args).await?;
+            run_server(&args, Apps::new(store, site), "memory").await
+        }
+        Some(endpoint) => {
+            let dynamo_args = DynamoArgs { dynamodb_endpoint: Some(endpoint.clone()), table: args.table.clone() };
+            let client = dynamo_client(&dynamo_args).await?;
+            if dynamo::ensure_table(&client, &args.table).await? {
+                tracing::info!(table = %args.table, "created table");
+            }
+            let store = DynamoStore::new(client, args.table.clone());
+            seed(&store, &args).await?;
+            run_server(&args, Apps::new(store, site), "dynamodb").await
+        }
+    }
+}
+
+/// Imports the sample content into a store that has no articles yet.
+async fn seed<S: ArticleWriter>(store: &S, args: &ServeArgs) -> Result<(), CliError> {
+    if !store.has_articles().await? {
+        let report = import::import_dir(store, &args.content).await?;
+        tracing::info!(%report, dir = %args.content.display(), "seeded the store");
+    }
+    Ok(())
+}
+
+async fn run_server<S: SiteStore>(args: &ServeArgs, apps: Apps<S>, store: &str) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(store, "Broadsheet is serving on http://{addr}/ (Ctrl-C stops it)");
+    tokio::select! {
+        r = serve::serve(listener, Arc::new(apps)) => r?,
+        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! `broadsheet serve`: the whole site on one local HTTP server.
+//!
+//! Every route of [`broadsheet::routes::ROUTES`] (the same table the tests
+//! check against `template.yaml`) is dispatched to the very handler the Lambda
+//! runs, with the request converted to the `lambda_http::Request` a Lambda
+//! would receive. Nothing here knows about pages.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use broadsheet::config::Site;
+use broadsheet::http::{AppError, RequestInfo, Responder};
+use broadsheet::routes::{Function, Resolution, resolve};
+use broadsheet::store::{ArticleLister, ArticleReader, ReadCounter, TrendingReader};
+use broadsheet::viewer::Viewer;
+use broadsheet_article::ArticleApp;
+use broadsheet_listing::Listing;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// Largest body the local server reads before answering `413` itself; the
+/// functions enforce the site's real 64 KiB limit (as they must on Lambda).
+const MAX_READ_BYTES: usize = 6 * 1024 * 1024;
+
+/// Every function's handler state, sharing one store.
+#[derive(Debug)]
+pub struct Apps<S> {
+    pub site: Site,
+    pub listing: Listing<S>,
+    pub article: ArticleApp<S>,
+}
+
+/// What every store behind the local server must be able to do.
+pub trait SiteStore: ArticleLister + ArticleReader + ReadCounter + TrendingReader + Clone + 'static {}
+impl<T: ArticleLister + ArticleReader + ReadCounter + TrendingReader + Clone + 'static> SiteStore for T {}
+
+impl<S: SiteStore> Apps<S> {
+    pub fn new(store: S, site: Site) -> Self {
+        Apps {
+            listing: Listing { store: store.clone(), site: site.clone() },
+            article: ArticleApp::new(store, site.clone()),
+            site,
+        }
+    }
+}
+
+/// Serves until the task is dropped or the listener fails.
+pub async fn serve<S: SiteStore>(listener: TcpListener, apps: Arc<Apps<S>>) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let apps = apps.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let apps = apps.clone();
+                async move { Ok::<_, Infallible>(dispatch(&apps, req).await) }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+}
+
+/// Binds `127.0.0.1:0` and serves in the background: for tests.
+pub async fn spawn<S: SiteStore>(apps: Arc<Apps<S>>) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        if let Err(e) = serve(listener, apps).await {
+            tracing::error!(error = %e, "local server stopped");
+        }
+    });
+    Ok((addr, handle))
+}
+
+async fn dispatch<S: SiteStore>(apps: &Apps<S>, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let resp = match Limited::new(body, MAX_READ_BYTES).collect().await {
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            let body = if bytes.is_empty() {
+                lambda_http::Body::Empty
+            } else {
+                match String::from_utf8(bytes.to_vec()) {
+                    Ok(text) => lambda_http::Body::Text(text),
+                    Err(e) => lambda_http::Body::Binary(e.into_bytes()),
+                }
+            };
+            route(apps, lambda_http::Request::from_parts(parts, body)).await
+        }
+        Err(_) => {
+            let req = lambda_http::Request::from_parts(parts, lambda_http::Body::Empty);
+            error(apps, &req, AppError::PayloadTooLarge)
+        }
+    };
+    tracing::info!(%method, %path, status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64, "request");
+    into_hyper(resp)
+}
+
+async fn route<S: SiteStore>(apps: &Apps<S>, req: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+    match resolve(req.method().as_str(), req.uri().path()) {
+        Resolution::Found(route) => match route.function {
+            Function::Listing => broadsheet_listing::handle(&apps.listing, req).await,
+            Function::Article => broadsheet_article::handle(&apps.article, req).await,
+        },
+        Resolution::MethodNotAllowed(allow) => error(apps, &req, AppError::MethodNotAllowed { allow }),
+        Resolution::NotFound => error(apps, &req, AppError::NotFound),
+    }
+}
+
+/// What API Gateway would answer for a route no function owns — rendered in
+/// the site layout, as a reader deserves.
+fn error<S>(apps: &Apps<S>, req: &lambda_http::Request, err: AppError) -> lambda_http::Response<lambda_http::Body> {
+    let info = RequestInfo::of(req);
+    Responder { site: &apps.site, info: &info, viewer: &Viewer::Anonymous }.error(err)
+}
+
+fn into_hyper(resp: lambda_http::Response<lambda_http::Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = resp.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(t) => Bytes::from(t),
+        lambda_http::Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what the tests need itself (into
+# .tools/, never system-wide): moto (a DynamoDB-compatible server), SAM CLI and
+# cfn-lint. Starts moto on a free loopback port for the DynamoDB tests and
+# stops it afterwards.
+#
+#   bash scripts/test.sh            # everything
+#   bash scripts/test.sh -p broadsheet   # extra arguments go to `cargo test`
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "installing test tools into .tools/venv"
+bash scripts/tools.sh
+export PATH="$repo/.tools/venv/bin:$PATH"
+
+step "checking template.yaml (sam validate --lint, cfn-lint)"
+SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+  sam validate --lint --template template.yaml
+cfn-lint template.yaml
+
+step "cargo test (DynamoDB tests run against moto)"
+bash scripts/with-moto.sh cargo test --workspace --locked "$@"

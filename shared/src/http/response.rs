@@ -1,0 +1,161 @@
+//! Building responses: headers every response carries, cache policy, ETags.
+
+use std::sync::LazyLock;
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use maud::Markup;
+
+use super::error::cause_chain;
+use super::{AppError, RequestInfo};
+use crate::config::Site;
+use crate::viewer::Viewer;
+use crate::views;
+
+/// How a response may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// Anonymous, shareable: `public, max-age=N`, with an `ETag`.
+    Public { max_age: u32 },
+    /// Never stored anywhere (errors, anything that depends on a session).
+    NoStore,
+}
+
+/// Anonymous HTML pages: a minute fresh, so a CDN absorbs bursts while news stays news.
+pub const PAGE_CACHE: Cache = Cache::Public { max_age: 60 };
+/// Feeds, sitemap, robots.txt: polled by machines, change rarely.
+pub const FEED_CACHE: Cache = Cache::Public { max_age: 300 };
+
+static CSP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "default-src 'none'; style-src {}; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+        views::style_csp_source()
+    )
+});
+
+/// Builds responses for one request: knows the site (HSTS), the request
+/// (HEAD, `If-None-Match`, request id, JSON errors) and the viewer (a page for
+/// a logged-in reader is never cacheable, whatever the handler asked for).
+#[derive(Debug, Clone, Copy)]
+pub struct Responder<'a> {
+    pub site: &'a Site,
+    pub info: &'a RequestInfo,
+    pub viewer: &'a Viewer,
+}
+
+impl Responder<'_> {
+    /// An HTML page.
+    pub fn html(&self, status: StatusCode, page: Markup, cache: Cache) -> Response<Body> {
+        self.body(status, "text/html; charset=utf-8", page.into_string(), cache)
+    }
+
+    /// Any textual body with its content type.
+    pub fn body(&self, status: StatusCode, content_type: &'static str, body: String, cache: Cache) -> Response<Body> {
+        let cache = if self.viewer.reader().is_some() { Cache::NoStore } else { cache };
+        let mut etag = None;
+        if status == StatusCode::OK && matches!(cache, Cache::Public { .. }) {
+            let tag = format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body.as_bytes()));
+            if self.info.if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &tag)) {
+                let mut resp = self.finish(StatusCode::NOT_MODIFIED, Body::Empty, cache);
+                insert(&mut resp, header::ETAG, &tag);
+                return resp;
+            }
+            etag = Some(tag);
+        }
+        let len = body.len();
+        let body = if self.info.is_head() { Body::Empty } else { Body::Text(body) };
+        let mut resp = self.finish(status, body, cache);
+        insert(&mut resp, header::CONTENT_TYPE, content_type);
+        insert(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+        if let Some(tag) = etag {
+            insert(&mut resp, header::ETAG, &tag);
+        }
+        resp
+    }
+
+    /// `303 See Other` to a local path (post/redirect/get).
+    pub fn see_other(&self, location: &str) -> Response<Body> {
+        let mut resp = self.finish(StatusCode::SEE_OTHER, Body::Empty, Cache::NoStore);
+        insert(&mut resp, header::LOCATION, location);
+        resp
+    }
+
+    /// The one place an [`AppError`] becomes a response: the internal cause
+    /// is logged with the request id, the client gets the public text only.
+    pub fn error(&self, err: AppError) -> Response<Body> {
+        let status = err.status();
+        if err.is_server_fault() {
+            tracing::error!(request_id = %self.info.request_id, path = %self.info.path,
+                status = status.as_u16(), error = %cause_chain(&err), "request failed");
+        } else {
+            tracing::info!(request_id = %self.info.request_id, path = %self.info.path,
+                status = status.as_u16(), error = %err, "request rejected");
+        }
+        let (heading, message) = err.public_text();
+        let mut resp = if self.info.wants_json {
+            let json = serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
+            self.body(status, "application/json", json.to_string(), Cache::NoStore)
+        } else {
+            let page = views::error_page(self.site, self.viewer, status.as_u16(), heading, message);
+            self.html(status, page, Cache::NoStore)
+        };
+        if let AppError::MethodNotAllowed { allow } = &err {
+            insert(&mut resp, header::ALLOW, &allow.join(", "));
+        }
+        if let Some(secs) = err.retry_after() {
+            insert(&mut resp, header::RETRY_AFTER, &secs.to_string());
+        }
+        resp
+    }
+
+    /// Status, body, and the headers every response carries.
+    fn finish(&self, status: StatusCode, body: Body, cache: Cache) -> Response<Body> {
+        let mut resp = Response::new(body);
+        *resp.status_mut() = status;
+        let cache_control = match cache {
+            Cache::Public { max_age } => format!("public, max-age={max_age}"),
+            Cache::NoStore => "private, no-store".to_owned(),
+        };
+        insert(&mut resp, header::CACHE_CONTROL, &cache_control);
+        if matches!(cache, Cache::Public { .. }) {
+            // A cached anonymous page must not be served to a logged-in reader.
+            insert(&mut resp, header::VARY, "Cookie, Accept");
+        }
+        insert(&mut resp, header::CONTENT_SECURITY_POLICY, &CSP);
+        insert(&mut resp, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        insert(&mut resp, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+        insert(&mut resp, header::X_FRAME_OPTIONS, "DENY");
+        if self.site.origin.is_https() {
+            insert(&mut resp, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+        }
+        resp
+    }
+}
+
+fn insert(resp: &mut Response<Body>, name: header::HeaderName, value: &str) {
+    // Every value set here is ASCII we built ourselves; a failure would be a bug, not input.
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+/// `If-None-Match` handling (RFC 9110 §13.1.2): weak comparison, lists, `*`.
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_comparison() {
+        assert!(etag_matches("\"abc\"", "\"abc\""));
+        assert!(etag_matches("W/\"abc\"", "\"abc\""));
+        assert!(etag_matches("\"x\", \"abc\"", "\"abc\""));
+        assert!(etag_matches("*", "\"abc\""));
+        assert!(!etag_matches("\"abd\"", "\"abc\""));
+        assert!(!etag_matches("", "\"abc\""));
+    }
+}

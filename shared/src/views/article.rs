@@ -1,0 +1,270 @@
+//! One article: metadata for crawlers and link previews, the story, the share
+//! block, its comments and the comment form.
+
+use maud::{Markup, PreEscaped, html};
+use serde_json::json;
+
+use super::comments::{comments_section, leave_comment};
+use super::share::share_block;
+use super::{PageMeta, article_path, category_path, layout};
+use crate::config::Site;
+use crate::domain::{Article, Comment, timefmt};
+use crate::viewer::Viewer;
+
+/// What the comment form shows: what the reader typed and why it was refused
+/// (on a `422`), and the key that makes a double submit create one comment.
+#[derive(Debug, Clone, Copy)]
+pub struct CommentForm<'a> {
+    /// The text to prefill the textarea with (empty on a fresh page).
+    pub body: &'a str,
+    /// Why the last submission was refused, shown next to the field.
+    pub error: Option<&'a str>,
+    /// Sent back with the form so a double submit is recognised as one.
+    pub idempotency_key: &'a str,
+}
+
+/// Everything the article page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleView<'a> {
+    pub article: &'a Article,
+    /// This page of comments, oldest first.
+    pub comments: &'a [Comment],
+    /// Some → "More comments" link `?comments_after={cursor}#comments`.
+    pub next_comments_cursor: Option<&'a str>,
+    /// Set when this is a later page of comments (the current cursor).
+    pub comments_after: Option<&'a str>,
+    /// Used only when the viewer is a logged-in reader.
+    pub form: CommentForm<'a>,
+}
+
+/// The article page.
+///
+/// Its canonical URL is the article's own, also on later pages of comments:
+/// the story is the page's content, and share links must name one URL.
+pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
+    let a = &view.article.summary;
+    let path = article_path(&a.slug);
+    let url = site.origin.url(&path);
+    let meta = PageMeta { title: &a.title, description: &a.summary, canonical_path: &path };
+    let main = html! {
+        article.story {
+            h1 { (a.title) }
+            p.meta {
+                "By " (a.author) " · "
+                time datetime=(timefmt::rfc3339(a.published_at)) { (timefmt::human(a.published_at)) }
+                " · " a href=(category_path(a.category)) { (a.category.label()) }
+            }
+            p.summary { (a.summary) }
+            // The one place unescaped HTML is allowed: it came out of the sanitiser at import.
+            div.body { (PreEscaped(view.article.body_html.as_str())) }
+        }
+        (share_block(a, &url))
+        (comments_section(viewer, view))
+        (leave_comment(viewer, view))
+    };
+    layout(site, viewer, &meta, head_extra(site, view.article, &url), main)
+}
+
+/// OpenGraph, Twitter card and schema.org `NewsArticle` for link previews and search.
+fn head_extra(site: &Site, article: &Article, url: &str) -> Markup {
+    let a = &article.summary;
+    let published = timefmt::rfc3339(a.published_at);
+    let ld = json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "description": a.summary,
+        "datePublished": published,
+        "author": { "@type": "Person", "name": a.author },
+        "articleSection": a.category.label(),
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "url": url,
+        "publisher": { "@type": "Organization", "name": site.name, "url": site.origin.url("/") },
+    });
+    html! {
+        meta property="og:type" content="article";
+        meta property="og:title" content=(a.title);
+        meta property="og:description" content=(a.summary);
+        meta property="og:url" content=(url);
+        meta property="og:site_name" content=(site.name);
+        meta property="article:published_time" content=(published);
+        meta property="article:section" content=(a.category.label());
+        meta name="twitter:card" content="summary";
+        meta name="twitter:title" content=(a.title);
+        meta name="twitter:description" content=(a.summary);
+        // Safe unescaped: `script_safe_json` leaves no `<`, `>` or `&` in the
+        // text, so it cannot close this element or open a comment, whatever
+        // a title or author contains.
+        script type="application/ld+json" { (PreEscaped(script_safe_json(&ld))) }
+    }
+}
+
+/// Serialises JSON for a `<script>` element. `<`, `>` and `&` can only occur
+/// inside JSON strings, where `\u003c`, `\u003e` and `\u0026` mean the same
+/// characters, so the data is unchanged and the HTML parser never sees them.
+fn script_safe_json(value: &serde_json::Value) -> String {
+    let json = value.to_string();
+    let mut out = String::with_capacity(json.len() + 16);
+    for ch in json.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Comment;
+    use crate::views::test_support::*;
+
+    fn view<'a>(article: &'a Article, comments: &'a [Comment], error: Option<&'a str>) -> ArticleView<'a> {
+        ArticleView {
+            article,
+            comments,
+            next_comments_cursor: None,
+            comments_after: None,
+            form: CommentForm {
+                body: "draft </textarea><script>x</script>",
+                error,
+                idempotency_key: "idem\"1",
+            },
+        }
+    }
+
+    fn render(viewer: &Viewer, v: &ArticleView<'_>) -> String {
+        article_page(&site(), viewer, v).into_string()
+    }
+
+    #[test]
+    fn story_head_and_byline() {
+        let art = article("rust-on-lambda", 2);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert_escaped(&html);
+        assert!(html.contains("<h1>Title &lt;script&gt;"));
+        assert!(html.contains("By Author &lt;script&gt;"));
+        assert!(html.contains(r#"<time datetime="2026-09-21T14:13:20Z">"#));
+        assert!(html.contains(r#"<a href="/category/news-analysis">News Analysis</a>"#));
+        assert!(html.contains(r#"<div class="body"><p>Body <em>sanitised</em></p></div>"#));
+        assert!(
+            html.contains(r#"<link rel="canonical" href="https://news.example/articles/rust-on-lambda">"#)
+        );
+        for tag in [
+            r#"<meta property="og:type" content="article">"#,
+            r#"<meta property="og:title" content="Title &lt;script&gt;"#,
+            r#"<meta property="og:url" content="https://news.example/articles/rust-on-lambda">"#,
+            r#"<meta property="og:site_name" content="Broadsheet">"#,
+            r#"<meta property="article:published_time" content="2026-09-21T14:13:20Z">"#,
+            r#"<meta property="article:section" content="News Analysis">"#,
+            r#"<meta name="twitter:card" content="summary">"#,
+        ] {
+            assert!(html.contains(tag), "{tag}");
+        }
+        assert!(html.contains("Share This Post On"));
+        assert!(html.contains(r#"<h2 id="comments-heading">Comments (2)</h2>"#));
+        assert!(html.contains("No comments yet."));
+    }
+
+    #[test]
+    fn json_ld_cannot_close_its_script_and_round_trips() {
+        let mut art = article("x", 0);
+        art.summary.title = "</script><script>alert(1)</script><!-- & ".to_owned();
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        let open = r#"<script type="application/ld+json">"#;
+        let start = html.find(open).unwrap() + open.len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let json = &html[start..end];
+        assert!(!json.contains(['<', '>', '&']));
+        assert_eq!(html.matches("<script").count(), 1, "only the JSON-LD script element");
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["@type"], "NewsArticle");
+        assert_eq!(v["headline"], art.summary.title);
+        assert_eq!(v["author"]["@type"], "Person");
+        assert_eq!(v["publisher"]["@type"], "Organization");
+        assert_eq!(v["articleSection"], "News Analysis");
+        assert_eq!(v["datePublished"], "2026-09-21T14:13:20Z");
+        assert_eq!(v["mainEntityOfPage"]["@id"], "https://news.example/articles/x");
+    }
+
+    #[test]
+    fn anonymous_viewer_gets_the_login_prompt() {
+        let art = article("rust-on-lambda", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(html.contains(r#"<h2 id="leave-heading">Leave a comment</h2>"#));
+        assert!(html.contains(
+            r#"You need to login to leave a comment. <a href="/login?return_to=%2Farticles%2Frust-on-lambda%23comments">Log-in</a>"#
+        ));
+        assert!(!html.contains("<textarea"));
+        assert!(!html.contains("idempotency_key"));
+    }
+
+    #[test]
+    fn reader_gets_the_form_with_error_and_draft() {
+        let art = article("rust-on-lambda", 0);
+        let html = render(&reader_viewer("alice"), &view(&art, &[], Some("Too <long>")));
+        assert!(!html.contains("You need to login"));
+        assert!(html.contains(r#"<form method="post" action="/articles/rust-on-lambda/comments">"#));
+        assert!(html.contains(r#"<label for="comment-body">Your comment</label>"#));
+        assert!(html.contains(r#"<input type="hidden" name="csrf_token" value="csrf-&lt;tok&gt;">"#));
+        assert!(html.contains(r#"<input type="hidden" name="idempotency_key" value="idem&quot;1">"#));
+        assert!(html.contains(r#"<p class="error" id="comment-error" role="alert">Too &lt;long&gt;</p>"#));
+        assert!(html.contains(
+            r#"<textarea id="comment-body" name="body" rows="6" required maxlength="5000" aria-describedby="comment-hint comment-error" aria-invalid="true">draft &lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>"#
+        ));
+        assert!(html.contains(r#"<button type="submit">Post comment</button>"#));
+
+        let ok = render(&reader_viewer("alice"), &view(&art, &[], None));
+        assert!(!ok.contains("role=\"alert\"") && !ok.contains("aria-invalid"));
+    }
+
+    #[test]
+    fn comments_oldest_first_with_delete_only_on_own() {
+        let art = article("story", 12);
+        let comments = [
+            comment("alice", "first\nsecond line https://example.com/x", 1_790_000_100),
+            comment("bob", "<script>alert(1)</script> javascript:alert(1)", 1_790_000_200),
+        ];
+        let mut v = view(&art, &comments, None);
+        v.next_comments_cursor = Some("cur/+=");
+        let html = render(&reader_viewer("alice"), &v);
+        assert_escaped(&html);
+        assert!(html.contains(r#"<section id="comments" aria-labelledby="comments-heading">"#));
+        assert!(html.contains("Comments (12)"));
+        let (a, b) = (comments[0].id, comments[1].id);
+        let (pa, pb) = (
+            html.find(&format!("id=\"comment-{a}\"")).unwrap(),
+            html.find(&format!("id=\"comment-{b}\"")).unwrap(),
+        );
+        assert!(pa < pb, "rendered in the given (oldest-first) order");
+        assert!(html.contains(
+            "first<br>second line <a href=\"https://example.com/x\" rel=\"nofollow ugc noopener\">"
+        ));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)"));
+        assert!(html.contains(r#"<time datetime="2026-09-21T14:15:00Z">"#));
+        assert_eq!(html.matches(">Delete</button>").count(), 1);
+        assert!(html.contains(&format!(
+            r#"<form class="del" method="post" action="/articles/story/comments/{a}/delete">"#
+        )));
+        assert!(!html.contains(&format!("/comments/{b}/delete")));
+        assert!(html.contains(
+            r##"<a href="/articles/story?comments_after=cur%2F%2B%3D#comments" rel="next">More comments</a>"##
+        ));
+
+        let anon = render(&Viewer::Anonymous, &v);
+        assert!(!anon.contains("Delete"));
+    }
+
+    #[test]
+    fn later_comment_pages_link_back() {
+        let art = article("story", 60);
+        let mut v = view(&art, &[], None);
+        v.comments_after = Some("c");
+        let html = render(&Viewer::Anonymous, &v);
+        assert!(html.contains(r##"<a href="/articles/story#comments">Back to the first comments</a>"##));
+        assert!(html.contains(r#"<link rel="canonical" href="https://news.example/articles/story">"#));
+    }
+}

@@ -1,0 +1,63 @@
+//! Fixtures for the view tests: hostile strings everywhere a user or an
+//! importer could put text.
+
+use time::OffsetDateTime;
+
+use crate::config::{Site, SiteOrigin};
+use crate::domain::{Article, ArticleSummary, Category, Comment, CommentId, SanitizedHtml, Slug};
+use crate::viewer::{Reader, Viewer};
+
+/// A title that tries to break out of every context it is rendered in.
+pub const HOSTILE: &str = r#"<script>alert("x")</script> & 'q' </title>"#;
+
+pub fn site() -> Site {
+    Site::new(SiteOrigin::parse("https://news.example").unwrap())
+}
+
+pub fn reader_viewer(username: &str) -> Viewer {
+    Viewer::Reader(Reader {
+        username: username.to_owned(),
+        display_name: r#"<Alice> & "co""#.to_owned(),
+        csrf_token: "csrf-<tok>".to_owned(),
+    })
+}
+
+pub fn at(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap()
+}
+
+pub fn summary(slug: &str, comment_count: u64) -> ArticleSummary {
+    ArticleSummary {
+        slug: Slug::parse(slug).unwrap(),
+        title: format!("Title {HOSTILE}"),
+        category: Category::NewsAnalysis,
+        author: format!("Author {HOSTILE}"),
+        published_at: at(1_790_000_000),
+        summary: format!("Summary {HOSTILE}"),
+        comment_count,
+    }
+}
+
+pub fn article(slug: &str, comment_count: u64) -> Article {
+    Article {
+        summary: summary(slug, comment_count),
+        body_html: SanitizedHtml::from_sanitized("<p>Body <em>sanitised</em></p>".to_owned()),
+    }
+}
+
+pub fn comment(author: &str, body: &str, unix: i64) -> Comment {
+    Comment {
+        id: CommentId::new_at(at(unix)),
+        author: author.to_owned(),
+        author_name: format!("{author} {HOSTILE}"),
+        body: body.to_owned(),
+        created_at: at(unix),
+    }
+}
+
+/// Asserts that no hostile markup got through unescaped.
+pub fn assert_escaped(html: &str) {
+    assert!(!html.contains("<script>alert"), "unescaped script in output");
+    assert!(!html.contains("</title> "), "unescaped </title> in output");
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'q'"));
+}

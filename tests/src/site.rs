@@ -1,0 +1,77 @@
+//! The whole site on a free loopback port, as a reader's browser would meet it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::store::memory::MemoryStore;
+use broadsheet_cli::cli::SAMPLE_CONTENT;
+use broadsheet_cli::serve::{self, Apps, SiteStore};
+
+/// A running site; the server stops when this is dropped.
+#[derive(Debug)]
+pub struct TestSite {
+    pub base: String,
+    pub client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestSite {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The public origin the test sites claim; deliberately not their real address,
+/// so tests can see that links come from configuration, not from `Host`.
+pub const TEST_ORIGIN: &str = "https://news.example.test";
+
+/// Which store a test site runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Memory,
+    Dynamo,
+}
+
+impl TestSite {
+    /// Starts the site on `backend`, seeded with the sample content.
+    pub async fn start(backend: Backend) -> TestSite {
+        match backend {
+            Backend::Memory => Self::start_with(MemoryStore::new()).await,
+            Backend::Dynamo => Self::start_with(crate::dynamo::fresh_store().await).await,
+        }
+    }
+
+    /// Starts the site on `store`, seeded with the sample content.
+    pub async fn start_with<S: SiteStore + broadsheet::store::ArticleWriter>(store: S) -> TestSite {
+        broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT)).await.expect("sample content imports");
+        Self::start_unseeded(store).await
+    }
+
+    /// Starts the site on `store` as it is.
+    pub async fn start_unseeded<S: SiteStore>(store: S) -> TestSite {
+        let site = Site::new(SiteOrigin::parse(TEST_ORIGIN).expect("valid origin"));
+        let (addr, server) = serve::spawn(Arc::new(Apps::new(store, site))).await.expect("bind 127.0.0.1:0");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestSite { base: format!("http://{addr}"), client, server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET `path`, returning the response.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request reaches the test server")
+    }
+
+    /// GET `path` and return (status, body).
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        (status, resp.text().await.expect("body"))
+    }
+}
