@@ -135,7 +135,8 @@ async fn serve_site(args: ServeArgs) -> Result<(), CliError> {
             run_server(&args, Apps::new(store, site), "memory").await
         }
         Some(endpoint) => {
-            let dynamo_args = DynamoArgs { dynamodb_endpoint: Some(endpoint.clone()), table: args.table.clone() };
+            let dynamo_args =
+                DynamoArgs { dynamodb_endpoint: Some(endpoint.clone()), table: args.table.clone() };
             let client = dynamo_client(&dynamo_args).await?;
             if dynamo::ensure_table(&client, &args.table).await? {
                 tracing::info!(table = %args.table, "created table");

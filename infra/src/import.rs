@@ -253,10 +253,10 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
 
     let title =
         single_line(&fm.title, MAX_TITLE_CHARS).map_err(|m| field_err(field_line("title"), "title", m))?;
-    let category: Category = fm
+    let category = fm
         .category
         .trim()
-        .parse()
+        .parse::<Category>()
         .map_err(|e| field_err(field_line("category"), "category", e.to_string()))?;
     let author = single_line(&fm.author, MAX_AUTHOR_CHARS)
         .map_err(|m| field_err(field_line("author"), "author", m))?;

@@ -8,7 +8,7 @@ async fn main() -> std::process::ExitCode {
     match broadsheet_cli::cli::run(broadsheet_cli::cli::Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", broadsheet::http::error::cause_chain(&e));
             std::process::ExitCode::FAILURE
         }
     }

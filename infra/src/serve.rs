@@ -58,7 +58,9 @@ pub async fn serve<S: SiteStore>(listener: TcpListener, apps: Arc<Apps<S>>) -> s
                 let apps = apps.clone();
                 async move { Ok::<_, Infallible>(dispatch(&apps, req).await) }
             });
-            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
+            if let Err(e) =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await
+            {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
@@ -66,7 +68,9 @@ pub async fn serve<S: SiteStore>(listener: TcpListener, apps: Arc<Apps<S>>) -> s
 }
 
 /// Binds `127.0.0.1:0` and serves in the background: for tests.
-pub async fn spawn<S: SiteStore>(apps: Arc<Apps<S>>) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+pub async fn spawn<S: SiteStore>(
+    apps: Arc<Apps<S>>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let handle = tokio::spawn(async move {
@@ -77,7 +81,10 @@ pub async fn spawn<S: SiteStore>(apps: Arc<Apps<S>>) -> std::io::Result<(SocketA
     Ok((addr, handle))
 }
 
-async fn dispatch<S: SiteStore>(apps: &Apps<S>, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn dispatch<S: SiteStore>(
+    apps: &Apps<S>,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
@@ -104,7 +111,10 @@ async fn dispatch<S: SiteStore>(apps: &Apps<S>, req: hyper::Request<Incoming>) -
     into_hyper(resp)
 }
 
-async fn route<S: SiteStore>(apps: &Apps<S>, req: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+async fn route<S: SiteStore>(
+    apps: &Apps<S>,
+    req: lambda_http::Request,
+) -> lambda_http::Response<lambda_http::Body> {
     match resolve(req.method().as_str(), req.uri().path()) {
         Resolution::Found(route) => match route.function {
             Function::Listing => broadsheet_listing::handle(&apps.listing, req).await,
@@ -117,7 +127,11 @@ async fn route<S: SiteStore>(apps: &Apps<S>, req: lambda_http::Request) -> lambd
 
 /// What API Gateway would answer for a route no function owns — rendered in
 /// the site layout, as a reader deserves.
-fn error<S>(apps: &Apps<S>, req: &lambda_http::Request, err: AppError) -> lambda_http::Response<lambda_http::Body> {
+fn error<S>(
+    apps: &Apps<S>,
+    req: &lambda_http::Request,
+    err: AppError,
+) -> lambda_http::Response<lambda_http::Body> {
     let info = RequestInfo::of(req);
     Responder { site: &apps.site, info: &info, viewer: &Viewer::Anonymous }.error(err)
 }

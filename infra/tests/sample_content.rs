@@ -20,7 +20,10 @@ async fn all_pages(store: &MemoryStore, category: Option<Category>) -> Vec<Vec<A
     let mut pages = Vec::new();
     let mut after = None;
     loop {
-        let page = store.list_articles(category, after.as_ref(), LISTING_PAGE_SIZE).await.unwrap();
+        let page = store
+            .list_articles(category, after.as_ref(), LISTING_PAGE_SIZE)
+            .await
+            .expect("memory store lists");
         pages.push(page.items);
         match page.next {
             Some(next) => after = Some(next),

@@ -44,7 +44,9 @@ impl TestSite {
 
     /// Starts the site on `store`, seeded with the sample content.
     pub async fn start_with<S: SiteStore + broadsheet::store::ArticleWriter>(store: S) -> TestSite {
-        broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT)).await.expect("sample content imports");
+        broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT))
+            .await
+            .expect("sample content imports");
         Self::start_unseeded(store).await
     }
 

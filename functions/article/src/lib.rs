@@ -54,7 +54,9 @@ impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
         let store = self.store.clone();
         let task = async move {
             let slug = article.slug.clone();
-            match tokio::time::timeout(COUNT_TIMEOUT, store.record_read(&article, OffsetDateTime::now_utc())).await {
+            match tokio::time::timeout(COUNT_TIMEOUT, store.record_read(&article, OffsetDateTime::now_utc()))
+                .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(%slug, error = %e, "could not count a read"),
                 Err(_) => tracing::warn!(%slug, "counting a read timed out"),

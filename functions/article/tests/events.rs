@@ -12,7 +12,7 @@ use time::macros::datetime;
 
 /// The slug the article fixtures ask for (a sample article, so that
 /// `cargo lambda invoke` with these fixtures works against seeded content too).
-const SLUG: &str = "tidal-turbines-power-a-fishing-town";
+const SLUG: &str = "vell-river-otters-return-after-thirty-year-absence";
 
 fn event(name: &str) -> lambda_http::Request {
     let path = format!("{}/../../infra/events/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -76,7 +76,8 @@ async fn later_comment_pages_follow_the_cursor() {
     let app = app(55).await;
     let body = text(handle(&app, event("article.json")).await.body());
     assert!(body.contains("Comment number 49") && !body.contains("Comment number 50"));
-    let cursor = body.split("comments_after=").nth(1).unwrap().split(['"', '#', '&']).next().unwrap().to_owned();
+    let cursor =
+        body.split("comments_after=").nth(1).unwrap().split(['"', '#', '&']).next().unwrap().to_owned();
     let mut req = event("article.json");
     *req.uri_mut() = format!("/articles/{SLUG}?comments_after={cursor}").parse().unwrap();
     let body = text(handle(&app, req).await.body());

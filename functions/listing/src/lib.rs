@@ -175,6 +175,8 @@ mod tests {
         assert!(matches!(route("GET", "/category/weather"), Err(AppError::NotFound)));
         assert!(matches!(route("GET", "/category/%zz"), Err(AppError::BadRequest(_))));
         assert!(matches!(route("GET", "/articles/x"), Err(AppError::NotFound)));
-        assert!(matches!(route("POST", "/"), Err(AppError::MethodNotAllowed { allow }) if allow == vec!["GET"]));
+        assert!(
+            matches!(route("POST", "/"), Err(AppError::MethodNotAllowed { allow }) if allow == vec!["GET"])
+        );
     }
 }

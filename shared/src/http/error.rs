@@ -74,9 +74,10 @@ impl AppError {
             AppError::TooManyRequests { .. } => {
                 ("Too many requests", "You are going a little fast. Please wait a moment and try again.")
             }
-            AppError::Unavailable(_) => {
-                ("Temporarily unavailable", "We are having trouble reaching our storage. Please try again shortly.")
-            }
+            AppError::Unavailable(_) => (
+                "Temporarily unavailable",
+                "We are having trouble reaching our storage. Please try again shortly.",
+            ),
             AppError::Internal(_) => ("Something went wrong", "An unexpected error occurred on our side."),
         }
     }

@@ -16,7 +16,8 @@ pub fn decode_component(raw: &str, plus_is_space: bool) -> Result<String, AppErr
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let ok = bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
+            let ok =
+                bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
             if !ok {
                 return Err(AppError::BadRequest("malformed percent-encoding"));
             }

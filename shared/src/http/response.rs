@@ -51,7 +51,13 @@ impl Responder<'_> {
     }
 
     /// Any textual body with its content type.
-    pub fn body(&self, status: StatusCode, content_type: &'static str, body: String, cache: Cache) -> Response<Body> {
+    pub fn body(
+        &self,
+        status: StatusCode,
+        content_type: &'static str,
+        body: String,
+        cache: Cache,
+    ) -> Response<Body> {
         let cache = if self.viewer.reader().is_some() { Cache::NoStore } else { cache };
         let mut etag = None;
         if status == StatusCode::OK && matches!(cache, Cache::Public { .. }) {

@@ -1,0 +1,127 @@
+//! Display names: how a reader appears next to their comments.
+
+use std::fmt;
+
+/// Most characters (not bytes) in a display name.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 50;
+
+/// A display name: 1–50 characters, no control or bidirectional-override
+/// characters, whitespace runs collapsed to one space.
+///
+/// Unlike a [`Username`](super::Username), a display name is free text in
+/// any script and need not be unique; it is what other readers see, so the
+/// rules are about legibility rather than identity. Whitespace (including a
+/// pasted tab or newline) is collapsed instead of rejected, because it is
+/// harmless once it is a single space and rejecting it would only annoy.
+/// Control characters are rejected, and so are the Unicode bidirectional
+/// embedding, override and isolate controls: inside a name they can make
+/// the text that follows the name (on the same line of a comment header)
+/// render reversed, which is a spoofing tool rather than a way of writing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DisplayName(String);
+
+/// Why the text typed into the display-name field is not accepted. The
+/// messages are written for the reader and shown next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("Enter the name other readers will see.")]
+    Empty,
+    #[error("Display names can be at most 50 characters; yours has {chars}.")]
+    TooLong { chars: usize },
+    #[error("Display names cannot contain control characters.")]
+    ControlCharacter,
+}
+
+impl DisplayName {
+    /// Parses what a reader typed: trims, collapses every run of whitespace
+    /// to one space, then checks for control characters and the length in
+    /// characters.
+    pub fn parse(raw: &str) -> Result<DisplayName, DisplayNameError> {
+        let collapsed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.is_empty() {
+            return Err(DisplayNameError::Empty);
+        }
+        if collapsed.chars().any(is_forbidden) {
+            return Err(DisplayNameError::ControlCharacter);
+        }
+        let chars = collapsed.chars().count();
+        if chars > DISPLAY_NAME_MAX_CHARS {
+            return Err(DisplayNameError::TooLong { chars });
+        }
+        Ok(DisplayName(collapsed))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Control characters (Unicode `Cc`) and the bidi embedding / override /
+/// isolate controls (U+202A–U+202E, U+2066–U+2069).
+fn is_forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+impl fmt::Display for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for DisplayName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_collapses_whitespace() {
+        assert_eq!(DisplayName::parse("  Ada   Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(DisplayName::parse("Ada\t\n Lovelace").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(DisplayName::parse("Ada\u{3000}Lovelace").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(DisplayName::parse("x").unwrap().as_str(), "x");
+    }
+
+    #[test]
+    fn keeps_any_script_and_emoji() {
+        for s in ["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"] {
+            assert_eq!(DisplayName::parse(s).unwrap().as_str(), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn empty_and_blank_are_rejected() {
+        for s in ["", " ", "\t\n", "\u{3000}"] {
+            assert_eq!(DisplayName::parse(s), Err(DisplayNameError::Empty), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        let fifty = "é".repeat(50);
+        assert_eq!(fifty.len(), 100);
+        assert!(DisplayName::parse(&fifty).is_ok());
+        assert_eq!(DisplayName::parse(&"é".repeat(51)), Err(DisplayNameError::TooLong { chars: 51 }));
+        // Counted after collapsing: 50 letters padded with spaces still fit.
+        assert!(DisplayName::parse(&format!("   {}   ", "a".repeat(50))).is_ok());
+        assert_eq!(
+            DisplayNameError::TooLong { chars: 51 }.to_string(),
+            "Display names can be at most 50 characters; yours has 51."
+        );
+    }
+
+    #[test]
+    fn control_and_bidi_override_characters_are_rejected() {
+        for s in ["a\u{0}b", "a\u{7}b", "a\u{1b}[31mb", "a\u{7f}b", "a\u{9b}b", "evil\u{202e}txt.exe", "a\u{2066}b"] {
+            assert_eq!(DisplayName::parse(s), Err(DisplayNameError::ControlCharacter), "{s:?}");
+        }
+    }
+}
