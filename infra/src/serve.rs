@@ -13,10 +13,17 @@ use std::time::Instant;
 use broadsheet::config::Site;
 use broadsheet::http::{AppError, RequestInfo, Responder};
 use broadsheet::routes::{Function, Resolution, resolve};
-use broadsheet::store::{ArticleLister, ArticleReader, ReadCounter, TrendingReader};
+use broadsheet::store::{
+    ArticleLister, ArticleReader, CommentWriter, RateLimiter, ReadCounter, Sessions, TrendingReader, Users,
+};
 use broadsheet::viewer::Viewer;
 use broadsheet_article::ArticleApp;
+use broadsheet_comment::CommentApp;
 use broadsheet_listing::Listing;
+use broadsheet_login::LoginApp;
+use lambda_http::RequestExt;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
@@ -32,17 +39,36 @@ pub struct Apps<S> {
     pub site: Site,
     pub listing: Listing<S>,
     pub article: ArticleApp<S>,
+    pub login: LoginApp<S>,
+    pub comment: CommentApp<S>,
 }
 
 /// What every store behind the local server must be able to do.
-pub trait SiteStore: ArticleLister + ArticleReader + ReadCounter + TrendingReader + Clone + 'static {}
-impl<T: ArticleLister + ArticleReader + ReadCounter + TrendingReader + Clone + 'static> SiteStore for T {}
+pub trait SiteStore:
+    ArticleLister + ArticleReader + ReadCounter + TrendingReader + Users + Sessions + RateLimiter + CommentWriter + Clone + 'static
+{
+}
+impl<T> SiteStore for T where
+    T: ArticleLister
+        + ArticleReader
+        + ReadCounter
+        + TrendingReader
+        + Users
+        + Sessions
+        + RateLimiter
+        + CommentWriter
+        + Clone
+        + 'static
+{
+}
 
 impl<S: SiteStore> Apps<S> {
     pub fn new(store: S, site: Site) -> Self {
         Apps {
             listing: Listing { store: store.clone(), site: site.clone() },
-            article: ArticleApp::new(store, site.clone()),
+            article: ArticleApp::new(store.clone(), site.clone()),
+            login: LoginApp::new(store.clone(), site.clone()),
+            comment: CommentApp { store, site: site.clone() },
             site,
         }
     }
@@ -51,12 +77,12 @@ impl<S: SiteStore> Apps<S> {
 /// Serves until the task is dropped or the listener fails.
 pub async fn serve<S: SiteStore>(listener: TcpListener, apps: Arc<Apps<S>>) -> std::io::Result<()> {
     loop {
-        let (stream, _) = listener.accept().await?;
+        let (stream, peer) = listener.accept().await?;
         let apps = apps.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 let apps = apps.clone();
-                async move { Ok::<_, Infallible>(dispatch(&apps, req).await) }
+                async move { Ok::<_, Infallible>(dispatch(&apps, req, peer).await) }
             });
             if let Err(e) =
                 hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await
@@ -84,6 +110,7 @@ pub async fn spawn<S: SiteStore>(
 async fn dispatch<S: SiteStore>(
     apps: &Apps<S>,
     req: hyper::Request<Incoming>,
+    peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
@@ -99,7 +126,8 @@ async fn dispatch<S: SiteStore>(
                     Err(e) => lambda_http::Body::Binary(e.into_bytes()),
                 }
             };
-            route(apps, lambda_http::Request::from_parts(parts, body)).await
+            let req = lambda_http::Request::from_parts(parts, body).with_request_context(context(&method, &path, peer));
+            route(apps, req).await
         }
         Err(_) => {
             let req = lambda_http::Request::from_parts(parts, lambda_http::Body::Empty);
@@ -119,10 +147,25 @@ async fn route<S: SiteStore>(
         Resolution::Found(route) => match route.function {
             Function::Listing => broadsheet_listing::handle(&apps.listing, req).await,
             Function::Article => broadsheet_article::handle(&apps.article, req).await,
+            Function::Login => broadsheet_login::handle(&apps.login, req).await,
+            Function::Comment => broadsheet_comment::handle(&apps.comment, req).await,
         },
         Resolution::MethodNotAllowed(allow) => error(apps, &req, AppError::MethodNotAllowed { allow }),
         Resolution::NotFound => error(apps, &req, AppError::NotFound),
     }
+}
+
+/// The request context API Gateway (HTTP API) would attach: the handlers read
+/// the client address for throttling from it, never from a header.
+fn context(method: &http::Method, path: &str, peer: SocketAddr) -> RequestContext {
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.stage = Some("$default".to_owned());
+    ctx.request_id = Some(ulid::Ulid::new().to_string());
+    ctx.http.method = method.clone();
+    ctx.http.path = Some(path.to_owned());
+    ctx.http.protocol = Some("HTTP/1.1".to_owned());
+    ctx.http.source_ip = Some(peer.ip().to_string());
+    RequestContext::ApiGatewayV2(ctx)
 }
 
 /// What API Gateway would answer for a route no function owns — rendered in

@@ -4,6 +4,9 @@
 //!
 //! ## Layout
 //!
+//! * [`auth`] — accounts, sessions and comments as pure building blocks:
+//!   parsed usernames, passwords (Argon2id), session and CSRF tokens, cookies,
+//!   the `return_to` guard and the throttling windows; no storage, no HTTP.
 //! * [`domain`] — categories, slugs, articles, comments, cursors: parsed at the
 //!   edge, so nothing further in handles an unchecked string.
 //! * [`store`] — one trait per storage capability and two implementations,
@@ -18,6 +21,7 @@
 //!   [`telemetry`] — what every function's `main` does before serving.
 //! * [`viewer`] — who a page is rendered for.
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;

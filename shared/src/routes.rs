@@ -6,6 +6,8 @@
 pub enum Function {
     Listing,
     Article,
+    Login,
+    Comment,
 }
 
 impl Function {
@@ -14,6 +16,8 @@ impl Function {
         match self {
             Function::Listing => "broadsheet-listing",
             Function::Article => "broadsheet-article",
+            Function::Login => "broadsheet-login",
+            Function::Comment => "broadsheet-comment",
         }
     }
 }
@@ -41,6 +45,13 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/sitemap.xml", Function::Listing),
     r("GET", "/robots.txt", Function::Listing),
     r("GET", "/articles/{slug}", Function::Article),
+    r("GET", "/login", Function::Login),
+    r("POST", "/login", Function::Login),
+    r("GET", "/signup", Function::Login),
+    r("POST", "/signup", Function::Login),
+    r("POST", "/logout", Function::Login),
+    r("POST", "/articles/{slug}/comments", Function::Comment),
+    r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment),
 ];
 
 /// Matches `path` against `pattern`, returning the captured segments in order.

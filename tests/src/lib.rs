@@ -4,6 +4,8 @@
 //!   started by `scripts/test.sh`).
 //! * [`site`] — the whole site on `127.0.0.1:0`, on either store, seeded with
 //!   the sample content, plus a small HTTP client for it.
+//! * [`browser`] — a cookie-keeping client that signs up, logs in and fills forms.
 
+pub mod browser;
 pub mod dynamo;
 pub mod site;

@@ -1,6 +1,8 @@
 //! End-to-end: a reader's whole reading path over HTTP against `broadsheet
 //! serve`'s server, on the memory store and on DynamoDB (moto).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

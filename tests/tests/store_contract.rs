@@ -10,24 +10,29 @@
 //! ```
 //!
 //! Times are fixed (`datetime!`), never `now()`, so results do not depend on
-//! when or how fast the suite runs.
+//! when or how fast the suite runs. Every test runs on a two-thread runtime,
+//! so the concurrency tests (`tokio::spawn`ed writers racing for one
+//! username, counter or article) race for real on both stores.
 
 use std::collections::HashSet;
 use std::future::Future;
 
+use broadsheet::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use broadsheet::domain::{
     ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, SanitizedHtml, Slug,
 };
 use broadsheet::store::dynamo::DynamoStore;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
-    ArticleLister, ArticleReader, ArticleWriter, PutOutcome, ReadCounter, StoreError, TrendingReader,
+    ArticleLister, ArticleReader, ArticleWriter, CommentWriter, DeleteOutcome, PostOutcome, PutOutcome,
+    RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User, Users,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-/// Adding comments: not a storage trait yet (the comment function will
-/// bring one), so each store's inherent `seed_comment` is wrapped here.
+/// Seeding comments (sample data, tests of the reading side): each store's
+/// inherent `seed_comment`, wrapped. Readers' comments go through
+/// [`CommentWriter`], tested below.
 trait SeedComments {
     fn seed(&self, slug: &Slug, comment: Comment) -> impl Future<Output = Result<(), StoreError>>;
 }
@@ -44,10 +49,36 @@ impl SeedComments for DynamoStore {
     }
 }
 
-/// Everything a store must do.
-trait Store: ArticleReader + ArticleLister + ArticleWriter + ReadCounter + TrendingReader + SeedComments {}
+/// Everything a store must do. `Clone + 'static` so concurrency tests can
+/// hand a clone (sharing the same data) to each spawned task.
+trait Store:
+    ArticleReader
+    + ArticleLister
+    + ArticleWriter
+    + ReadCounter
+    + TrendingReader
+    + Users
+    + Sessions
+    + RateLimiter
+    + CommentWriter
+    + SeedComments
+    + Clone
+    + 'static
+{
+}
 impl<S> Store for S where
-    S: ArticleReader + ArticleLister + ArticleWriter + ReadCounter + TrendingReader + SeedComments
+    S: ArticleReader
+        + ArticleLister
+        + ArticleWriter
+        + ReadCounter
+        + TrendingReader
+        + Users
+        + Sessions
+        + RateLimiter
+        + CommentWriter
+        + SeedComments
+        + Clone
+        + 'static
 {
 }
 
@@ -389,13 +420,342 @@ async fn trending_shows_the_newest_summary(store: impl Store) {
     assert!(store.trending(now + Duration::days(3), 20).await.expect("trending").is_empty());
 }
 
+// ---- accounts ------------------------------------------------------------
+
+/// A valid Argon2id PHC string (the store never verifies it, only keeps it).
+const PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+
+fn username(s: &str) -> Username {
+    Username::parse(s).expect("test username")
+}
+
+fn user(name: &str, display: &str) -> User {
+    User {
+        username: username(name),
+        display_name: DisplayName::parse(display).expect("test display name"),
+        password_hash: PasswordHash::from_phc(PHC.into()).expect("test hash"),
+        created_at: datetime!(2026-03-01 13:00:00.123456789 +01:00),
+    }
+}
+
+async fn users_are_unique_case_insensitively(store: impl Store) {
+    let alice = user("alice", "Alice Liddell");
+    assert!(store.create_user(&alice).await.expect("create"), "a new name is free");
+
+    let found = store.find_user(&username("alice")).await.expect("find").expect("found");
+    assert_eq!(found, alice);
+    assert_eq!(found.created_at.offset(), time::UtcOffset::UTC, "times come back in UTC");
+    assert_eq!(found.password_hash.as_str(), PHC);
+
+    // "ALICE" parses to the canonical "alice": the same account, so taken,
+    // and the first account is left exactly as it was.
+    let shouting = user("ALICE", "Impostor");
+    assert!(!store.create_user(&shouting).await.expect("create"), "taken in any case");
+    let found = store.find_user(&username("Alice")).await.expect("find").expect("found");
+    assert_eq!(found.display_name.as_str(), "Alice Liddell");
+
+    assert_eq!(store.find_user(&username("bob")).await.expect("find"), None);
+    assert!(store.create_user(&user("alice2", "Another Alice")).await.expect("create"));
+}
+
+async fn concurrent_sign_ups_have_one_winner(store: impl Store) {
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_user(&user("racer", &format!("Racer {i}"))).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        if task.await.expect("task").expect("create") {
+            winners.push(format!("Racer {i}"));
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one sign-up wins: {winners:?}");
+    let found = store.find_user(&username("racer")).await.expect("find").expect("found");
+    assert_eq!(found.display_name.as_str(), winners[0], "the winner's account is the one stored");
+}
+
+// ---- sessions ------------------------------------------------------------
+
+fn token_hash(n: u64) -> TokenHash {
+    TokenHash::from_hex(&format!("{n:064x}")).expect("test token hash")
+}
+
+fn session(n: u64, expires_at: OffsetDateTime) -> Session {
+    Session {
+        token_hash: token_hash(n),
+        username: username("alice"),
+        display_name: DisplayName::parse("Alice").expect("display name"),
+        csrf_token: format!("csrf-{n}"),
+        created_at: T0,
+        expires_at,
+    }
+}
+
+async fn sessions_are_found_until_they_expire_or_are_deleted(store: impl Store) {
+    // A fraction of a second: the table keeps expiry in whole epoch seconds
+    // (its TTL attribute), rounded down, and so does the memory store.
+    let expires = T0 + Duration::days(14) + Duration::milliseconds(750);
+    let whole = T0 + Duration::days(14);
+    let s = session(1, expires);
+    store.create_session(&s).await.expect("create");
+    let other = session(2, expires);
+    store.create_session(&other).await.expect("create");
+
+    let found = store.find_session(&token_hash(1), T0).await.expect("find").expect("found");
+    assert_eq!(found, Session { expires_at: whole, ..s.clone() });
+    assert_eq!(found.created_at.offset(), time::UtcOffset::UTC);
+    let just_before = whole - Duration::nanoseconds(1);
+    assert!(store.find_session(&token_hash(1), just_before).await.expect("find").is_some());
+    // Expired: gone, whether or not TTL has deleted the item yet.
+    assert_eq!(store.find_session(&token_hash(1), whole).await.expect("find"), None);
+    assert_eq!(store.find_session(&token_hash(1), whole + Duration::days(3)).await.expect("find"), None);
+
+    assert_eq!(store.find_session(&token_hash(3), T0).await.expect("find"), None, "unknown");
+
+    // Logout: the replayed cookie's hash finds nothing; deleting twice is fine.
+    store.delete_session(&token_hash(1)).await.expect("delete");
+    assert_eq!(store.find_session(&token_hash(1), T0).await.expect("find"), None, "replay");
+    store.delete_session(&token_hash(1)).await.expect("delete a missing session");
+    let still = store.find_session(&token_hash(2), T0).await.expect("find").expect("other session");
+    assert_eq!(still.csrf_token, "csrf-2");
+}
+
+// ---- rate limits ---------------------------------------------------------
+
+fn window(at: OffsetDateTime) -> Window {
+    Window::containing(at, Duration::minutes(1))
+}
+
+async fn rate_limits_count_per_key_and_window(store: impl Store) {
+    let w = window(T0);
+    let next = window(T0 + Duration::minutes(1));
+    assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 0);
+    assert_eq!(store.record("login-user#alice", &w).await.expect("record"), 1);
+    assert_eq!(store.record("login-user#alice", &w).await.expect("record"), 2);
+    assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 2);
+    // Keys and windows are independent.
+    assert_eq!(store.count("login-user#bob", &w).await.expect("count"), 0);
+    assert_eq!(store.count("login-user#alice", &next).await.expect("count"), 0);
+    assert_eq!(store.record("login-user#alice", &next).await.expect("record"), 1);
+    assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 2);
+
+    // try_record stops at the limit; record still counts past it.
+    for expected in [true, true, true, false, false] {
+        assert_eq!(store.try_record("comment#alice", &w, 3).await.expect("try"), expected);
+    }
+    assert_eq!(store.count("comment#alice", &w).await.expect("count"), 3);
+    assert_eq!(store.record("comment#alice", &w).await.expect("record"), 4);
+    assert!(!store.try_record("comment#alice", &w, 4).await.expect("try"));
+    assert!(store.try_record("comment#alice", &w, 5).await.expect("try"));
+    assert!(store.try_record("comment#alice", &next, 3).await.expect("try"), "a new window");
+    // A limit of zero allows nothing, not even a first event.
+    assert!(!store.try_record("comment#bob", &w, 0).await.expect("try"));
+    assert_eq!(store.count("comment#bob", &w).await.expect("count"), 0);
+    // Keys are caller-chosen text: anything goes, kept apart exactly.
+    let odd = "login-ip#2001:db8::1 / ünïcode #";
+    assert_eq!(store.record(odd, &w).await.expect("record"), 1);
+    assert_eq!(store.count("login-ip#2001:db8::1", &w).await.expect("count"), 0);
+}
+
+async fn concurrent_events_are_counted_exactly(store: impl Store) {
+    let w = window(T0);
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.try_record("comment#racer", &w, 5).await })
+        })
+        .collect();
+    let records: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record("login-ip#192.0.2.1", &w).await })
+        })
+        .collect();
+    let mut allowed = 0;
+    for task in tries {
+        allowed += usize::from(task.await.expect("task").expect("try"));
+    }
+    let mut seen = Vec::new();
+    for task in records {
+        seen.push(task.await.expect("task").expect("record"));
+    }
+    assert_eq!(allowed, 5, "concurrent callers cannot overshoot the limit");
+    assert_eq!(store.count("comment#racer", &w).await.expect("count"), 5);
+    assert_eq!(store.count("login-ip#192.0.2.1", &w).await.expect("count"), 20);
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=20).collect::<Vec<u32>>(), "each record saw its own new count");
+}
+
+// ---- posting and deleting comments ---------------------------------------
+
+/// The article's page: its comment count and every comment id, oldest first.
+async fn thread(store: &impl Store, s: &Slug) -> (u64, Vec<CommentId>) {
+    let page = store.article_page(s, None, 100).await.expect("read").expect("article exists");
+    assert_eq!(page.comments.next, None, "fits one page");
+    (page.article.summary.comment_count, page.comments.items.iter().map(|c| c.id).collect())
+}
+
+async fn posting_shows_the_comment_at_once_and_counts_it(store: impl Store) {
+    let a = article("debated", Category::Opinion, T0);
+    put(&store, &a).await;
+    let first = comment(1);
+    let key = IdempotencyKey::generate();
+    assert_eq!(
+        store.post_comment(&a.slug, &first, &key).await.expect("post"),
+        PostOutcome::Created(first.id)
+    );
+    // Read-after-write: the very next page load shows it, with its count.
+    let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
+    assert_eq!(page.comments.items, vec![first.clone()], "all fields, and no idempotency record");
+    assert_eq!(page.article.summary.comment_count, 1);
+
+    // A double submit: the same key with the fresh comment a second request
+    // would build. Nothing is written; the answer names the first comment.
+    let resubmit = comment(2);
+    assert_eq!(
+        store.post_comment(&a.slug, &resubmit, &key).await.expect("post"),
+        PostOutcome::Duplicate(first.id)
+    );
+    assert_eq!(thread(&store, &a.slug).await, (1, vec![first.id]));
+
+    let second = comment(3);
+    let posted = store.post_comment(&a.slug, &second, &IdempotencyKey::generate()).await.expect("post");
+    assert_eq!(posted, PostOutcome::Created(second.id));
+    assert_eq!(thread(&store, &a.slug).await, (2, vec![first.id, second.id]));
+}
+
+async fn idempotency_keys_belong_to_one_article(store: impl Store) {
+    let a = article("first-article", Category::Opinion, T0);
+    let b = article("second-article", Category::Opinion, T0);
+    put(&store, &a).await;
+    put(&store, &b).await;
+    let key = IdempotencyKey::generate();
+    let on_a = comment(1);
+    assert_eq!(store.post_comment(&a.slug, &on_a, &key).await.expect("post"), PostOutcome::Created(on_a.id));
+
+    // Another author replaying the key on the same article: still the
+    // original (keys are random and single-use, so this is a replay).
+    let mut replay = comment(2);
+    replay.author = "mallory".into();
+    assert_eq!(
+        store.post_comment(&a.slug, &replay, &key).await.expect("post"),
+        PostOutcome::Duplicate(on_a.id)
+    );
+    // The same key on another article never reveals the first article's
+    // comment: the record lives in the article's own partition.
+    let on_b = comment(3);
+    assert_eq!(store.post_comment(&b.slug, &on_b, &key).await.expect("post"), PostOutcome::Created(on_b.id));
+    assert_eq!(thread(&store, &a.slug).await, (1, vec![on_a.id]));
+    assert_eq!(thread(&store, &b.slug).await, (1, vec![on_b.id]));
+}
+
+async fn posting_to_an_unknown_article_writes_nothing(store: impl Store) {
+    let missing = article("not-yet", Category::Science, T0);
+    let key = IdempotencyKey::generate();
+    let c = comment(1);
+    assert_eq!(store.post_comment(&missing.slug, &c, &key).await.expect("post"), PostOutcome::NoSuchArticle);
+    assert!(store.article_page(&missing.slug, None, 50).await.expect("read").is_none());
+    // Once the article exists it has no comments, and the key is unused:
+    // neither the comment nor the idempotency record was written.
+    put(&store, &missing).await;
+    assert_eq!(thread(&store, &missing.slug).await, (0, vec![]));
+    assert_eq!(store.post_comment(&missing.slug, &c, &key).await.expect("post"), PostOutcome::Created(c.id));
+    assert_eq!(thread(&store, &missing.slug).await, (1, vec![c.id]));
+}
+
+async fn concurrent_posts_are_all_counted(store: impl Store) {
+    let a = article("viral", Category::WorldNews, T0);
+    put(&store, &a).await;
+    let comments: Vec<Comment> = (0..20).map(comment).collect();
+    let tasks: Vec<_> = comments
+        .iter()
+        .cloned()
+        .map(|c| {
+            let (store, slug) = (store.clone(), a.slug.clone());
+            tokio::spawn(async move { store.post_comment(&slug, &c, &IdempotencyKey::generate()).await })
+        })
+        .collect();
+    for (task, c) in tasks.into_iter().zip(&comments) {
+        assert_eq!(task.await.expect("task").expect("post"), PostOutcome::Created(c.id));
+    }
+    let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
+    let page = store.article_page(&a.slug, None, 7).await.expect("read").expect("found");
+    assert_eq!(page.article.summary.comment_count, 20, "no increment lost");
+    assert_eq!(comment_pages(&store, &a.slug, 7).await.concat(), ids, "every comment, oldest first");
+}
+
+async fn only_the_author_deletes_a_comment(store: impl Store) {
+    let a = article("moderated", Category::Blog, T0);
+    put(&store, &a).await;
+    let comments: Vec<Comment> = (1..=3).map(comment).collect();
+    for c in &comments {
+        store.post_comment(&a.slug, c, &IdempotencyKey::generate()).await.expect("post");
+    }
+    let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
+    let target = &comments[1];
+
+    let outcome = store.delete_comment(&a.slug, target.id, &username("reader1")).await.expect("delete");
+    assert_eq!(outcome, DeleteOutcome::NotAuthor);
+    assert_eq!(thread(&store, &a.slug).await, (3, ids.clone()), "nothing changed");
+
+    let author = username(&target.author);
+    assert_eq!(
+        store.delete_comment(&a.slug, target.id, &author).await.expect("delete"),
+        DeleteOutcome::Deleted
+    );
+    assert_eq!(thread(&store, &a.slug).await, (2, vec![ids[0], ids[2]]));
+
+    assert_eq!(
+        store.delete_comment(&a.slug, target.id, &author).await.expect("delete"),
+        DeleteOutcome::NotFound
+    );
+    let unknown = CommentId::new_at(T0);
+    assert_eq!(
+        store.delete_comment(&a.slug, unknown, &author).await.expect("delete"),
+        DeleteOutcome::NotFound
+    );
+    // A comment id from another article's partition is not found here.
+    let elsewhere = slug("elsewhere");
+    assert_eq!(
+        store.delete_comment(&elsewhere, ids[0], &username("reader1")).await.expect("delete"),
+        DeleteOutcome::NotFound
+    );
+    assert_eq!(thread(&store, &a.slug).await, (2, vec![ids[0], ids[2]]));
+}
+
+async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
+    let a = article("pruned", Category::Environment, T0);
+    put(&store, &a).await;
+    let comments: Vec<Comment> = (0..9).map(comment).collect();
+    for i in [4, 0, 8, 2, 6, 1, 7, 3, 5] {
+        store.post_comment(&a.slug, &comments[i], &IdempotencyKey::generate()).await.expect("post");
+    }
+    for i in [0, 4, 8] {
+        let c = &comments[i];
+        let outcome = store.delete_comment(&a.slug, c.id, &username(&c.author)).await.expect("delete");
+        assert_eq!(outcome, DeleteOutcome::Deleted);
+    }
+    let left: Vec<CommentId> = [1, 2, 3, 5, 6, 7].iter().map(|&i| comments[i].id).collect();
+    assert_eq!(thread(&store, &a.slug).await, (6, left.clone()));
+    for size in [1, 2, 4, 6] {
+        let pages = comment_pages(&store, &a.slug, size).await;
+        assert_eq!(pages.len(), 6usize.div_ceil(size), "page count for size {size}");
+        assert_eq!(pages.concat(), left, "size {size}");
+    }
+    // A cursor naming a deleted comment continues from its place.
+    let page = store.article_page(&a.slug, Some(comments[4].id), 2).await.expect("read").expect("found");
+    assert_eq!(page.comments.items.iter().map(|c| c.id).collect::<Vec<_>>(), left[3..5]);
+}
+
 // ---- instantiation -----------------------------------------------------
 
 macro_rules! contract_tests {
     ($($name:ident),+ $(,)?) => {
         mod memory {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(broadsheet::store::memory::MemoryStore::new()).await;
                 }
@@ -404,7 +764,7 @@ macro_rules! contract_tests {
 
         mod dynamo {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(broadsheet_tests::dynamo::fresh_store().await).await;
                 }
@@ -427,6 +787,17 @@ contract_tests!(
     seeding_a_comment_twice_counts_once,
     trending_counts_reads_in_the_window,
     trending_shows_the_newest_summary,
+    users_are_unique_case_insensitively,
+    concurrent_sign_ups_have_one_winner,
+    sessions_are_found_until_they_expire_or_are_deleted,
+    rate_limits_count_per_key_and_window,
+    concurrent_events_are_counted_exactly,
+    posting_shows_the_comment_at_once_and_counts_it,
+    idempotency_keys_belong_to_one_article,
+    posting_to_an_unknown_article_writes_nothing,
+    concurrent_posts_are_all_counted,
+    only_the_author_deletes_a_comment,
+    comment_pages_stay_ordered_after_deletes,
 );
 
 // ---- DynamoDB only: round trips and faults -----------------------------
@@ -478,6 +849,136 @@ mod dynamo_only {
         counter.reset();
         store.warm().await;
         assert_eq!(counter.total(), 1);
+    }
+
+    #[tokio::test]
+    async fn requests_per_account_and_comment_operation() {
+        let (store, counter) = fresh_counted_store().await;
+        let a = put(&store, &article("counted", Category::Health, T0)).await;
+
+        counter.reset();
+        let u = user("counted", "Counted");
+        assert!(store.create_user(&u).await.expect("create"));
+        assert!(!store.create_user(&u).await.expect("create"));
+        store.find_user(&u.username).await.expect("find");
+        assert_eq!(counter.snapshot(), counts(&[("GetItem", 1), ("PutItem", 2)]), "users");
+
+        counter.reset();
+        store.create_session(&session(1, T0 + Duration::days(1))).await.expect("create");
+        store.find_session(&token_hash(1), T0).await.expect("find");
+        store.delete_session(&token_hash(1)).await.expect("delete");
+        let expected = counts(&[("DeleteItem", 1), ("GetItem", 1), ("PutItem", 1)]);
+        assert_eq!(counter.snapshot(), expected, "sessions");
+
+        counter.reset();
+        let w = window(T0);
+        store.count("k", &w).await.expect("count");
+        store.record("k", &w).await.expect("record");
+        assert!(store.try_record("k", &w, 2).await.expect("try"));
+        assert!(!store.try_record("k", &w, 2).await.expect("try"));
+        assert_eq!(counter.snapshot(), counts(&[("GetItem", 1), ("UpdateItem", 3)]), "rate limits");
+
+        let key = IdempotencyKey::generate();
+        let c = comment(1);
+        counter.reset();
+        store.post_comment(&a.slug, &c, &key).await.expect("post");
+        assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post");
+        counter.reset();
+        store.post_comment(&slug("nowhere"), &comment(2), &key).await.expect("post");
+        assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post, no article");
+        counter.reset();
+        store.post_comment(&a.slug, &comment(3), &key).await.expect("post");
+        let expected = counts(&[("GetItem", 1), ("TransactWriteItems", 1)]);
+        assert_eq!(counter.snapshot(), expected, "post, duplicate");
+
+        counter.reset();
+        store.delete_comment(&a.slug, c.id, &username("someone")).await.expect("delete");
+        assert_eq!(counter.snapshot(), expected, "delete, not the author");
+        counter.reset();
+        store.delete_comment(&a.slug, c.id, &username(&c.author)).await.expect("delete");
+        assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "delete");
+    }
+
+    /// The items that DynamoDB's TTL must eventually remove carry
+    /// `expires_at` in epoch seconds, and live where the design says.
+    #[tokio::test]
+    async fn expiring_items_carry_their_ttl() {
+        let (client, table) = fresh_table().await;
+        let store = DynamoStore::new(client.clone(), table.clone());
+        let get = |pk: String, sk: String| {
+            let (client, table) = (client.clone(), table.clone());
+            async move {
+                let out = client
+                    .get_item()
+                    .table_name(table)
+                    .key("PK", AttributeValue::S(pk))
+                    .key("SK", AttributeValue::S(sk))
+                    .send()
+                    .await
+                    .expect("get item");
+                out.item.expect("item exists")
+            }
+        };
+        let epoch = |t: OffsetDateTime| AttributeValue::N(t.unix_timestamp().to_string());
+
+        let a = put(&store, &article("ttl", Category::Health, T0)).await;
+        let key = IdempotencyKey::generate();
+        let c = comment(1);
+        store.post_comment(&a.slug, &c, &key).await.expect("post");
+        let record = get("ARTICLE#ttl".into(), format!("I#{key}")).await;
+        assert_eq!(record["comment_id"], AttributeValue::S(c.id.to_string()));
+        assert_eq!(record["author"], AttributeValue::S(c.author.clone()));
+        assert_eq!(record["expires_at"], epoch(c.created_at + Duration::hours(24)));
+
+        let expires = T0 + Duration::days(14);
+        store.create_session(&session(7, expires)).await.expect("create");
+        let item = get(format!("SESSION#{}", token_hash(7)), "S".into()).await;
+        assert_eq!(item["expires_at"], epoch(expires));
+        assert_eq!(item["username"], AttributeValue::S("alice".into()));
+
+        let w = window(T0);
+        store.record("login-ip#192.0.2.1", &w).await.expect("record");
+        let item = get("RATE#login-ip#192.0.2.1".into(), format!("W#{}", w.start.unix_timestamp())).await;
+        assert_eq!(item["n"], AttributeValue::N("1".into()));
+        assert_eq!(item["expires_at"], epoch(w.expires_at()));
+
+        store.create_user(&user("alice", "Alice")).await.expect("create");
+        let item = get("USER#alice".into(), "U".into()).await;
+        assert!(!item.contains_key("expires_at"), "accounts never expire");
+    }
+
+    #[tokio::test]
+    async fn malformed_sessions_and_accounts_are_corrupt() {
+        let (client, table) = fresh_table().await;
+        let store = DynamoStore::new(client.clone(), table.clone());
+        store.create_user(&user("alice", "Alice")).await.expect("create");
+        store.create_session(&session(1, T0 + Duration::days(1))).await.expect("create");
+        for (pk, sk, attribute) in [
+            ("USER#alice".to_owned(), "U", "password_hash"),
+            (format!("SESSION#{}", token_hash(1)), "S", "username"),
+        ] {
+            client
+                .update_item()
+                .table_name(&table)
+                .key("PK", AttributeValue::S(pk.clone()))
+                .key("SK", AttributeValue::S(sk.into()))
+                .update_expression("SET #a = :v")
+                .expression_attribute_names("#a", attribute)
+                .expression_attribute_values(":v", AttributeValue::S("NOT VALID".into()))
+                .send()
+                .await
+                .expect("damage the item");
+        }
+        match store.find_user(&username("alice")).await {
+            Err(StoreError::Corrupt(msg)) => {
+                assert!(msg.contains("USER#alice") && !msg.contains("NOT VALID"), "{msg}")
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        match store.find_session(&token_hash(1), T0).await {
+            Err(StoreError::Corrupt(msg)) => assert!(msg.contains("SESSION#"), "{msg}"),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
     }
 
     #[tokio::test]

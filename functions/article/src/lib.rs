@@ -10,12 +10,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use broadsheet::auth::IdempotencyKey;
 use broadsheet::config::Site;
 use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, Slug};
+use broadsheet::http::form::{check_body_size, session_of, viewer_of};
 use broadsheet::http::response::PAGE_CACHE;
 use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
-use broadsheet::store::{ArticleReader, ReadCounter};
+use broadsheet::store::{ArticleReader, ReadCounter, Sessions};
 use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
@@ -71,43 +73,60 @@ impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
 }
 
 /// Serves one request. Never fails: every error becomes its response here.
+///
+/// The reader's session is looked up concurrently with the article's read,
+/// so a logged-in view adds no round trip on the critical path.
 pub async fn handle<S>(app: &ArticleApp<S>, req: Request) -> Response<Body>
 where
-    S: ArticleReader + ReadCounter + Clone + 'static,
+    S: ArticleReader + ReadCounter + Sessions + Clone + 'static,
 {
     let info = RequestInfo::of(&req);
-    let viewer = Viewer::Anonymous;
-    let responder = Responder { site: &app.site, info: &info, viewer: &viewer };
-    match serve(app, &req, &responder).await {
-        Ok(resp) => resp,
-        Err(err) => responder.error(err),
-    }
-}
-
-async fn serve<S>(app: &ArticleApp<S>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>, AppError>
-where
-    S: ArticleReader + ReadCounter + Clone + 'static,
-{
-    let slug = route(req.method().as_str(), req.uri().path())?;
-    let query = Query::of(req)?;
-    let comments_after = query.get("comments_after");
-    let after = comments_after
-        .map(|c| CommentId::from_cursor(&slug, c))
-        .transpose()
-        .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-    let page = app.store.article_page(&slug, after, COMMENTS_PAGE_SIZE).await?.ok_or(AppError::NotFound)?;
-    if !r.info.is_head() {
+    let request = check_body_size(&req).and_then(|()| parse(&req));
+    let (slug, comments_after, after) = match request {
+        Ok(ok) => ok,
+        Err(err) => return Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous }.error(err),
+    };
+    let (session, page) = tokio::join!(
+        session_of(&app.store, &req),
+        app.store.article_page(&slug, after, COMMENTS_PAGE_SIZE)
+    );
+    let viewer = match &session {
+        Ok(s) => viewer_of(s.as_ref()),
+        Err(_) => Viewer::Anonymous,
+    };
+    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
+    let page = match session.and(page) {
+        Ok(Some(page)) => page,
+        Ok(None) => return r.error(AppError::NotFound),
+        Err(err) => return r.error(err.into()),
+    };
+    if !info.is_head() {
         app.count_read(page.article.summary.clone());
     }
     let next = page.comments.next.map(|id| id.to_cursor(&slug));
+    // A one-time key per rendered form: submitting it twice stores one comment.
+    let key = IdempotencyKey::generate();
     let view = ArticleView {
         article: &page.article,
         comments: &page.comments.items,
         next_comments_cursor: next.as_deref(),
-        comments_after,
-        form: CommentForm { body: "", error: None, idempotency_key: "" },
+        comments_after: comments_after.as_deref(),
+        form: CommentForm { body: "", error: None, idempotency_key: key.as_str() },
     };
-    Ok(r.html(StatusCode::OK, views::article_page(&app.site, r.viewer, &view), PAGE_CACHE))
+    r.html(StatusCode::OK, views::article_page(&app.site, r.viewer, &view), PAGE_CACHE)
+}
+
+/// The slug, the raw comments cursor and the position it decodes to.
+fn parse(req: &Request) -> Result<(Slug, Option<String>, Option<CommentId>), AppError> {
+    let slug = route(req.method().as_str(), req.uri().path())?;
+    let query = Query::of(req)?;
+    let raw = query.get("comments_after").map(str::to_owned);
+    let after = raw
+        .as_deref()
+        .map(|c| CommentId::from_cursor(&slug, c))
+        .transpose()
+        .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
+    Ok((slug, raw, after))
 }
 
 /// `/articles/{slug}` → the slug; a segment that is not a valid slug is a `404`

@@ -8,12 +8,13 @@
 use broadsheet::config::Site;
 use broadsheet::domain::cursor::CursorScope;
 use broadsheet::domain::{
-    ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE,
+    ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE, TrendingArticle,
 };
+use broadsheet::http::form::{check_body_size, session_of, viewer_of};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
 use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
-use broadsheet::store::{ArticleLister, TrendingReader};
+use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
 use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ListingKind};
 use lambda_http::http::StatusCode;
@@ -42,27 +43,51 @@ enum Page {
     Robots,
 }
 
+/// What the store returned for a page, before it is rendered for a viewer.
+enum Loaded {
+    Listing { kind: ListingKind, articles: Vec<ArticleSummary>, older: Option<String> },
+    Trending(Vec<TrendingArticle>),
+    Feed(ListingKind, Vec<ArticleSummary>),
+    Sitemap(Vec<ArticleSummary>),
+    Robots,
+}
+
 /// Serves one request. Never fails: every error becomes its response here.
+///
+/// HTML pages look the reader's session up *concurrently* with the page's own
+/// read, so a logged-in view costs no extra round trip on the critical path.
 pub async fn handle<S>(app: &Listing<S>, req: Request) -> Response<Body>
 where
-    S: ArticleLister + TrendingReader,
+    S: ArticleLister + TrendingReader + Sessions,
 {
     let info = RequestInfo::of(&req);
-    let viewer = Viewer::Anonymous;
-    let responder = Responder { site: &app.site, info: &info, viewer: &viewer };
-    match serve(app, &req, &responder).await {
-        Ok(resp) => resp,
-        Err(err) => responder.error(err),
+    let routed = check_body_size(&req).and_then(|()| route(req.method().as_str(), req.uri().path()));
+    let query = routed.and_then(|page| Ok((page, Query::of(&req)?)));
+    let (page, query) = match query {
+        Ok(ok) => ok,
+        Err(err) => return Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous }.error(err),
+    };
+    let personal = matches!(page, Page::Listing(_) | Page::Trending);
+    let session = async {
+        if personal { session_of(&app.store, &req).await.map_err(AppError::from) } else { Ok(None) }
+    };
+    let (session, loaded) = tokio::join!(session, load(app, page, &query));
+    let viewer = match &session {
+        Ok(s) => viewer_of(s.as_ref()),
+        Err(_) => Viewer::Anonymous,
+    };
+    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
+    match session.and(loaded) {
+        Ok(loaded) => render(app, &r, loaded, query.get("after")),
+        Err(err) => r.error(err),
     }
 }
 
-async fn serve<S>(app: &Listing<S>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>, AppError>
+async fn load<S>(app: &Listing<S>, page: Page, query: &Query) -> Result<Loaded, AppError>
 where
     S: ArticleLister + TrendingReader,
 {
-    let page = route(req.method().as_str(), req.uri().path())?;
-    let query = Query::of(req)?;
-    match page {
+    Ok(match page {
         Page::Listing(kind) => {
             let after = query.get("after");
             let position = after.map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
@@ -70,27 +95,31 @@ where
             let page = app.store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
             // A cursor past the end is a stale link, not an error: the page says "No stories yet".
             let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
-            let html = views::listing_page(&app.site, r.viewer, kind, &page.items, older.as_deref(), after);
-            Ok(r.html(StatusCode::OK, html, PAGE_CACHE))
+            Loaded::Listing { kind, articles: page.items, older }
         }
-        Page::Trending => {
-            let items = app.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?;
-            Ok(r.html(StatusCode::OK, views::trending_page(&app.site, r.viewer, &items), PAGE_CACHE))
+        Page::Trending => Loaded::Trending(app.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?),
+        Page::Feed(kind) => Loaded::Feed(kind, app.store.list_articles(category(kind), None, FEED_SIZE).await?.items),
+        Page::Sitemap => Loaded::Sitemap(sitemap_articles(&app.store).await?),
+        Page::Robots => Loaded::Robots,
+    })
+}
+
+fn render<S>(app: &Listing<S>, r: &Responder<'_>, loaded: Loaded, after: Option<&str>) -> Response<Body> {
+    match loaded {
+        Loaded::Listing { kind, articles, older } => {
+            let html = views::listing_page(&app.site, r.viewer, kind, &articles, older.as_deref(), after);
+            r.html(StatusCode::OK, html, PAGE_CACHE)
         }
-        Page::Feed(kind) => {
-            let page = app.store.list_articles(category(kind), None, FEED_SIZE).await?;
-            let xml = views::atom_feed(&app.site, kind, &page.items);
-            Ok(r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE))
+        Loaded::Trending(items) => r.html(StatusCode::OK, views::trending_page(&app.site, r.viewer, &items), PAGE_CACHE),
+        Loaded::Feed(kind, items) => {
+            let xml = views::atom_feed(&app.site, kind, &items);
+            r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE)
         }
-        Page::Sitemap => {
-            let articles = sitemap_articles(&app.store).await?;
-            let xml = views::sitemap(&app.site, &articles);
-            Ok(r.body(StatusCode::OK, "application/xml; charset=utf-8", xml, FEED_CACHE))
+        Loaded::Sitemap(items) => {
+            let xml = views::sitemap(&app.site, &items);
+            r.body(StatusCode::OK, "application/xml; charset=utf-8", xml, FEED_CACHE)
         }
-        Page::Robots => {
-            let txt = views::robots_txt(&app.site);
-            Ok(r.body(StatusCode::OK, "text/plain; charset=utf-8", txt, FEED_CACHE))
-        }
+        Loaded::Robots => r.body(StatusCode::OK, "text/plain; charset=utf-8", views::robots_txt(&app.site), FEED_CACHE),
     }
 }
 

@@ -92,7 +92,8 @@ mod tests {
 
     #[test]
     fn keeps_any_script_and_emoji() {
-        for s in ["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"] {
+        for s in ["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"]
+        {
             assert_eq!(DisplayName::parse(s).unwrap().as_str(), s, "{s}");
         }
     }
@@ -120,7 +121,15 @@ mod tests {
 
     #[test]
     fn control_and_bidi_override_characters_are_rejected() {
-        for s in ["a\u{0}b", "a\u{7}b", "a\u{1b}[31mb", "a\u{7f}b", "a\u{9b}b", "evil\u{202e}txt.exe", "a\u{2066}b"] {
+        for s in [
+            "a\u{0}b",
+            "a\u{7}b",
+            "a\u{1b}[31mb",
+            "a\u{7f}b",
+            "a\u{9b}b",
+            "evil\u{202e}txt.exe",
+            "a\u{2066}b",
+        ] {
             assert_eq!(DisplayName::parse(s), Err(DisplayNameError::ControlCharacter), "{s:?}");
         }
     }

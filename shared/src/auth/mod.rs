@@ -33,7 +33,7 @@ pub use display_name::{DisplayName, DisplayNameError};
 pub use idempotency::IdempotencyKey;
 pub use limits::Window;
 pub use password::{
-    Password, PasswordError, PasswordHash, PasswordHashError, dummy_hash, hash_password,
+    InvalidPasswordHash, Password, PasswordError, PasswordHash, PasswordHashError, dummy_hash, hash_password,
     hash_password_off_thread, verify_password, verify_password_off_thread,
 };
 pub use return_to::safe_return_to;

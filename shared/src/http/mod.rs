@@ -4,10 +4,13 @@
 //!   decoding, the request id, whether the client wants JSON.
 //! * [`error`] — [`AppError`], the one error type whose variants are HTTP
 //!   outcomes, and the one place that turns it into a response.
+//! * [`form`] — POST bodies, CSRF and cross-site checks, the session and
+//!   the client address behind a request.
 //! * [`response`] — building responses: security headers on every one, cache
 //!   policy, `ETag` and `304 Not Modified`.
 
 pub mod error;
+pub mod form;
 pub mod request;
 pub mod response;
 

@@ -2,7 +2,16 @@
 
 use lambda_http::http::{HeaderMap, Method, header};
 use lambda_http::{Request, RequestExt};
-use percent_encoding::percent_decode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, percent_decode, utf8_percent_encode};
+
+/// Everything but RFC 3986's unreserved characters is escaped, so an encoded
+/// value is safe in any URL part (query value, path segment, mailto field).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes `s` as one URL component.
+pub fn encode_component(s: &str) -> PercentEncode<'_> {
+    utf8_percent_encode(s, COMPONENT)
+}
 
 use super::AppError;
 

@@ -139,6 +139,19 @@ impl Responder<'_> {
     }
 }
 
+/// Adds a `Set-Cookie` header (several may be set on one response).
+pub fn append_cookie(resp: &mut Response<Body>, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Sets `Retry-After` (seconds) on a response that is not an [`AppError`] page,
+/// e.g. a form re-shown with a `429`.
+pub fn set_retry_after(resp: &mut Response<Body>, secs: u64) {
+    insert(resp, header::RETRY_AFTER, &secs.to_string());
+}
+
 fn insert(resp: &mut Response<Body>, name: header::HeaderName, value: &str) {
     // Every value set here is ASCII we built ourselves; a failure would be a bug, not input.
     if let Ok(v) = HeaderValue::from_str(value) {

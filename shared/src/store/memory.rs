@@ -4,12 +4,22 @@
 //! listing order (published, then slug, descending) and cursors, comments
 //! oldest first, idempotent `put_article` that keeps the comment count, and
 //! #TrendingNews from the same hourly buckets, window and ranking (the code
-//! for those is shared with [`DynamoStore`](super::dynamo::DynamoStore)).
+//! for those is shared with [`DynamoStore`](super::dynamo::DynamoStore)),
+//! unique canonical usernames, sessions that end at their expiry (to the
+//! whole second, as the table's TTL attribute keeps it), fixed-window
+//! counters, and comment posts that are idempotent per article and change
+//! the comment count together with the comments.
 //! The contract suite (`tests/tests/store_contract.rs`) runs against both.
 //!
 //! Everything sits behind one lock that is never held across an `.await`
 //! (no method awaits anything), so a request sees a consistent snapshot and a
 //! write is all-or-nothing, as a DynamoDB conditional write or transaction is.
+//!
+//! Where DynamoDB's TTL would delete items, this store drops them itself once
+//! they are past use (old read buckets, expired sessions and counters), so a
+//! long-running local server does not grow without bound. Idempotency
+//! records are kept as long as the comments they point to: DynamoDB keeps
+//! them at least 24 hours, and a key is never reused in practice.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
@@ -19,9 +29,11 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::dynamo::{rank_trending, trending_bucket, trending_window};
 use super::{
-    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, ReadCounter, StoreError,
-    TrendingReader,
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, CommentWriter, DeleteOutcome,
+    PostOutcome, PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User,
+    Users,
 };
+use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
     TrendingArticle,
@@ -53,6 +65,24 @@ struct Inner {
     comments: HashMap<Slug, BTreeMap<CommentId, Comment>>,
     /// Hour bucket → article → (summary as of its latest read, reads).
     reads: BTreeMap<i64, HashMap<Slug, (ArticleSummary, u64)>>,
+    /// Accounts by canonical username.
+    users: HashMap<Username, User>,
+    /// Sessions by token hash.
+    sessions: HashMap<TokenHash, Session>,
+    /// Rate-limit counters by (key, window start in epoch seconds): the
+    /// table's `RATE#{key}` / `W#{start}` key.
+    counters: HashMap<(String, i64), Counter>,
+    /// Per article, each posted form's idempotency key and the comment it
+    /// created (the table's `I#{key}` items, in the article's partition).
+    posted: HashMap<Slug, HashMap<IdempotencyKey, CommentId>>,
+}
+
+/// One rate-limit counter.
+#[derive(Debug)]
+struct Counter {
+    n: u32,
+    /// When the table's TTL could delete it ([`Window::expires_at`]).
+    expires_at: OffsetDateTime,
 }
 
 /// Times are kept in UTC, as the table keeps them, so both stores return
@@ -107,6 +137,12 @@ impl Inner {
     fn index_mut(&mut self, category: Category) -> &mut BTreeSet<ListingPosition> {
         self.by_category.entry(category).or_default()
     }
+}
+
+/// A time as the table's TTL attribute keeps it: whole epoch seconds,
+/// rounded down, in UTC.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.unix_timestamp()).unwrap_or_else(|_| utc(t))
 }
 
 /// Up to `limit` items and whether more follow: the shape both stores use to
@@ -237,6 +273,144 @@ impl TrendingReader for MemoryStore {
             bucket.values().map(move |(summary, reads)| (*hour, summary.clone(), *reads))
         });
         Ok(rank_trending(rows, limit))
+    }
+}
+
+impl Users for MemoryStore {
+    async fn create_user(&self, user: &User) -> Result<bool, StoreError> {
+        let mut inner = self.write();
+        if inner.users.contains_key(&user.username) {
+            return Ok(false);
+        }
+        inner.users.insert(user.username.clone(), User { created_at: utc(user.created_at), ..user.clone() });
+        Ok(true)
+    }
+
+    async fn find_user(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        Ok(self.read().users.get(username).cloned())
+    }
+}
+
+impl Sessions for MemoryStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let stored = Session {
+            created_at: utc(session.created_at),
+            expires_at: whole_seconds(session.expires_at),
+            ..session.clone()
+        };
+        let mut inner = self.write();
+        // TTL's job: sessions over before this one began are never found again.
+        let started = stored.created_at;
+        inner.sessions.retain(|_, s| s.expires_at > started);
+        inner.sessions.insert(stored.token_hash.clone(), stored);
+        Ok(())
+    }
+
+    async fn find_session(
+        &self,
+        token_hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        let inner = self.read();
+        Ok(inner.sessions.get(token_hash).filter(|s| now < s.expires_at).cloned())
+    }
+
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
+        self.write().sessions.remove(token_hash);
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// Adds one event to `key`'s counter in `window` if `allow(current)`,
+    /// returning the count after the call and whether it was added.
+    fn add_event(&self, key: &str, window: &Window, allow: impl FnOnce(u32) -> bool) -> (u32, bool) {
+        let mut inner = self.write();
+        // TTL's job: counters that expired before this window began are
+        // past use (a window is only ever asked about while it is current).
+        let start = window.start;
+        inner.counters.retain(|_, c| c.expires_at > start);
+        let counter = inner
+            .counters
+            .entry((key.to_owned(), window.start.unix_timestamp()))
+            .or_insert(Counter { n: 0, expires_at: window.expires_at() });
+        counter.expires_at = window.expires_at();
+        if !allow(counter.n) {
+            return (counter.n, false);
+        }
+        counter.n = counter.n.saturating_add(1);
+        (counter.n, true)
+    }
+}
+
+impl RateLimiter for MemoryStore {
+    async fn count(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
+        let inner = self.read();
+        Ok(inner.counters.get(&(key.to_owned(), window.start.unix_timestamp())).map_or(0, |c| c.n))
+    }
+
+    async fn record(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
+        Ok(self.add_event(key, window, |_| true).0)
+    }
+
+    async fn try_record(&self, key: &str, window: &Window, limit: u32) -> Result<bool, StoreError> {
+        if limit == 0 {
+            return Ok(false);
+        }
+        Ok(self.add_event(key, window, |n| n < limit).1)
+    }
+}
+
+impl CommentWriter for MemoryStore {
+    async fn post_comment(
+        &self,
+        article: &Slug,
+        comment: &Comment,
+        key: &IdempotencyKey,
+    ) -> Result<PostOutcome, StoreError> {
+        let mut inner = self.write();
+        let Inner { articles, comments, posted, .. } = &mut *inner;
+        // The same order of checks as the DynamoDB transaction's reasons:
+        // the key first, then the article.
+        if let Some(id) = posted.get(article).and_then(|keys| keys.get(key)) {
+            return Ok(PostOutcome::Duplicate(*id));
+        }
+        let Some(stored_article) = articles.get_mut(article) else {
+            return Ok(PostOutcome::NoSuchArticle);
+        };
+        let thread = comments.entry(article.clone()).or_default();
+        if thread.contains_key(&comment.id) {
+            return Err(StoreError::Corrupt(format!(
+                "cannot post comment {} to article {article}: a comment with that id is already stored",
+                comment.id
+            )));
+        }
+        thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment.clone() });
+        posted.entry(article.clone()).or_default().insert(key.clone(), comment.id);
+        let count = &mut stored_article.summary.comment_count;
+        *count = count.saturating_add(1);
+        Ok(PostOutcome::Created(comment.id))
+    }
+
+    async fn delete_comment(
+        &self,
+        article: &Slug,
+        id: CommentId,
+        author: &Username,
+    ) -> Result<DeleteOutcome, StoreError> {
+        let mut inner = self.write();
+        let Inner { articles, comments, .. } = &mut *inner;
+        let Some(thread) = comments.get_mut(article) else { return Ok(DeleteOutcome::NotFound) };
+        let Some(comment) = thread.get(&id) else { return Ok(DeleteOutcome::NotFound) };
+        if comment.author != author.as_str() {
+            return Ok(DeleteOutcome::NotAuthor);
+        }
+        thread.remove(&id);
+        if let Some(stored_article) = articles.get_mut(article) {
+            let count = &mut stored_article.summary.comment_count;
+            *count = count.saturating_sub(1);
+        }
+        Ok(DeleteOutcome::Deleted)
     }
 }
 

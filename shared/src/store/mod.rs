@@ -15,6 +15,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
+use crate::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
     TrendingArticle,
@@ -113,4 +114,121 @@ pub trait TrendingReader: Send + Sync {
         now: OffsetDateTime,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
+}
+
+/// A reader's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub password_hash: PasswordHash,
+    pub created_at: OffsetDateTime,
+}
+
+/// Accounts (the login function).
+pub trait Users: Send + Sync {
+    /// Creates the account unless its (canonical, lowercase) username exists:
+    /// `Ok(false)` when taken. On DynamoDB a conditional `PutItem`
+    /// (`attribute_not_exists(PK)`), so of two concurrent sign-ups for one
+    /// name exactly one wins.
+    fn create_user(&self, user: &User) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The account, if it exists (one `GetItem`).
+    fn find_user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}
+
+/// A logged-in session as stored: only the token's hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: TokenHash,
+    pub username: Username,
+    /// Copied from the account so a page needs no second read to greet the reader.
+    pub display_name: DisplayName,
+    /// The CSRF token of this session's forms.
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    /// After this the session is gone, whether or not DynamoDB's TTL has
+    /// deleted the item yet (TTL deletion lags by up to days).
+    pub expires_at: OffsetDateTime,
+}
+
+/// Sessions (created and deleted by the login function, read by every page).
+pub trait Sessions: Send + Sync {
+    fn create_session(&self, session: &Session) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session if it exists and `now < expires_at` (one `GetItem`).
+    fn find_session(
+        &self,
+        token_hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+
+    /// Deletes the session; deleting a missing one is not an error.
+    fn delete_session(&self, token_hash: &TokenHash) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Fixed-window event counters for throttling (failed logins, comments).
+///
+/// Keys are opaque strings chosen by the caller, e.g. `login-user#alice`,
+/// `login-ip#198.51.100.7`, `comment#alice`; counters expire with
+/// [`Window::expires_at`] (DynamoDB TTL).
+pub trait RateLimiter: Send + Sync {
+    /// Events recorded for `key` in `window` (one `GetItem`).
+    fn count(&self, key: &str, window: &Window) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Records one event unconditionally; returns the new count (one `UpdateItem` with `ADD`).
+    fn record(&self, key: &str, window: &Window) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Records one event only while fewer than `limit` are recorded:
+    /// `Ok(true)` when recorded, `Ok(false)` when the limit is reached (one
+    /// conditional `UpdateItem`, so concurrent callers cannot overshoot).
+    fn try_record(
+        &self,
+        key: &str,
+        window: &Window,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// What posting a comment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    Created(CommentId),
+    /// The idempotency key was used before (a double submit): nothing was
+    /// written; this is the comment the first submit created.
+    Duplicate(CommentId),
+    NoSuchArticle,
+}
+
+/// What deleting a comment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    NotFound,
+    /// The comment exists but belongs to someone else: nothing changed.
+    NotAuthor,
+}
+
+/// Writes comments (the comment function).
+pub trait CommentWriter: Send + Sync {
+    /// Adds `comment` to the article and increments its comment count, in one
+    /// transaction, together with a record of `key` so that a second submit
+    /// of the same form stores nothing (DynamoDB: `TransactWriteItems` of the
+    /// idempotency item, the comment and the article's `ADD comment_count 1`,
+    /// each conditional).
+    fn post_comment(
+        &self,
+        article: &Slug,
+        comment: &Comment,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send;
+
+    /// Deletes the comment if `author` wrote it, decrementing the count in the
+    /// same transaction.
+    fn delete_comment(
+        &self,
+        article: &Slug,
+        id: CommentId,
+        author: &Username,
+    ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send;
 }

@@ -15,12 +15,14 @@
 //! * `layout` — the page shell shared by every HTML page.
 //! * `listing` — front page, category pages and #TrendingNews (cards).
 //! * `article` — one article: head metadata, body, then `share` and `comments`.
+//! * `auth` — the login and sign-up forms.
 //! * `errors` — error pages in the site layout.
 //! * `feed`, `sitemap` — Atom feeds, `sitemap.xml`, `robots.txt` (XML built with
 //!   maud too, so text is escaped the same way).
 //! * `css` — the stylesheet and its CSP hash.
 
 mod article;
+mod auth;
 mod comments;
 mod css;
 mod errors;
@@ -30,11 +32,12 @@ mod listing;
 mod share;
 mod sitemap;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, utf8_percent_encode};
+use percent_encoding::PercentEncode;
 
 use crate::domain::{Category, Slug};
 
 pub use article::{ArticleView, CommentForm, article_page};
+pub use auth::{AuthForm, login_page, signup_page};
 pub use css::{style_csp_source, stylesheet};
 pub use errors::error_page;
 pub use feed::atom_feed;
@@ -83,13 +86,9 @@ impl ListingKind {
     }
 }
 
-/// Query values and share-link parameters are encoded with everything but the
-/// RFC 3986 unreserved characters escaped, so they are safe in any URL part.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
 /// Percent-encodes `s` as one URL component (query value, mailto field).
 fn encode(s: &str) -> PercentEncode<'_> {
-    utf8_percent_encode(s, COMPONENT)
+    crate::http::request::encode_component(s)
 }
 
 /// `/articles/{slug}`: a [`Slug`] is URL-safe by construction.

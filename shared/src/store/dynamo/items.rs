@@ -9,13 +9,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime, UtcOffset};
 
+use crate::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::timefmt;
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, SanitizedHtml, Slug,
 };
-use crate::store::StoreError;
+use crate::store::{Session, StoreError, User};
 
 /// One DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -40,6 +41,14 @@ pub(crate) const ARTICLE_SK: &str = "A";
 pub(crate) const COMMENTS_END: &str = "C#~";
 /// GSI1's only partition: every article, newest first.
 pub(crate) const ALL_ARTICLES: &str = "ARTICLES";
+/// The sort key of an account item (`PK = USER#{username}`).
+const USER_SK: &str = "U";
+/// The sort key of a session item (`PK = SESSION#{token hash}`).
+const SESSION_SK: &str = "S";
+/// How long a comment form's idempotency key is remembered: far longer than
+/// anyone keeps a form open and resubmits it, short enough that the records
+/// do not pile up (DynamoDB's TTL removes them).
+pub(crate) const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
 
 // ---- attribute names -----------------------------------------------------
 
@@ -56,6 +65,12 @@ const AUTHOR_NAME: &str = "author_name";
 const BODY: &str = "body";
 const CREATED_AT: &str = "created_at";
 const READS: &str = "reads";
+const USERNAME: &str = "username";
+const DISPLAY_NAME: &str = "display_name";
+const PASSWORD_HASH: &str = "password_hash";
+const CSRF_TOKEN: &str = "csrf_token";
+const COMMENT_ID: &str = "comment_id";
+const RATE_COUNT: &str = "n";
 
 /// The attributes the listing indexes project (never `body_html`: listings
 /// must stay small however long the articles are).
@@ -104,6 +119,55 @@ pub(crate) fn article_key(slug: &Slug) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(article_pk(slug))),
         (SK.to_owned(), AttributeValue::S(ARTICLE_SK.to_owned())),
+    ])
+}
+
+/// The primary key of a comment item.
+pub(crate) fn comment_key(article: &Slug, id: CommentId) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(article_pk(article))),
+        (SK.to_owned(), AttributeValue::S(comment_sk(id))),
+    ])
+}
+
+/// `I#{key}`: the idempotency record of one comment form, in the article's
+/// own partition. `I` sorts after `C#~`, so these items are never inside
+/// the article page's `SK BETWEEN "A" AND "C#~"` range.
+pub(crate) fn idempotency_sk(key: &IdempotencyKey) -> String {
+    format!("I#{key}")
+}
+
+/// The primary key of an idempotency record.
+pub(crate) fn idempotency_key(article: &Slug, key: &IdempotencyKey) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(article_pk(article))),
+        (SK.to_owned(), AttributeValue::S(idempotency_sk(key))),
+    ])
+}
+
+/// The primary key of an account: `USER#{canonical username}`.
+pub(crate) fn user_key(username: &Username) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(format!("USER#{username}"))),
+        (SK.to_owned(), AttributeValue::S(USER_SK.to_owned())),
+    ])
+}
+
+/// The primary key of a session: `SESSION#{SHA-256 of the token, hex}`.
+pub(crate) fn session_key(token_hash: &TokenHash) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(format!("SESSION#{token_hash}"))),
+        (SK.to_owned(), AttributeValue::S(SESSION_SK.to_owned())),
+    ])
+}
+
+/// The primary key of one rate-limit counter: `RATE#{key}`, `W#{window
+/// start, epoch seconds}`. The window's length is not in the key: a caller
+/// uses each key with one window length (the key names the policy).
+pub(crate) fn rate_key(key: &str, window: &Window) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(format!("RATE#{key}"))),
+        (SK.to_owned(), AttributeValue::S(format!("W#{}", window.start.unix_timestamp()))),
     ])
 }
 
@@ -163,6 +227,10 @@ pub(crate) fn article_content(article: &NewArticle) -> Vec<(&'static str, Attrib
 pub(crate) const COMMENT_COUNT_ATTR: &str = COMMENT_COUNT;
 /// The name of the read-count attribute, for update expressions.
 pub(crate) const READS_ATTR: &str = READS;
+/// The name of a rate-limit counter's count attribute, for update expressions.
+pub(crate) const RATE_COUNT_ATTR: &str = RATE_COUNT;
+/// The name of a comment's author attribute, for condition expressions.
+pub(crate) const AUTHOR_ATTR: &str = AUTHOR;
 
 /// The summary attributes a trending row repeats, so #TrendingNews can be
 /// shown without reading the articles.
@@ -189,6 +257,51 @@ pub(crate) fn comment_item(article: &Slug, comment: &Comment) -> Item {
         (BODY.to_owned(), s(&comment.body)),
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(comment.created_at))),
     ])
+}
+
+/// The idempotency record of a posted comment: which comment the form's key
+/// created, and when DynamoDB's TTL may forget it (the comment's creation
+/// time, i.e. the request's clock, plus [`IDEMPOTENCY_TTL`]).
+pub(crate) fn idempotency_item(article: &Slug, key: &IdempotencyKey, comment: &Comment) -> Item {
+    let mut item = idempotency_key(article, key);
+    item.extend([
+        (COMMENT_ID.to_owned(), s(comment.id.to_string())),
+        (AUTHOR.to_owned(), s(&comment.author)),
+        (EXPIRES_AT.to_owned(), n((comment.created_at + IDEMPOTENCY_TTL).unix_timestamp())),
+    ]);
+    item
+}
+
+/// An account item, keys included.
+pub(crate) fn user_item(user: &User) -> Item {
+    let mut item = user_key(&user.username);
+    item.extend([
+        (USERNAME.to_owned(), s(user.username.as_str())),
+        (DISPLAY_NAME.to_owned(), s(user.display_name.as_str())),
+        (PASSWORD_HASH.to_owned(), s(user.password_hash.as_str())),
+        (CREATED_AT.to_owned(), s(timefmt::rfc3339(user.created_at))),
+    ]);
+    item
+}
+
+/// A session item, keys included. `expires_at` is whole epoch seconds (the
+/// TTL attribute's format), rounded down: a session never outlives the
+/// instant it was given.
+pub(crate) fn session_item(session: &Session) -> Item {
+    let mut item = session_key(&session.token_hash);
+    item.extend([
+        (USERNAME.to_owned(), s(session.username.as_str())),
+        (DISPLAY_NAME.to_owned(), s(session.display_name.as_str())),
+        (CSRF_TOKEN.to_owned(), s(&session.csrf_token)),
+        (CREATED_AT.to_owned(), s(timefmt::rfc3339(session.created_at))),
+        (EXPIRES_AT.to_owned(), n(session.expires_at.unix_timestamp())),
+    ]);
+    item
+}
+
+/// The `expires_at` value of a rate-limit counter in `window`.
+pub(crate) fn rate_expires_at(window: &Window) -> AttributeValue {
+    n(window.expires_at().unix_timestamp())
 }
 
 // ---- reading -------------------------------------------------------------
@@ -219,6 +332,32 @@ impl<'a> Reader<'a> {
             Some(_) => Err(self.corrupt(format_args!("attribute `{name}` is not a number"))),
             None => Err(self.corrupt(format_args!("attribute `{name}` is missing"))),
         }
+    }
+
+    fn epoch_seconds(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
+        let invalid = || self.corrupt(format_args!("attribute `{name}` is not a time in epoch seconds"));
+        let secs = match self.item.get(name) {
+            Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|_| invalid())?,
+            Some(_) => return Err(self.corrupt(format_args!("attribute `{name}` is not a number"))),
+            None => return Err(self.corrupt(format_args!("attribute `{name}` is missing"))),
+        };
+        OffsetDateTime::from_unix_timestamp(secs).map_err(|_| invalid())
+    }
+
+    fn username(&self, name: &str) -> Result<Username, StoreError> {
+        let v = self.string(name)?;
+        match Username::parse(v) {
+            // Stored names are canonical; one that parses to another spelling
+            // was not written by this code.
+            Ok(u) if u.as_str() == v => Ok(u),
+            _ => Err(self.corrupt(format_args!("attribute `{name}` is not a canonical username: {v:?}"))),
+        }
+    }
+
+    fn display_name(&self) -> Result<DisplayName, StoreError> {
+        let v = self.string(DISPLAY_NAME)?;
+        DisplayName::parse(v)
+            .map_err(|e| self.corrupt(format_args!("attribute `display_name` is invalid ({e}): {v:?}")))
     }
 
     fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
@@ -309,6 +448,54 @@ pub(crate) fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
         body: r.string(BODY)?.to_owned(),
         created_at: r.time(CREATED_AT)?,
     })
+}
+
+/// An account from its item.
+pub(crate) fn user_from_item(item: &Item) -> Result<User, StoreError> {
+    let r = Reader { item };
+    // The error says only that the hash does not parse, never the hash.
+    let password_hash = PasswordHash::from_phc(r.string(PASSWORD_HASH)?.to_owned())
+        .map_err(|_| r.corrupt("attribute `password_hash` is not a PHC string"))?;
+    Ok(User {
+        username: r.username(USERNAME)?,
+        display_name: r.display_name()?,
+        password_hash,
+        created_at: r.time(CREATED_AT)?,
+    })
+}
+
+/// A session from its item; `token_hash` is the one it was looked up by
+/// (the item's key is derived from it).
+pub(crate) fn session_from_item(item: &Item, token_hash: &TokenHash) -> Result<Session, StoreError> {
+    let r = Reader { item };
+    Ok(Session {
+        token_hash: token_hash.clone(),
+        username: r.username(USERNAME)?,
+        display_name: r.display_name()?,
+        csrf_token: r.string(CSRF_TOKEN)?.to_owned(),
+        created_at: r.time(CREATED_AT)?,
+        expires_at: r.epoch_seconds(EXPIRES_AT)?,
+    })
+}
+
+/// The count of a rate-limit counter item (or of the attributes an
+/// `UpdateItem` returned), saturating at `u32::MAX`.
+pub(crate) fn rate_count_from_item(item: &Item) -> Result<u32, StoreError> {
+    let count = Reader { item }.number(RATE_COUNT)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// The comment an idempotency record points to.
+pub(crate) fn idempotent_comment_id(item: &Item) -> Result<CommentId, StoreError> {
+    let r = Reader { item };
+    let id = r.string(COMMENT_ID)?;
+    CommentId::parse(id)
+        .ok_or_else(|| r.corrupt(format_args!("attribute `comment_id` is not a ULID: {id:?}")))
+}
+
+/// The username that wrote a comment item (without mapping the rest).
+pub(crate) fn comment_author(item: &Item) -> Result<&str, StoreError> {
+    Reader { item }.string(AUTHOR)
 }
 
 /// A trending row: the article as of its latest read in that hour, and the
@@ -427,6 +614,102 @@ mod tests {
         );
         c.insert(ID.into(), s("nope"));
         assert!(matches!(comment_from_item(&c), Err(StoreError::Corrupt(m)) if m.contains("SK=C#")));
+    }
+
+    const PHC: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+
+    fn user() -> User {
+        User {
+            username: Username::parse("ada").unwrap(),
+            display_name: DisplayName::parse("Ada L.").unwrap(),
+            password_hash: PasswordHash::from_phc(PHC.into()).unwrap(),
+            created_at: datetime!(2026-11-26 18:00:00.25 UTC),
+        }
+    }
+
+    #[test]
+    fn account_items_round_trip_and_reject_bad_values() {
+        let u = user();
+        let item = user_item(&u);
+        assert_eq!(describe_key(&item), "PK=USER#ada SK=U");
+        assert_eq!(user_from_item(&item).unwrap(), u);
+
+        for (name, value, needle) in [
+            (USERNAME, s("Ada"), "canonical"),
+            (PASSWORD_HASH, s("hunter2"), "PHC"),
+            (DISPLAY_NAME, s(""), "display_name"),
+        ] {
+            let mut bad = item.clone();
+            bad.insert(name.to_owned(), value);
+            match user_from_item(&bad) {
+                Err(StoreError::Corrupt(msg)) => {
+                    assert!(msg.contains("USER#ada") && msg.contains(needle), "{msg}");
+                    assert!(!msg.contains("hunter2"), "never echo a stored hash: {msg}");
+                }
+                other => panic!("{name}: expected Corrupt, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn session_items_keep_expiry_in_whole_epoch_seconds() {
+        let hash = TokenHash::from_hex(&"ab".repeat(32)).unwrap();
+        let session = Session {
+            token_hash: hash.clone(),
+            username: Username::parse("ada").unwrap(),
+            display_name: DisplayName::parse("Ada").unwrap(),
+            csrf_token: "csrf".into(),
+            created_at: datetime!(2026-11-26 18:00:00.5 UTC),
+            expires_at: datetime!(2026-12-10 18:00:00.75 UTC),
+        };
+        let item = session_item(&session);
+        assert_eq!(describe_key(&item), format!("PK=SESSION#{} SK=S", "ab".repeat(32)));
+        assert_eq!(item[EXPIRES_AT], n(datetime!(2026-12-10 18:00 UTC).unix_timestamp()));
+        let back = session_from_item(&item, &hash).unwrap();
+        assert_eq!(back, Session { expires_at: datetime!(2026-12-10 18:00 UTC), ..session });
+        let mut bad = item.clone();
+        bad.insert(EXPIRES_AT.into(), s("soon"));
+        assert!(
+            matches!(session_from_item(&bad, &hash), Err(StoreError::Corrupt(m)) if m.contains("expires_at"))
+        );
+    }
+
+    #[test]
+    fn rate_keys_and_counts() {
+        let w = Window::containing(datetime!(2026-11-26 18:07:42 UTC), Duration::minutes(15));
+        let key = rate_key("login-user#ada", &w);
+        assert_eq!(
+            describe_key(&key),
+            format!("PK=RATE#login-user#ada SK=W#{}", datetime!(2026-11-26 18:00 UTC).unix_timestamp())
+        );
+        assert_eq!(rate_expires_at(&w), n(datetime!(2026-11-26 19:15 UTC).unix_timestamp()));
+        let mut item = key;
+        item.insert(RATE_COUNT.into(), n(3));
+        assert_eq!(rate_count_from_item(&item).unwrap(), 3);
+        item.insert(RATE_COUNT.into(), n(u64::MAX));
+        assert_eq!(rate_count_from_item(&item).unwrap(), u32::MAX);
+    }
+
+    #[test]
+    fn idempotency_records_sort_outside_the_article_page_range() {
+        let slug = Slug::parse("x").unwrap();
+        let key = IdempotencyKey::generate();
+        let at = datetime!(2026-11-26 18:00 UTC);
+        let c = Comment {
+            id: CommentId::new_at(at),
+            author: "ada".into(),
+            author_name: "Ada".into(),
+            body: "b".into(),
+            created_at: at,
+        };
+        let item = idempotency_item(&slug, &key, &c);
+        let sk = sort_key(&item).unwrap();
+        assert!(sk > COMMENTS_END && sk.as_bytes()[0] > ARTICLE_SK.as_bytes()[0], "{sk}");
+        assert_eq!(item[PK], s("ARTICLE#x"));
+        assert_eq!(item[EXPIRES_AT], n((at + Duration::hours(24)).unix_timestamp()));
+        assert_eq!(idempotent_comment_id(&item).unwrap(), c.id);
+        assert_eq!(describe_key(&comment_key(&slug, c.id)), format!("PK=ARTICLE#x SK=C#{}", c.id));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! and access pattern; `items.rs` is the one place that maps items to domain
 //! values and back.
 //!
-//! * [`DynamoStore`] implements every storage trait.
+//! * [`DynamoStore`] implements every storage trait: articles and listings
+//!   here, #TrendingNews in `trending.rs`, accounts, sessions and rate
+//!   limits in `accounts.rs`, comment transactions in `comments.rs`.
 //! * [`client`] / [`client_with_interceptor`] build the SDK client, once, at
 //!   start-up; [`DynamoStore::warm`] opens its connection during init.
 //! * [`create_table`] / [`ensure_table`] create the table where no SAM
@@ -16,6 +18,8 @@
 //! handler answers `503`); an item that does not map to a domain value is
 //! [`StoreError::Corrupt`] naming its key.
 
+mod accounts;
+mod comments;
 mod counter;
 mod items;
 mod table;
@@ -27,8 +31,7 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileRegionProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Region;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 pub use counter::RequestCounter;
@@ -36,7 +39,7 @@ pub use table::{create_table, ensure_table};
 pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, window as trending_window};
 
 use self::items::Item;
-use crate::domain::{ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug};
+use crate::domain::{ArticleSummary, Category, CommentId, ListingPosition, NewArticle, Page, Slug};
 use crate::store::{
     ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError,
 };
@@ -167,59 +170,13 @@ impl DynamoStore {
             tracing::warn!(table = %self.table, error = %DisplayErrorContext(&err), "warming the DynamoDB connection failed");
         }
     }
-
-    /// Adds `comment` to the article `slug` and increments its comment count,
-    /// together (one transaction), for tests and sample data until the
-    /// comment function lands. A comment whose id is already stored is left
-    /// as it is (`Ok`); an unknown article is [`StoreError::Corrupt`] (the
-    /// seed data is inconsistent).
-    pub async fn seed_comment(&self, slug: &Slug, comment: Comment) -> Result<(), StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(items::comment_item(slug, &comment)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .build()
-            .map_err(unavailable)?;
-        let bump = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(slug)))
-            .update_expression("ADD #count :one")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .build()
-            .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(bump).build())
-            .send()
-            .await;
-        let Err(err) = result else { return Ok(()) };
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error()
-        {
-            let failed = |i: usize| {
-                cancelled.cancellation_reasons().get(i).and_then(|r| r.code())
-                    == Some("ConditionalCheckFailed")
-            };
-            if failed(0) {
-                return Ok(());
-            }
-            if failed(1) {
-                return Err(StoreError::Corrupt(format!(
-                    "cannot add comment {} to article {slug}: no such article",
-                    comment.id
-                )));
-            }
-        }
-        Err(unavailable(err))
-    }
 }
 
 impl ArticleReader for DynamoStore {
+    // Strongly consistent (base table, so it can be): a reader who has just
+    // posted or deleted a comment is redirected here and must see the
+    // change and the matching count. Listings read the GSIs, which only
+    // offer eventual consistency; their counts may lag by a moment.
     async fn article_page(
         &self,
         slug: &Slug,
@@ -243,6 +200,7 @@ impl ArticleReader for DynamoStore {
                     .expression_attribute_values(":to", s(items::COMMENTS_END))
                     .scan_index_forward(true)
                     .limit(query_limit(limit.saturating_add(2)))
+                    .consistent_read(true)
                     .send()
                     .await
                     .map_err(unavailable)?;
@@ -265,6 +223,7 @@ impl ArticleReader for DynamoStore {
                     .get_item()
                     .table_name(&self.table)
                     .set_key(Some(items::article_key(slug)))
+                    .consistent_read(true)
                     .send();
                 let query = self
                     .client
@@ -278,6 +237,7 @@ impl ArticleReader for DynamoStore {
                     .expression_attribute_values(":to", s(items::COMMENTS_END))
                     .scan_index_forward(true)
                     .limit(query_limit(limit.saturating_add(2)))
+                    .consistent_read(true)
                     .send();
                 let (got, queried) = futures::join!(get, query);
                 let got = got.map_err(unavailable)?;

@@ -1,0 +1,213 @@
+//! The comment function: post and delete comments (PRODUCT.md §2–§4).
+//!
+//! Every request needs a session (else `303` to the login page with a
+//! `return_to` back to the comments), a same-site origin and the session's
+//! CSRF token. A post is validated (1–5,000 characters after trimming),
+//! rate-limited (5 a minute per reader), and written in one transaction with
+//! the article's comment count and the form's one-time idempotency key, so a
+//! double submit stores one comment. A rejected post re-shows the article
+//! with the reader's text in the form: nothing a reader wrote is lost.
+
+use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
+use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
+use broadsheet::auth::idempotency::IDEMPOTENCY_FIELD;
+use broadsheet::config::Site;
+use broadsheet::domain::{COMMENTS_PAGE_SIZE, Comment, CommentId, Slug};
+use broadsheet::http::form::{
+    check_body_size, read_form, require_same_site, require_session_csrf, session_of, viewer_of,
+};
+use broadsheet::http::response::set_retry_after;
+use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component};
+use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
+use broadsheet::store::{ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session, Sessions};
+use broadsheet::viewer::Viewer;
+use broadsheet::views::{self, ArticleView, CommentForm};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use time::OffsetDateTime;
+
+/// The comment function's dependencies, built once per process.
+#[derive(Debug, Clone)]
+pub struct CommentApp<S> {
+    pub store: S,
+    pub site: Site,
+}
+
+/// What every store behind the comment function must do.
+pub trait CommentStore: ArticleReader + CommentWriter + Sessions + RateLimiter {}
+impl<T: ArticleReader + CommentWriter + Sessions + RateLimiter> CommentStore for T {}
+
+/// What a request asks for.
+#[derive(Debug)]
+enum Action {
+    Post(Slug),
+    /// The id is kept raw: an unparsable id is simply "no such comment" (`404`).
+    Delete(Slug, String),
+}
+
+impl Action {
+    fn slug(&self) -> &Slug {
+        match self {
+            Action::Post(s) | Action::Delete(s, _) => s,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, AppError>;
+
+/// Serves one request. Never fails: every error becomes its response here.
+pub async fn handle<S: CommentStore>(app: &CommentApp<S>, req: Request) -> Response<Body> {
+    let info = RequestInfo::of(&req);
+    let anonymous = Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous };
+    let action = match check_body_size(&req).and_then(|()| route(req.method().as_str(), req.uri().path())) {
+        Ok(a) => a,
+        Err(e) => return anonymous.error(e),
+    };
+    let session = match session_of(&app.store, &req).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let back = format!("/articles/{}#comments", action.slug());
+            let target = format!("/login?return_to={}", encode(&back));
+            return anonymous.see_other(&target);
+        }
+        Err(e) => return anonymous.error(e.into()),
+    };
+    let viewer = viewer_of(Some(&session));
+    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
+    let result = match action {
+        Action::Post(slug) => post(app, &req, &r, &session, &slug).await,
+        Action::Delete(slug, id) => delete(app, &req, &r, &session, &slug, &id).await,
+    };
+    result.unwrap_or_else(|e| r.error(e))
+}
+
+fn encode(path: &str) -> String {
+    broadsheet::http::request::encode_component(path).to_string()
+}
+
+async fn post<S: CommentStore>(
+    app: &CommentApp<S>,
+    req: &Request,
+    r: &Responder<'_>,
+    session: &Session,
+    slug: &Slug,
+) -> Result<Response<Body>> {
+    require_same_site(req, &app.site)?;
+    let form = read_form(req)?;
+    require_session_csrf(session, &form)?;
+    let key = form
+        .get(IDEMPOTENCY_FIELD)
+        .and_then(IdempotencyKey::parse)
+        .ok_or(AppError::BadRequest("the form is missing its one-time key; reload the page and try again"))?;
+    let raw_body = form.get("body").unwrap_or("");
+    let body = match CommentBody::parse(raw_body) {
+        Ok(b) => b,
+        Err(e) => return reshow(app, r, slug, raw_body, &e.to_string(), StatusCode::UNPROCESSABLE_ENTITY, None).await,
+    };
+    let now = OffsetDateTime::now_utc();
+    let window = Window::containing(now, COMMENT_WINDOW);
+    let rate_key = format!("comment#{}", session.username);
+    if !app.store.try_record(&rate_key, &window, COMMENTS_PER_READER).await? {
+        let secs = window.retry_after_secs(now);
+        let message = format!(
+            "You can post {COMMENTS_PER_READER} comments a minute. Your comment is still here: post it again in {secs} seconds."
+        );
+        return reshow(app, r, slug, raw_body, &message, StatusCode::TOO_MANY_REQUESTS, Some(secs)).await;
+    }
+    let comment = Comment {
+        id: CommentId::new_at(now),
+        author: session.username.as_str().to_owned(),
+        author_name: session.display_name.as_str().to_owned(),
+        body: body.into_string(),
+        created_at: now,
+    };
+    match app.store.post_comment(slug, &comment, &key).await? {
+        PostOutcome::Created(id) | PostOutcome::Duplicate(id) => {
+            tracing::info!(request_id = %r.info.request_id, %slug, comment = %id, "comment posted");
+            Ok(r.see_other(&format!("/articles/{slug}#comment-{id}")))
+        }
+        PostOutcome::NoSuchArticle => Err(AppError::NotFound),
+    }
+}
+
+/// Re-shows the article with the reader's text and a message next to the form.
+async fn reshow<S: CommentStore>(
+    app: &CommentApp<S>,
+    r: &Responder<'_>,
+    slug: &Slug,
+    body: &str,
+    error: &str,
+    status: StatusCode,
+    retry_after: Option<u64>,
+) -> Result<Response<Body>> {
+    let page = app.store.article_page(slug, None, COMMENTS_PAGE_SIZE).await?.ok_or(AppError::NotFound)?;
+    let next = page.comments.next.map(|id| id.to_cursor(slug));
+    let key = IdempotencyKey::generate();
+    let view = ArticleView {
+        article: &page.article,
+        comments: &page.comments.items,
+        next_comments_cursor: next.as_deref(),
+        comments_after: None,
+        form: CommentForm { body, error: Some(error), idempotency_key: key.as_str() },
+    };
+    let mut resp = r.html(status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);
+    if let Some(secs) = retry_after {
+        set_retry_after(&mut resp, secs);
+    }
+    Ok(resp)
+}
+
+async fn delete<S: CommentStore>(
+    app: &CommentApp<S>,
+    req: &Request,
+    r: &Responder<'_>,
+    session: &Session,
+    slug: &Slug,
+    raw_id: &str,
+) -> Result<Response<Body>> {
+    require_same_site(req, &app.site)?;
+    let form = read_form(req)?;
+    require_session_csrf(session, &form)?;
+    let id = CommentId::parse(raw_id).ok_or(AppError::NotFound)?;
+    let author: &Username = &session.username;
+    match app.store.delete_comment(slug, id, author).await? {
+        DeleteOutcome::Deleted => {
+            tracing::info!(request_id = %r.info.request_id, %slug, comment = %id, "comment deleted");
+            Ok(r.see_other(&format!("/articles/{slug}#comments")))
+        }
+        DeleteOutcome::NotFound => Err(AppError::NotFound),
+        DeleteOutcome::NotAuthor => Err(AppError::Forbidden("You can only delete your own comments.")),
+    }
+}
+
+fn route(method: &str, path: &str) -> Result<Action> {
+    let route = match resolve_in(Function::Comment, method, path) {
+        Resolution::Found(route) => route,
+        Resolution::MethodNotAllowed(allow) => return Err(AppError::MethodNotAllowed { allow }),
+        Resolution::NotFound => return Err(AppError::NotFound),
+    };
+    let captured = match_pattern(route.pattern, path).unwrap_or_default();
+    let slug = Slug::parse(&decode_component(captured.first().copied().unwrap_or(""), false)?)
+        .map_err(|_| AppError::NotFound)?;
+    match captured.get(1) {
+        None => Ok(Action::Post(slug)),
+        Some(id) => Ok(Action::Delete(slug, decode_component(id, false)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert!(matches!(route("POST", "/articles/a-b/comments"), Ok(Action::Post(s)) if s.as_str() == "a-b"));
+        assert!(matches!(
+            route("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
+            Ok(Action::Delete(_, id)) if id == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        ));
+        assert!(matches!(route("GET", "/articles/a/comments"), Err(AppError::MethodNotAllowed { .. })));
+        assert!(matches!(route("POST", "/articles/A!/comments"), Err(AppError::NotFound)));
+        assert!(matches!(route("POST", "/articles/%zz/comments"), Err(AppError::BadRequest(_))));
+    }
+}

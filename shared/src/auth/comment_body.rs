@@ -1,0 +1,136 @@
+//! Comment bodies: the text a reader posts under an article.
+
+use std::fmt;
+
+/// Most characters (not bytes) in a comment (PRODUCT.md §3).
+pub const COMMENT_MAX_CHARS: usize = 5_000;
+
+/// A comment's text: line breaks normalised to `\n`, trimmed, 1–5,000
+/// characters.
+///
+/// Browsers submit a `<textarea>` with `\r\n` line breaks; normalising first
+/// means the limit counts a line break as one character, as the reader sees
+/// it (and as `maxlength` does), and stored text has one line-break style.
+/// The length is counted in characters, not bytes, so a comment in Greek or
+/// Japanese has the same allowance as one in English. The body is kept as
+/// plain text; the view escapes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentBody(String);
+
+/// Why a comment cannot be posted. The messages are written for the reader
+/// and shown above the form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommentBodyError {
+    #[error("Write something before posting.")]
+    Empty,
+    #[error("Comments can be at most 5,000 characters; yours has {}.", group_thousands(*chars))]
+    TooLong { chars: usize },
+}
+
+impl CommentBody {
+    /// Normalises line breaks (`\r\n` and a lone `\r` become `\n`), trims
+    /// surrounding whitespace, and checks the length.
+    pub fn parse(raw: &str) -> Result<CommentBody, CommentBodyError> {
+        let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+        let body = normalised.trim();
+        if body.is_empty() {
+            return Err(CommentBodyError::Empty);
+        }
+        let chars = body.chars().count();
+        if chars > COMMENT_MAX_CHARS {
+            return Err(CommentBodyError::TooLong { chars });
+        }
+        Ok(CommentBody(body.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for CommentBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for CommentBody {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `5001` → `"5,001"`: the limit in the message is written that way, so the
+/// reader's count should be too.
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_normalises_line_breaks() {
+        assert_eq!(CommentBody::parse("  hello  ").unwrap().as_str(), "hello");
+        assert_eq!(CommentBody::parse("\r\nline 1\r\n\r\nline 2\r\n").unwrap().as_str(), "line 1\n\nline 2");
+        assert_eq!(CommentBody::parse("a\rb").unwrap().as_str(), "a\nb");
+        assert_eq!(CommentBody::parse("  indented\n  code").unwrap().as_str(), "indented\n  code");
+        assert_eq!(CommentBody::parse("<b>not html</b>").unwrap().as_str(), "<b>not html</b>");
+    }
+
+    #[test]
+    fn empty_after_trimming_is_rejected() {
+        for s in ["", " ", "\r\n\r\n", "\t \n", "\u{3000}"] {
+            assert_eq!(CommentBody::parse(s), Err(CommentBodyError::Empty), "{s:?}");
+        }
+        assert_eq!(CommentBodyError::Empty.to_string(), "Write something before posting.");
+    }
+
+    #[test]
+    fn limit_is_5000_characters_not_bytes() {
+        let max = "é".repeat(5_000);
+        assert_eq!(max.len(), 10_000);
+        assert!(CommentBody::parse(&max).is_ok());
+        assert_eq!(CommentBody::parse(&"é".repeat(5_001)), Err(CommentBodyError::TooLong { chars: 5_001 }));
+        // Surrounding whitespace does not count.
+        assert!(CommentBody::parse(&format!("\n\n{}  ", "a".repeat(5_000))).is_ok());
+        // A line break counts once, even when the browser sent \r\n.
+        let lines = "a\r\n".repeat(2_500);
+        assert_eq!(lines.chars().count(), 7_500);
+        assert!(CommentBody::parse(&lines).is_ok());
+    }
+
+    #[test]
+    fn too_long_message_says_how_long() {
+        assert_eq!(
+            CommentBodyError::TooLong { chars: 5_001 }.to_string(),
+            "Comments can be at most 5,000 characters; yours has 5,001."
+        );
+        assert_eq!(
+            CommentBodyError::TooLong { chars: 1_234_567 }.to_string(),
+            "Comments can be at most 5,000 characters; yours has 1,234,567."
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        for (n, s) in
+            [(0, "0"), (7, "7"), (999, "999"), (1_000, "1,000"), (65_536, "65,536"), (100_000, "100,000")]
+        {
+            assert_eq!(group_thousands(n), s);
+        }
+    }
+}

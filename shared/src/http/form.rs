@@ -1,0 +1,95 @@
+//! Reading and guarding state-changing POSTs: body limits, strict form
+//! decoding, CSRF and cross-site checks, and who is asking.
+
+use lambda_http::Request;
+use lambda_http::http::header;
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use time::OffsetDateTime;
+
+use super::{AppError, MAX_BODY_BYTES, Query};
+use crate::auth::csrf::{CSRF_COOKIE, CSRF_FIELD};
+use crate::auth::session::SESSION_COOKIE;
+use crate::auth::{SessionToken, cookie_value, cross_site, tokens_match};
+use crate::config::Site;
+use crate::store::{Session, Sessions, StoreError};
+use crate::viewer::{Reader, Viewer};
+
+/// Rejects bodies over [`MAX_BODY_BYTES`] with `413` — on every route, before
+/// anything else looks at the request.
+pub fn check_body_size(req: &Request) -> Result<(), AppError> {
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > MAX_BODY_BYTES { Err(AppError::PayloadTooLarge) } else { Ok(()) }
+}
+
+/// The `application/x-www-form-urlencoded` body, decoded strictly: too big
+/// `413`, another content type, bad percent-encoding or invalid UTF-8 `400`.
+/// Base64 bodies (API Gateway's `isBase64Encoded`) arrive already decoded by
+/// `lambda_http`.
+pub fn read_form(req: &Request) -> Result<Query, AppError> {
+    check_body_size(req)?;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(AppError::BadRequest("expected a form (application/x-www-form-urlencoded)"));
+    }
+    let body: &[u8] = req.body().as_ref();
+    let text = std::str::from_utf8(body).map_err(|_| AppError::BadRequest("request is not valid UTF-8"))?;
+    Query::parse(text)
+}
+
+const FORGED: &str = "This form has expired or was sent from another site. Go back, reload the page and try again.";
+
+/// Refuses requests a browser marks as cross-site (`Sec-Fetch-Site`, `Origin`).
+pub fn require_same_site(req: &Request, site: &Site) -> Result<(), AppError> {
+    if cross_site(req.headers(), &site.origin) { Err(AppError::Forbidden(FORGED)) } else { Ok(()) }
+}
+
+/// The double-submit check of anonymous forms (login, sign-up): the hidden
+/// field must equal the `bs_csrf` cookie, compared in constant time.
+pub fn require_form_csrf(req: &Request, form: &Query) -> Result<(), AppError> {
+    let cookie = cookie_value(req.headers(), CSRF_COOKIE).unwrap_or("");
+    if tokens_match(cookie, form.get(CSRF_FIELD).unwrap_or("")) { Ok(()) } else { Err(AppError::Forbidden(FORGED)) }
+}
+
+/// The check of a logged-in reader's forms: the hidden field must equal the
+/// token stored with the session.
+pub fn require_session_csrf(session: &Session, form: &Query) -> Result<(), AppError> {
+    if tokens_match(&session.csrf_token, form.get(CSRF_FIELD).unwrap_or("")) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(FORGED))
+    }
+}
+
+/// The session named by the request's cookie, if it is valid now. A missing,
+/// malformed, unknown or expired cookie is simply "not logged in".
+pub async fn session_of<S: Sessions>(store: &S, req: &Request) -> Result<Option<Session>, StoreError> {
+    let Some(token) = cookie_value(req.headers(), SESSION_COOKIE).and_then(SessionToken::parse) else {
+        return Ok(None);
+    };
+    store.find_session(&token.hash(), OffsetDateTime::now_utc()).await
+}
+
+/// Who a page is for, given the request's session.
+pub fn viewer_of(session: Option<&Session>) -> Viewer {
+    match session {
+        None => Viewer::Anonymous,
+        Some(s) => Viewer::Reader(Reader {
+            username: s.username.as_str().to_owned(),
+            display_name: s.display_name.as_str().to_owned(),
+            csrf_token: s.csrf_token.clone(),
+        }),
+    }
+}
+
+/// The client's address as API Gateway saw it (the TCP peer for the local
+/// server), for per-address throttling. Never taken from `X-Forwarded-For`,
+/// which the client controls.
+pub fn client_address(req: &Request) -> Option<String> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.clone(),
+        _ => None,
+    }
+}

@@ -1,0 +1,162 @@
+//! The login and sign-up pages.
+//!
+//! Both forms re-show what the reader typed (never the password) with each
+//! message next to its field, linked by `aria-describedby` so a screen reader
+//! announces it with the field.
+
+use maud::{Markup, html};
+
+use super::{PageMeta, layout};
+use crate::config::Site;
+use crate::viewer::Viewer;
+
+/// The values and messages of a login or sign-up form being shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthForm<'a> {
+    /// The CSRF token for the hidden field (the same value is in the `bs_csrf` cookie).
+    pub csrf_token: &'a str,
+    /// The validated local path to go back to after success.
+    pub return_to: &'a str,
+    pub username: &'a str,
+    /// Sign-up only.
+    pub display_name: &'a str,
+    /// A message about the whole form (e.g. "Incorrect username or password.").
+    pub form_error: Option<&'a str>,
+    pub username_error: Option<&'a str>,
+    pub display_name_error: Option<&'a str>,
+    pub password_error: Option<&'a str>,
+}
+
+/// `GET /login`, and `POST /login` re-shown after a failure.
+pub fn login_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
+    let meta = PageMeta { title: "Log in", description: "Log in to Broadsheet to join the conversation.", canonical_path: "/login" };
+    let signup = format!("/signup?return_to={}", super::encode(form.return_to));
+    let main = html! {
+        section.auth aria-labelledby="auth-heading" {
+            h1 #auth-heading { "Log in" }
+            (form_error(form.form_error))
+            form method="post" action="/login" novalidate {
+                (hidden(form))
+                (field("username", "Username", "text", form.username, "username", form.username_error, None))
+                (field("password", "Password", "password", "", "current-password", form.password_error, None))
+                p { button type="submit" { "Log in" } }
+            }
+            p { "New to Broadsheet? " a href=(signup) { "Create an account" } }
+        }
+    };
+    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+}
+
+/// `GET /signup`, and `POST /signup` re-shown with its errors.
+pub fn signup_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
+    let meta = PageMeta { title: "Sign up", description: "Create a Broadsheet account to comment on stories.", canonical_path: "/signup" };
+    let login = format!("/login?return_to={}", super::encode(form.return_to));
+    let main = html! {
+        section.auth aria-labelledby="auth-heading" {
+            h1 #auth-heading { "Create an account" }
+            (form_error(form.form_error))
+            form method="post" action="/signup" novalidate {
+                (hidden(form))
+                (field("username", "Username", "text", form.username, "username", form.username_error,
+                    Some("3–32 characters: letters, digits, _ and -.")))
+                (field("display_name", "Display name", "text", form.display_name, "nickname", form.display_name_error,
+                    Some("Shown with your comments, up to 50 characters.")))
+                (field("password", "Password", "password", "", "new-password", form.password_error,
+                    Some("8–128 characters; common passwords are refused.")))
+                p { button type="submit" { "Create account" } }
+            }
+            p { "Already have an account? " a href=(login) { "Log in" } }
+        }
+    };
+    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+}
+
+fn hidden(form: &AuthForm<'_>) -> Markup {
+    html! {
+        input type="hidden" name="csrf_token" value=(form.csrf_token);
+        input type="hidden" name="return_to" value=(form.return_to);
+    }
+}
+
+fn form_error(message: Option<&str>) -> Markup {
+    html! { @if let Some(m) = message { p.error #form-error role="alert" { (m) } } }
+}
+
+/// One labelled input with its hint and error. Passwords are never given a value.
+fn field(
+    name: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    error: Option<&str>,
+    hint: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if hint.is_some() {
+        described.push(hint_id.as_str());
+    }
+    if error.is_some() {
+        described.push(error_id.as_str());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    html! {
+        p.field {
+            label for=(id) { (label) }
+            @if let Some(h) = hint { span.hint #(hint_id) { (h) } }
+            @if let Some(e) = error { span.error #(error_id) { (e) } }
+            input #(id) type=(kind) name=(name) value=[(kind != "password").then_some(value)]
+                autocomplete=(autocomplete) required aria-describedby=[described]
+                aria-invalid=[error.map(|_| "true")];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteOrigin;
+
+    fn site() -> Site {
+        Site::new(SiteOrigin::parse("https://news.example.com").unwrap())
+    }
+
+    #[test]
+    fn login_form_keeps_username_never_password_and_escapes() {
+        let form = AuthForm {
+            csrf_token: "tok",
+            return_to: "/articles/a#comments",
+            username: "<b>\"alice",
+            form_error: Some("Incorrect username or password."),
+            ..AuthForm::default()
+        };
+        let html = login_page(&site(), &Viewer::Anonymous, &form).into_string();
+        assert!(html.contains(r#"value="&lt;b&gt;&quot;alice""#));
+        assert!(html.contains(r#"name="csrf_token" value="tok""#));
+        assert!(html.contains(r#"name="return_to" value="/articles/a#comments""#));
+        assert!(html.contains("Incorrect username or password."));
+        assert!(!html.contains(r#"type="password" name="password" value"#));
+        assert!(html.contains(r#"<label for="f-username">"#) && html.contains(r#"<label for="f-password">"#));
+        assert!(html.contains("/signup?return_to=%2Farticles%2Fa%23comments"));
+    }
+
+    #[test]
+    fn signup_errors_sit_next_to_their_fields() {
+        let form = AuthForm {
+            username: "al",
+            display_name: "Al",
+            username_error: Some("too short"),
+            password_error: Some("too common"),
+            ..AuthForm::default()
+        };
+        let html = signup_page(&site(), &Viewer::Anonymous, &form).into_string();
+        assert!(html.contains(r#"id="f-username-error">too short"#));
+        assert!(html.contains(r#"aria-describedby="f-username-hint f-username-error""#));
+        assert!(html.contains(r#"id="f-password-error">too common"#));
+        assert!(html.contains(r#"name="display_name" value="Al""#));
+        assert_eq!(html.matches("aria-invalid=\"true\"").count(), 2);
+    }
+}
