@@ -192,7 +192,9 @@ async fn usernames_are_unique_case_insensitively(backend: Backend) {
     assert_eq!(resp.field("display_name").as_deref(), Some("Another Frank"));
     assert!(resp.set_cookie("bs_session").is_none());
 
-    // Ten browsers race for one name: exactly one wins.
+    // Ten browsers race for one name: exactly one wins. (A fresh site: sign-ups
+    // are also limited to ten an hour per client address.)
+    let site = TestSite::start(backend).await;
     let browsers: Vec<Browser<'_>> = (0..10).map(|_| Browser::new(&site)).collect();
     let results = futures::future::join_all(browsers.iter().map(|b| b.sign_up("grace", "Grace", PASSWORD, "/"))).await;
     let statuses: Vec<u16> = results.iter().map(|p| p.status).collect();
@@ -234,6 +236,17 @@ async fn bad_signups_get_field_messages(backend: Backend) {
     assert_eq!(reader.sign_up("henry", "Henry", PASSWORD, "/").await.status, 303);
 }
 
+async fn signups_per_address_are_limited(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    for i in 0..10 {
+        assert_eq!(Browser::new(&site).sign_up(&format!("reader{i}"), "R", PASSWORD, "/").await.status, 303);
+    }
+    let resp = Browser::new(&site).sign_up("reader10", "R", PASSWORD, "/").await;
+    assert_eq!(resp.status, 429);
+    assert!(resp.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(resp.field("username").as_deref(), Some("reader10"), "what the reader typed is kept");
+}
+
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -253,4 +266,5 @@ on_both_stores!(
     forged_posts_are_refused_and_change_nothing,
     usernames_are_unique_case_insensitively,
     bad_signups_get_field_messages,
+    signups_per_address_are_limited,
 );
