@@ -686,6 +686,32 @@ async fn concurrent_posts_are_all_counted(store: impl Store) {
     assert_eq!(comment_pages(&store, &a.slug, 7).await.concat(), ids, "every comment, oldest first");
 }
 
+async fn concurrent_double_submits_create_one_comment(store: impl Store) {
+    let a = article("double-clicked", Category::WorldNews, T0);
+    put(&store, &a).await;
+    let key = IdempotencyKey::generate();
+    // Each submit of the same form builds its own comment (own id), as the
+    // handler does per request; only the key is shared.
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let (store, slug, key) = (store.clone(), a.slug.clone(), key.clone());
+            tokio::spawn(async move { store.post_comment(&slug, &comment(i), &key).await })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut duplicates = Vec::new();
+    for task in tasks {
+        match task.await.expect("task").expect("post") {
+            PostOutcome::Created(id) => created.push(id),
+            PostOutcome::Duplicate(id) => duplicates.push(id),
+            PostOutcome::NoSuchArticle => panic!("the article exists"),
+        }
+    }
+    assert_eq!(created.len(), 1, "one submit wins: {created:?}");
+    assert_eq!(duplicates, vec![created[0]; 9], "the others name the winner's comment");
+    assert_eq!(thread(&store, &a.slug).await, (1, created));
+}
+
 async fn only_the_author_deletes_a_comment(store: impl Store) {
     let a = article("moderated", Category::Blog, T0);
     put(&store, &a).await;
@@ -796,6 +822,7 @@ contract_tests!(
     idempotency_keys_belong_to_one_article,
     posting_to_an_unknown_article_writes_nothing,
     concurrent_posts_are_all_counted,
+    concurrent_double_submits_create_one_comment,
     only_the_author_deletes_a_comment,
     comment_pages_stay_ordered_after_deletes,
 );

@@ -1,6 +1,8 @@
 //! The listing handler fed with real API Gateway HTTP API (v2) events from
 //! `infra/events/`, exactly as Lambda would deliver them.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
 use broadsheet::config::{Site, SiteOrigin};
 use broadsheet::domain::{Category, NewArticle, SanitizedHtml, Slug};
 use broadsheet::store::ArticleWriter;

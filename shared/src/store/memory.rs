@@ -109,7 +109,8 @@ impl MemoryStore {
     }
 
     /// Adds `comment` to the article `slug` and increments its comment count,
-    /// together, for tests and sample data until the comment function lands.
+    /// together, for tests and the sample data (readers' comments go through
+    /// [`CommentWriter::post_comment`], which also records the form's key).
     /// A comment whose id is already stored is left as it is (`Ok`); an
     /// unknown article is [`StoreError::Corrupt`] (the seed data is
     /// inconsistent). Same contract as
