@@ -645,7 +645,8 @@ async fn twenty_readers_post_at_once(backend: Backend) {
     const READERS: usize = 20;
     let site = site_with_readers(backend, READERS).await;
     let slug = science_slug(&site).await;
-    let readers = join_all((0..READERS).map(|i| logged_in(&site, &reader_name(i))).collect()).await;
+    let names: Vec<String> = (0..READERS).map(reader_name).collect();
+    let readers = join_all(names.iter().map(|name| logged_in(&site, name)).collect()).await;
     let target = format!("/articles/{slug}/comments");
 
     // Every reader opens the article first, then all submit together.
@@ -702,3 +703,43 @@ on_both_stores!(
     comments_are_read_after_write_and_paginated,
     twenty_readers_post_at_once,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn zz_probe() {
+    for backend in [Backend::Memory, Backend::Dynamo] {
+    let site = TestSite::start(backend).await;
+    let slug = science_slug(&site).await;
+    let a = signed_up(&site, "alice", "Alice").await;
+    let b = signed_up(&site, "bob", "Bob").await;
+    let target = format!("/articles/{slug}/comments");
+    let pa = a.get(&article(&slug)).await;
+    let (ca, ka) = comment_form(&pa);
+    let r = a.post(&target, &[("csrf_token", &ca), ("idempotency_key", &ka), ("body", "from alice")]).await;
+    eprintln!("{backend:?} alice: {} {:?}", r.status, r.location());
+    let pb = b.get(&article(&slug)).await;
+    let (cb, _) = comment_form(&pb);
+    let r = b.post(&target, &[("csrf_token", &cb), ("idempotency_key", &ka), ("body", "from bob, alice's key")]).await;
+    eprintln!("{backend:?} bob with alice's key: {} {:?}", r.status, r.location());
+    let p = b.get(&article(&slug)).await;
+    eprintln!("{backend:?} count {} ids {:?}", comment_count(&p), listed_ids(&p));
+    // 404s consume rate slots?
+    for i in 0..5 {
+        let r = b.post("/articles/no-such-story/comments", &[("csrf_token", &cb), ("idempotency_key", &comment_form(&b.get(&article(&slug)).await).1), ("body", "x")]).await;
+        eprintln!("{backend:?} 404 #{i}: {}", r.status);
+    }
+    let r = post_comment(&b, &slug, "real one").await;
+    eprintln!("{backend:?} bob after 404s: {} retry-after {:?}", r.status, r.header("retry-after"));
+    // duplicates consume?
+    let c = signed_up(&site, "carl", "Carl").await;
+    let pc = c.get(&article(&slug)).await;
+    let (cc, kc) = comment_form(&pc);
+    for i in 0..6 {
+        let r = c.post(&target, &[("csrf_token", &cc), ("idempotency_key", &kc), ("body", "dup")]).await;
+        eprintln!("{backend:?} dup #{i}: {} {:?}", r.status, r.location());
+    }
+    let r = c.get(&format!("/articles/{slug}/comments")).await;
+    eprintln!("{backend:?} GET comments: {} allow {:?}", r.status, r.header("allow"));
+    let r = c.post(&format!("/articles/{slug}/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete?x=1"), &[("csrf_token", &cc)]).await;
+    eprintln!("{backend:?} delete unknown: {}", r.status);
+    }
+}
