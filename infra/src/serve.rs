@@ -21,12 +21,12 @@ use broadsheet_article::ArticleApp;
 use broadsheet_comment::CommentApp;
 use broadsheet_listing::Listing;
 use broadsheet_login::LoginApp;
-use lambda_http::RequestExt;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
-use lambda_http::request::RequestContext;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
+use lambda_http::RequestExt;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
 use tokio::net::TcpListener;
 
 /// Largest body the local server reads before answering `413` itself; the
@@ -45,7 +45,16 @@ pub struct Apps<S> {
 
 /// What every store behind the local server must be able to do.
 pub trait SiteStore:
-    ArticleLister + ArticleReader + ReadCounter + TrendingReader + Users + Sessions + RateLimiter + CommentWriter + Clone + 'static
+    ArticleLister
+    + ArticleReader
+    + ReadCounter
+    + TrendingReader
+    + Users
+    + Sessions
+    + RateLimiter
+    + CommentWriter
+    + Clone
+    + 'static
 {
 }
 impl<T> SiteStore for T where
@@ -126,7 +135,8 @@ async fn dispatch<S: SiteStore>(
                     Err(e) => lambda_http::Body::Binary(e.into_bytes()),
                 }
             };
-            let req = lambda_http::Request::from_parts(parts, body).with_request_context(context(&method, &path, peer));
+            let req = lambda_http::Request::from_parts(parts, body)
+                .with_request_context(context(&method, &path, peer));
             route(apps, req).await
         }
         Err(_) => {

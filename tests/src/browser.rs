@@ -95,7 +95,11 @@ impl<'a> Browser<'a> {
             req = req.header(k, v);
         }
         let resp = req.send().await.expect("request reaches the test server");
-        let page = Page { status: resp.status().as_u16(), headers: resp.headers().clone(), body: resp.text().await.expect("body") };
+        let page = Page {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.expect("body"),
+        };
         let mut jar = self.jar.lock().expect("jar");
         for c in page.set_cookies() {
             let pair = c.split(';').next().unwrap_or("");
@@ -134,7 +138,13 @@ impl<'a> Browser<'a> {
         let rt = form.field("return_to").expect("return_to field");
         self.post(
             "/signup",
-            &[("csrf_token", &csrf), ("return_to", &rt), ("username", username), ("display_name", display_name), ("password", password)],
+            &[
+                ("csrf_token", &csrf),
+                ("return_to", &rt),
+                ("username", username),
+                ("display_name", display_name),
+                ("password", password),
+            ],
         )
         .await
     }
@@ -145,7 +155,11 @@ impl<'a> Browser<'a> {
         assert_eq!(form.status, 200, "login form");
         let csrf = form.field("csrf_token").expect("csrf field");
         let rt = form.field("return_to").expect("return_to field");
-        self.post("/login", &[("csrf_token", &csrf), ("return_to", &rt), ("username", username), ("password", password)]).await
+        self.post(
+            "/login",
+            &[("csrf_token", &csrf), ("return_to", &rt), ("username", username), ("password", password)],
+        )
+        .await
     }
 
     /// Logs out with the token of the logout form on `/`.

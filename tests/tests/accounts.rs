@@ -140,7 +140,10 @@ async fn return_to_only_follows_local_paths(backend: Backend) {
         assert_eq!(form.field("return_to").as_deref(), Some("/"), "{evil:?} is not shown back");
         let csrf = form.field("csrf_token").unwrap();
         let resp = reader
-            .post("/login", &[("csrf_token", &csrf), ("return_to", evil), ("username", "dave"), ("password", PASSWORD)])
+            .post(
+                "/login",
+                &[("csrf_token", &csrf), ("return_to", evil), ("username", "dave"), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(resp.status, 303);
         assert_eq!(resp.location(), Some("/"), "{evil:?}");
@@ -196,7 +199,8 @@ async fn usernames_are_unique_case_insensitively(backend: Backend) {
     // are also limited to ten an hour per client address.)
     let site = TestSite::start(backend).await;
     let browsers: Vec<Browser<'_>> = (0..10).map(|_| Browser::new(&site)).collect();
-    let results = futures::future::join_all(browsers.iter().map(|b| b.sign_up("grace", "Grace", PASSWORD, "/"))).await;
+    let results =
+        futures::future::join_all(browsers.iter().map(|b| b.sign_up("grace", "Grace", PASSWORD, "/"))).await;
     let statuses: Vec<u16> = results.iter().map(|p| p.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 9, "{statuses:?}");

@@ -473,6 +473,13 @@ async fn forged_and_foreign_requests_change_nothing(backend: Backend) {
         ours.post(&target, &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "mine")]).await;
     let id = posted_id(&resp, &slug);
 
+    // The comment routes take POST only.
+    for path in [target.clone(), format!("/articles/{slug}/comments/{id}/delete")] {
+        let resp = owner.get(&path).await;
+        assert_eq!(resp.status, 405, "{path}");
+        assert_eq!(resp.header("allow"), Some("POST"), "{path}");
+    }
+
     // Unknown article: 404.
     for path in ["/articles/no-such-story/comments", "/articles/Bad%20Slug/comments"] {
         let page = owner.get(&article(&slug)).await;
@@ -566,11 +573,21 @@ async fn comments_are_read_after_write_and_paginated(backend: Backend) {
         readers.push(logged_in(&site, &reader_name(i)).await);
     }
 
-    // Read-after-write: the very next GET shows it.
+    // Read-after-write: the very next GET shows it, to the author (whose
+    // pages are never stored by a cache) and to a visitor revalidating a
+    // copy of the page from before the post.
+    let before = site.get(&article(&slug)).await;
+    assert_eq!(before.status(), 200);
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
     let first = posted_id(&post_comment(&readers[0], &slug, "First!").await, &slug);
     let page = readers[0].get(&article(&slug)).await;
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
     assert_eq!(comment_count(&page), 1);
     assert_eq!(listed_ids(&page), vec![first.clone()]);
+    let resp =
+        site.client.get(site.url(&article(&slug))).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "the old ETag no longer matches");
+    assert!(resp.text().await.unwrap().contains(&format!("id=\"comment-{first}\"")));
     assert_eq!(card_count(&site, &slug).await, "1 comment");
 
     // 55 comments from 11 readers (five each, the per-reader limit).
@@ -681,14 +698,90 @@ async fn twenty_readers_post_at_once(backend: Backend) {
     assert_eq!(card_count(&site, &slug).await, "20 comments");
 }
 
+// -- Known product bugs (see each test): run with `--include-ignored`. -------
+
+/// A second submit of an already-posted form must land on the comment it
+/// created, as every other double submit does — also when it arrives as the
+/// reader reaches the limit. Today the repeat is counted against the limit
+/// before the key is looked at, so it gets `429` and a re-shown form with a
+/// *new* key telling the reader to post again: following that advice stores
+/// the comment twice.
+async fn resubmitting_a_posted_form_at_the_limit_lands_on_it(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let slug = science_slug(&site).await;
+    let reader = signed_up(&site, "hal", "Hal").await;
+    start_of_a_fresh_minute_if_needed().await;
+    for i in 1..=4 {
+        posted_id(&post_comment(&reader, &slug, &format!("Warm-up {i}")).await, &slug);
+    }
+    let page = reader.get(&article(&slug)).await;
+    let (csrf, key) = comment_form(&page);
+    let fields = [("csrf_token", csrf.as_str()), ("idempotency_key", key.as_str()), ("body", "The fifth")];
+    let target = format!("/articles/{slug}/comments");
+    let id = posted_id(&reader.post(&target, &fields).await, &slug);
+    let again = reader.post(&target, &fields).await;
+    assert_eq!(again.status, 303, "the repeat of a posted form: {} {:?}", again.status, form_error(&again));
+    assert_eq!(posted_id(&again, &slug), id);
+    assert_eq!(comment_count(&reader.get(&article(&slug)).await), 5);
+}
+
+/// Bad input changes nothing (PRODUCT.md §4): posts to an article that does
+/// not exist are answered `404` but today each still uses up one of the
+/// reader's five comments a minute.
+async fn posts_to_unknown_articles_leave_the_allowance_alone(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let slug = science_slug(&site).await;
+    let reader = signed_up(&site, "ida", "Ida").await;
+    start_of_a_fresh_minute_if_needed().await;
+    for _ in 0..5 {
+        let page = reader.get(&article(&slug)).await;
+        let (csrf, key) = comment_form(&page);
+        let resp = reader
+            .post(
+                "/articles/no-such-story/comments",
+                &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "x")],
+            )
+            .await;
+        assert_eq!(resp.status, 404);
+    }
+    let resp = post_comment(&reader, &slug, "A real comment").await;
+    assert_eq!(resp.status, 303, "after five 404s: {} {:?}", resp.status, form_error(&resp));
+    assert_eq!(comment_count(&reader.get(&article(&slug)).await), 1);
+}
+
+/// A form's one-time key is scoped to the reader who posts it (the contract
+/// in `broadsheet::auth::idempotency`). Today it is scoped to the article
+/// only: a second reader who submits a key another reader already used gets
+/// `303` to *that reader's* comment, and their own text is silently dropped.
+async fn another_readers_key_does_not_swallow_a_comment(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let slug = science_slug(&site).await;
+    let target = format!("/articles/{slug}/comments");
+    let alice = signed_up(&site, "alice", "Alice").await;
+    let bob = signed_up(&site, "bob", "Bob").await;
+    let (alice_csrf, key) = comment_form(&alice.get(&article(&slug)).await);
+    let alices = posted_id(
+        &alice
+            .post(&target, &[("csrf_token", &alice_csrf), ("idempotency_key", &key), ("body", "Alice's")])
+            .await,
+        &slug,
+    );
+    let (bob_csrf, _) = comment_form(&bob.get(&article(&slug)).await);
+    let resp =
+        bob.post(&target, &[("csrf_token", &bob_csrf), ("idempotency_key", &key), ("body", "Bob's")]).await;
+    let bobs = posted_id(&resp, &slug);
+    assert_ne!(bobs, alices, "Bob was sent to Alice's comment and his was not stored");
+    assert_eq!(comment_count(&bob.get(&article(&slug)).await), 2);
+}
+
 macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
+    ($( $(#[$attr:meta])* $name:ident ),* $(,)?) => {
         mod memory {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] $(#[$attr])*
                async fn $name() { super::$name(super::Backend::Memory).await } )*
         }
         mod dynamo {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] $(#[$attr])*
                async fn $name() { super::$name(super::Backend::Dynamo).await } )*
         }
     };
@@ -702,44 +795,10 @@ on_both_stores!(
     sixth_comment_in_a_minute_is_throttled,
     comments_are_read_after_write_and_paginated,
     twenty_readers_post_at_once,
+    #[ignore = "product bug: a repeat of a posted form is throttled (429) before its key is checked"]
+    resubmitting_a_posted_form_at_the_limit_lands_on_it,
+    #[ignore = "product bug: a post to an unknown article (404) uses up the reader's allowance"]
+    posts_to_unknown_articles_leave_the_allowance_alone,
+    #[ignore = "product bug: idempotency keys are scoped to the article, not the reader"]
+    another_readers_key_does_not_swallow_a_comment,
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn zz_probe() {
-    for backend in [Backend::Memory, Backend::Dynamo] {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let a = signed_up(&site, "alice", "Alice").await;
-    let b = signed_up(&site, "bob", "Bob").await;
-    let target = format!("/articles/{slug}/comments");
-    let pa = a.get(&article(&slug)).await;
-    let (ca, ka) = comment_form(&pa);
-    let r = a.post(&target, &[("csrf_token", &ca), ("idempotency_key", &ka), ("body", "from alice")]).await;
-    eprintln!("{backend:?} alice: {} {:?}", r.status, r.location());
-    let pb = b.get(&article(&slug)).await;
-    let (cb, _) = comment_form(&pb);
-    let r = b.post(&target, &[("csrf_token", &cb), ("idempotency_key", &ka), ("body", "from bob, alice's key")]).await;
-    eprintln!("{backend:?} bob with alice's key: {} {:?}", r.status, r.location());
-    let p = b.get(&article(&slug)).await;
-    eprintln!("{backend:?} count {} ids {:?}", comment_count(&p), listed_ids(&p));
-    // 404s consume rate slots?
-    for i in 0..5 {
-        let r = b.post("/articles/no-such-story/comments", &[("csrf_token", &cb), ("idempotency_key", &comment_form(&b.get(&article(&slug)).await).1), ("body", "x")]).await;
-        eprintln!("{backend:?} 404 #{i}: {}", r.status);
-    }
-    let r = post_comment(&b, &slug, "real one").await;
-    eprintln!("{backend:?} bob after 404s: {} retry-after {:?}", r.status, r.header("retry-after"));
-    // duplicates consume?
-    let c = signed_up(&site, "carl", "Carl").await;
-    let pc = c.get(&article(&slug)).await;
-    let (cc, kc) = comment_form(&pc);
-    for i in 0..6 {
-        let r = c.post(&target, &[("csrf_token", &cc), ("idempotency_key", &kc), ("body", "dup")]).await;
-        eprintln!("{backend:?} dup #{i}: {} {:?}", r.status, r.location());
-    }
-    let r = c.get(&format!("/articles/{slug}/comments")).await;
-    eprintln!("{backend:?} GET comments: {} allow {:?}", r.status, r.header("allow"));
-    let r = c.post(&format!("/articles/{slug}/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete?x=1"), &[("csrf_token", &cc)]).await;
-    eprintln!("{backend:?} delete unknown: {}", r.status);
-    }
-}

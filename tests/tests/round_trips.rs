@@ -40,7 +40,12 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    async fn check<F: std::future::Future<Output = Page>>(&mut self, label: &str, expected: &[(&str, usize)], f: F) -> Page {
+    async fn check<F: std::future::Future<Output = Page>>(
+        &mut self,
+        label: &str,
+        expected: &[(&str, usize)],
+        f: F,
+    ) -> Page {
         self.counter.reset();
         let page = f.await;
         assert!(page.status < 400, "{label}: {} {}", page.status, page.body);
@@ -59,7 +64,15 @@ async fn requests_per_route() {
     let anon = Browser::new(&site);
 
     let front = rec.check("GET / (anonymous)", &[("Query", 1)], anon.get("/")).await;
-    let slug = front.html().select(&scraper::Selector::parse("main article h2 a").unwrap()).next().unwrap().value().attr("href").unwrap().to_owned();
+    let slug = front
+        .html()
+        .select(&scraper::Selector::parse("main article h2 a").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
     rec.check("GET /category/{slug}", &[("Query", 1)], anon.get("/category/technology")).await;
     let older = front.body.split("?after=").nth(1).unwrap().split('"').next().unwrap().to_owned();
     rec.check("GET /?after= (page 2)", &[("Query", 1)], anon.get(&format!("/?after={older}"))).await;
@@ -83,11 +96,21 @@ async fn requests_per_route() {
         &[("UpdateItem", 1), ("PutItem", 2)],
         reader.post(
             "/signup",
-            &[("csrf_token", &csrf), ("username", "counter"), ("display_name", "C"), ("password", "correct horse battery")],
+            &[
+                ("csrf_token", &csrf),
+                ("username", "counter"),
+                ("display_name", "C"),
+                ("password", "correct horse battery"),
+            ],
         ),
     )
     .await;
-    rec.check("GET / (logged in: session GetItem concurrent)", &[("GetItem", 1), ("Query", 1)], reader.get("/")).await;
+    rec.check(
+        "GET / (logged in: session GetItem concurrent)",
+        &[("GetItem", 1), ("Query", 1)],
+        reader.get("/"),
+    )
+    .await;
     let page = rec
         .check(
             "GET /articles/{slug} (logged in)",
@@ -100,7 +123,10 @@ async fn requests_per_route() {
         .check(
             "POST /articles/{slug}/comments (session → rate → transaction)",
             &[("GetItem", 1), ("UpdateItem", 1), ("TransactWriteItems", 1)],
-            reader.post(&format!("{slug}/comments"), &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "Counted.")]),
+            reader.post(
+                &format!("{slug}/comments"),
+                &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "Counted.")],
+            ),
         )
         .await;
     let id = posted.location().unwrap().rsplit("#comment-").next().unwrap().to_owned();
@@ -121,7 +147,10 @@ async fn requests_per_route() {
     rec.check(
         "POST /login (2 counter GetItems + user GetItem concurrent → session PutItem)",
         &[("GetItem", 3), ("PutItem", 1)],
-        reader.post("/login", &[("csrf_token", &csrf), ("username", "counter"), ("password", "correct horse battery")]),
+        reader.post(
+            "/login",
+            &[("csrf_token", &csrf), ("username", "counter"), ("password", "correct horse battery")],
+        ),
     )
     .await;
 

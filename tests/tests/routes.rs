@@ -54,8 +54,10 @@ fn template_and_route_table_agree() {
     let template = template_routes();
     let only_table: Vec<_> = table.difference(&template).collect();
     let only_template: Vec<_> = template.difference(&table).collect();
-    assert!(only_table.is_empty() && only_template.is_empty(),
-        "routes differ\n only in ROUTES: {only_table:?}\n only in template.yaml: {only_template:?}");
+    assert!(
+        only_table.is_empty() && only_template.is_empty(),
+        "routes differ\n only in ROUTES: {only_table:?}\n only in template.yaml: {only_template:?}"
+    );
 }
 
 #[test]

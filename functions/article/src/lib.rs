@@ -86,10 +86,8 @@ where
         Ok(ok) => ok,
         Err(err) => return Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous }.error(err),
     };
-    let (session, page) = tokio::join!(
-        session_of(&app.store, &req),
-        app.store.article_page(&slug, after, COMMENTS_PAGE_SIZE)
-    );
+    let (session, page) =
+        tokio::join!(session_of(&app.store, &req), app.store.article_page(&slug, after, COMMENTS_PAGE_SIZE));
     let viewer = match &session {
         Ok(s) => viewer_of(s.as_ref()),
         Err(_) => Viewer::Anonymous,

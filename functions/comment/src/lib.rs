@@ -8,9 +8,9 @@
 //! double submit stores one comment. A rejected post re-shows the article
 //! with the reader's text in the form: nothing a reader wrote is lost.
 
+use broadsheet::auth::idempotency::IDEMPOTENCY_FIELD;
 use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
 use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
-use broadsheet::auth::idempotency::IDEMPOTENCY_FIELD;
 use broadsheet::config::Site;
 use broadsheet::domain::{COMMENTS_PAGE_SIZE, Comment, CommentId, Slug};
 use broadsheet::http::form::{
@@ -19,7 +19,9 @@ use broadsheet::http::form::{
 use broadsheet::http::response::set_retry_after;
 use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
-use broadsheet::store::{ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session, Sessions};
+use broadsheet::store::{
+    ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session, Sessions,
+};
 use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
@@ -102,7 +104,10 @@ async fn post<S: CommentStore>(
     let raw_body = form.get("body").unwrap_or("");
     let body = match CommentBody::parse(raw_body) {
         Ok(b) => b,
-        Err(e) => return reshow(app, r, slug, raw_body, &e.to_string(), StatusCode::UNPROCESSABLE_ENTITY, None).await,
+        Err(e) => {
+            return reshow(app, r, slug, raw_body, &e.to_string(), StatusCode::UNPROCESSABLE_ENTITY, None)
+                .await;
+        }
     };
     let now = OffsetDateTime::now_utc();
     let window = Window::containing(now, COMMENT_WINDOW);
@@ -201,7 +206,9 @@ mod tests {
 
     #[test]
     fn routes() {
-        assert!(matches!(route("POST", "/articles/a-b/comments"), Ok(Action::Post(s)) if s.as_str() == "a-b"));
+        assert!(
+            matches!(route("POST", "/articles/a-b/comments"), Ok(Action::Post(s)) if s.as_str() == "a-b")
+        );
         assert!(matches!(
             route("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
             Ok(Action::Delete(_, id)) if id == "01ARZ3NDEKTSV4RRFFQ69G5FAV"

@@ -81,9 +81,6 @@ async fn anonymous_post_goes_to_login_and_stores_nothing() {
     let app = app().await;
     let resp = handle(&app, event("comment-post-anonymous.json")).await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(
-        resp.headers()["location"],
-        format!("/login?return_to=%2Farticles%2F{SLUG}%23comments")
-    );
+    assert_eq!(resp.headers()["location"], format!("/login?return_to=%2Farticles%2F{SLUG}%23comments"));
     assert_eq!(comment_count(&app).await, 0);
 }

@@ -97,8 +97,12 @@ where
             let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
             Loaded::Listing { kind, articles: page.items, older }
         }
-        Page::Trending => Loaded::Trending(app.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?),
-        Page::Feed(kind) => Loaded::Feed(kind, app.store.list_articles(category(kind), None, FEED_SIZE).await?.items),
+        Page::Trending => {
+            Loaded::Trending(app.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
+        }
+        Page::Feed(kind) => {
+            Loaded::Feed(kind, app.store.list_articles(category(kind), None, FEED_SIZE).await?.items)
+        }
         Page::Sitemap => Loaded::Sitemap(sitemap_articles(&app.store).await?),
         Page::Robots => Loaded::Robots,
     })
@@ -110,7 +114,9 @@ fn render<S>(app: &Listing<S>, r: &Responder<'_>, loaded: Loaded, after: Option<
             let html = views::listing_page(&app.site, r.viewer, kind, &articles, older.as_deref(), after);
             r.html(StatusCode::OK, html, PAGE_CACHE)
         }
-        Loaded::Trending(items) => r.html(StatusCode::OK, views::trending_page(&app.site, r.viewer, &items), PAGE_CACHE),
+        Loaded::Trending(items) => {
+            r.html(StatusCode::OK, views::trending_page(&app.site, r.viewer, &items), PAGE_CACHE)
+        }
         Loaded::Feed(kind, items) => {
             let xml = views::atom_feed(&app.site, kind, &items);
             r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE)
@@ -119,7 +125,9 @@ fn render<S>(app: &Listing<S>, r: &Responder<'_>, loaded: Loaded, after: Option<
             let xml = views::sitemap(&app.site, &items);
             r.body(StatusCode::OK, "application/xml; charset=utf-8", xml, FEED_CACHE)
         }
-        Loaded::Robots => r.body(StatusCode::OK, "text/plain; charset=utf-8", views::robots_txt(&app.site), FEED_CACHE),
+        Loaded::Robots => {
+            r.body(StatusCode::OK, "text/plain; charset=utf-8", views::robots_txt(&app.site), FEED_CACHE)
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use broadsheet::auth::limits::{
 use broadsheet::auth::session::SESSION_TTL;
 use broadsheet::auth::{
     CsrfToken, DisplayName, Password, SessionToken, Username, Window, clear_session_cookie, cookie_value,
-    csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to, session_cookie, verify_password_off_thread,
+    csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to, session_cookie,
+    verify_password_off_thread,
 };
 use broadsheet::http::form::{
     client_address, read_form, require_form_csrf, require_same_site, require_session_csrf,
@@ -66,12 +67,20 @@ fn show(
 }
 
 /// `GET /login`.
-pub fn show_login(app: &LoginApp<impl LoginStore>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>> {
+pub fn show_login(
+    app: &LoginApp<impl LoginStore>,
+    req: &Request,
+    r: &Responder<'_>,
+) -> Result<Response<Body>> {
     show(app, req, r, login_page)
 }
 
 /// `GET /signup`.
-pub fn show_signup(app: &LoginApp<impl LoginStore>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>> {
+pub fn show_signup(
+    app: &LoginApp<impl LoginStore>,
+    req: &Request,
+    r: &Responder<'_>,
+) -> Result<Response<Body>> {
     show(app, req, r, signup_page)
 }
 
@@ -85,7 +94,11 @@ fn checked_form(app: &LoginApp<impl LoginStore>, req: &Request) -> Result<Query>
 }
 
 /// `POST /login`.
-pub async fn login<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>> {
+pub async fn login<S: LoginStore>(
+    app: &LoginApp<S>,
+    req: &Request,
+    r: &Responder<'_>,
+) -> Result<Response<Body>> {
     let form = checked_form(app, req)?;
     let return_to = safe_return_to(form.get("return_to"));
     let raw_username = form.get("username").unwrap_or("").trim();
@@ -157,7 +170,11 @@ pub async fn login<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Responde
 }
 
 /// `POST /signup`.
-pub async fn signup<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Responder<'_>) -> Result<Response<Body>> {
+pub async fn signup<S: LoginStore>(
+    app: &LoginApp<S>,
+    req: &Request,
+    r: &Responder<'_>,
+) -> Result<Response<Body>> {
     let form = checked_form(app, req)?;
     let return_to = safe_return_to(form.get("return_to"));
     let raw_username = form.get("username").unwrap_or("");
@@ -165,7 +182,11 @@ pub async fn signup<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Respond
     let username = Username::parse(raw_username);
     let display_name = DisplayName::parse(raw_display);
     let password = Password::parse(form.get("password").unwrap_or("").to_owned());
-    let reshow = |status: StatusCode, form_error: Option<&str>, username_error: Option<&str>, display_error: Option<&str>, password_error: Option<&str>| {
+    let reshow = |status: StatusCode,
+                  form_error: Option<&str>,
+                  username_error: Option<&str>,
+                  display_error: Option<&str>,
+                  password_error: Option<&str>| {
         let page = AuthForm {
             csrf_token: form.get(CSRF_FIELD).unwrap_or(""),
             return_to: &return_to,
@@ -181,8 +202,18 @@ pub async fn signup<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Respond
     let (username, display_name, password) = match (username, display_name, password) {
         (Ok(u), Ok(d), Ok(p)) => (u, d, p),
         (u, d, p) => {
-            let (ue, de, pe) = (u.err().map(|e| e.to_string()), d.err().map(|e| e.to_string()), p.err().map(|e| e.to_string()));
-            return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, None, ue.as_deref(), de.as_deref(), pe.as_deref()));
+            let (ue, de, pe) = (
+                u.err().map(|e| e.to_string()),
+                d.err().map(|e| e.to_string()),
+                p.err().map(|e| e.to_string()),
+            );
+            return Ok(reshow(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                ue.as_deref(),
+                de.as_deref(),
+                pe.as_deref(),
+            ));
         }
     };
 
@@ -191,14 +222,16 @@ pub async fn signup<S: LoginStore>(app: &LoginApp<S>, req: &Request, r: &Respond
         let window = Window::containing(now, SIGNUP_WINDOW);
         if !app.store.try_record(&format!("signup-addr#{addr}"), &window, SIGNUPS_PER_ADDRESS).await? {
             let secs = window.retry_after_secs(now);
-            let message = "Too many accounts were created from your network recently. Please try again later.";
+            let message =
+                "Too many accounts were created from your network recently. Please try again later.";
             let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(message), None, None, None);
             set_retry_after(&mut resp, secs);
             return Ok(resp);
         }
     }
 
-    let password_hash = hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
+    let password_hash =
+        hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
     let user = User { username, display_name, password_hash, created_at: now };
     if !app.store.create_user(&user).await? {
         return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));

@@ -40,7 +40,9 @@ async fn signup_form_sets_a_csrf_cookie_and_is_not_cached() {
 
 #[tokio::test]
 async fn signup_posts_in_every_event_shape_log_the_reader_in() {
-    for fixture in ["login-signup-post.json", "login-signup-post-base64.json", "login-signup-post-cookie-header.json"] {
+    for fixture in
+        ["login-signup-post.json", "login-signup-post-base64.json", "login-signup-post-cookie-header.json"]
+    {
         let app = app();
         let resp = handle(&app, event(fixture)).await;
         assert_eq!(resp.status(), 303, "{fixture}");

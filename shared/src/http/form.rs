@@ -2,9 +2,9 @@
 //! decoding, CSRF and cross-site checks, and who is asking.
 
 use lambda_http::Request;
+use lambda_http::RequestExt;
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
-use lambda_http::RequestExt;
 use time::OffsetDateTime;
 
 use super::{AppError, MAX_BODY_BYTES, Query};
@@ -38,7 +38,8 @@ pub fn read_form(req: &Request) -> Result<Query, AppError> {
     Query::parse(text)
 }
 
-const FORGED: &str = "This form has expired or was sent from another site. Go back, reload the page and try again.";
+const FORGED: &str =
+    "This form has expired or was sent from another site. Go back, reload the page and try again.";
 
 /// Refuses requests a browser marks as cross-site (`Sec-Fetch-Site`, `Origin`).
 pub fn require_same_site(req: &Request, site: &Site) -> Result<(), AppError> {
@@ -49,7 +50,11 @@ pub fn require_same_site(req: &Request, site: &Site) -> Result<(), AppError> {
 /// field must equal the `bs_csrf` cookie, compared in constant time.
 pub fn require_form_csrf(req: &Request, form: &Query) -> Result<(), AppError> {
     let cookie = cookie_value(req.headers(), CSRF_COOKIE).unwrap_or("");
-    if tokens_match(cookie, form.get(CSRF_FIELD).unwrap_or("")) { Ok(()) } else { Err(AppError::Forbidden(FORGED)) }
+    if tokens_match(cookie, form.get(CSRF_FIELD).unwrap_or("")) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(FORGED))
+    }
 }
 
 /// The check of a logged-in reader's forms: the hidden field must equal the

@@ -134,7 +134,8 @@ pub trait Users: Send + Sync {
     fn create_user(&self, user: &User) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The account, if it exists (one `GetItem`).
-    fn find_user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_user(&self, username: &Username)
+    -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
 /// A logged-in session as stored: only the token's hash, never the token.

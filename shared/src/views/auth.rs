@@ -29,7 +29,11 @@ pub struct AuthForm<'a> {
 
 /// `GET /login`, and `POST /login` re-shown after a failure.
 pub fn login_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
-    let meta = PageMeta { title: "Log in", description: "Log in to Broadsheet to join the conversation.", canonical_path: "/login" };
+    let meta = PageMeta {
+        title: "Log in",
+        description: "Log in to Broadsheet to join the conversation.",
+        canonical_path: "/login",
+    };
     let signup = format!("/signup?return_to={}", super::encode(form.return_to));
     let main = html! {
         section.auth aria-labelledby="auth-heading" {
@@ -49,7 +53,11 @@ pub fn login_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
 
 /// `GET /signup`, and `POST /signup` re-shown with its errors.
 pub fn signup_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
-    let meta = PageMeta { title: "Sign up", description: "Create a Broadsheet account to comment on stories.", canonical_path: "/signup" };
+    let meta = PageMeta {
+        title: "Sign up",
+        description: "Create a Broadsheet account to comment on stories.",
+        canonical_path: "/signup",
+    };
     let login = format!("/login?return_to={}", super::encode(form.return_to));
     let main = html! {
         section.auth aria-labelledby="auth-heading" {
