@@ -50,15 +50,44 @@ impl TestSite {
         Self::start_unseeded(store).await
     }
 
+    /// Starts the site on `backend`, seeded with the sample content, with its
+    /// own address as its origin (`http://127.0.0.1:PORT`) instead of
+    /// [`TEST_ORIGIN`]: for a real browser, whose `Origin` header on every
+    /// form POST must equal the site's origin or the POST is refused (`403`).
+    /// The listener is bound first, so the origin can name its port.
+    pub async fn start_at_own_origin(backend: Backend) -> TestSite {
+        match backend {
+            Backend::Memory => Self::own_origin_with(MemoryStore::new()).await,
+            Backend::Dynamo => Self::own_origin_with(crate::dynamo::fresh_store().await).await,
+        }
+    }
+
+    async fn own_origin_with<S: SiteStore + broadsheet::store::ArticleWriter>(store: S) -> TestSite {
+        broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT))
+            .await
+            .expect("sample content imports");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("bound address");
+        let base = format!("http://{addr}");
+        let site = Site::new(SiteOrigin::parse(&base).expect("valid origin"));
+        let apps = Arc::new(Apps::new(store, site));
+        let server = tokio::spawn(async move {
+            if let Err(e) = serve::serve(listener, apps).await {
+                eprintln!("test site stopped: {e}");
+            }
+        });
+        TestSite { base, client: Self::http_client(), server }
+    }
+
+    fn http_client() -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+    }
+
     /// Starts the site on `store` as it is.
     pub async fn start_unseeded<S: SiteStore>(store: S) -> TestSite {
         let site = Site::new(SiteOrigin::parse(TEST_ORIGIN).expect("valid origin"));
         let (addr, server) = serve::spawn(Arc::new(Apps::new(store, site))).await.expect("bind 127.0.0.1:0");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
-        TestSite { base: format!("http://{addr}"), client, server }
+        TestSite { base: format!("http://{addr}"), client: Self::http_client(), server }
     }
 
     pub fn url(&self, path: &str) -> String {

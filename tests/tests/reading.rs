@@ -307,6 +307,43 @@ async fn trending_shows_what_is_read(backend: Backend) {
     assert_eq!(order, vec![a, b], "most read first");
 }
 
+/// Hostile paths, queries and headers: always a clear 4xx or a page, never a 5xx or a crash.
+async fn hostile_input_never_breaks_a_page(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let long = "a".repeat(5000);
+    let paths = [
+        "/%00".to_owned(),
+        "/category/%F0%9F%92%A9".to_owned(),
+        "/category/sports%2F..%2F..".to_owned(),
+        format!("/articles/{long}"),
+        "/articles/%E2%80%AE".to_owned(),
+        "/articles/..%2F..%2Fetc%2Fpasswd".to_owned(),
+        "/?after=%00%01%02".to_owned(),
+        format!("/?after={long}"),
+        "/?after=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        "/articles/x?comments_after=%FF".to_owned(),
+        "/trending?%zz=1".to_owned(),
+        "/feed.xml?after=x".to_owned(),
+        "//".to_owned(),
+        "/category//feed.xml".to_owned(),
+    ];
+    for path in &paths {
+        for (name, value) in [
+            ("if-none-match", "W/\"x\", \"unterminated"),
+            ("accept", "application/json;q=abc, */*"),
+            ("cookie", "bs_session=%%%; bs_session=; =;;;"),
+            ("cookie", &format!("bs_session={long}")),
+        ] {
+            let resp = site.client.get(site.url(path)).header(name, value).send().await;
+            let Ok(resp) = resp else { continue }; // a header the client itself refuses to send
+            let status = resp.status().as_u16();
+            assert!((200..500).contains(&status), "{path} with {name}: {status}");
+        }
+    }
+    // The server is still up and serving.
+    assert_eq!(site.get("/").await.status(), 200);
+}
+
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -326,4 +363,5 @@ on_both_stores!(
     article_page_has_everything,
     feeds_sitemap_and_robots,
     trending_shows_what_is_read,
+    hostile_input_never_breaks_a_page,
 );

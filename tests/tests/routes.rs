@@ -1,8 +1,10 @@
 //! One source of truth for routes: the route table the local server uses
-//! (`broadsheet::routes::ROUTES`) and the HTTP API events in `template.yaml`
-//! must be the same set of (method, path) pairs, each owned by the same function.
+//! (`broadsheet::routes::ROUTES`), the HTTP API events in `template.yaml` and
+//! the `cargo lambda watch` router in the workspace's `Cargo.toml` must be the
+//! same set of (method, path) pairs, each owned by the same function.
 
 use std::collections::BTreeSet;
+use std::process::Command;
 
 use broadsheet::routes::ROUTES;
 use serde_norway::Value;
@@ -44,19 +46,59 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
     out
 }
 
-#[test]
-fn template_and_route_table_agree() {
-    let table: BTreeSet<(String, String, String)> = ROUTES
+/// (method, path, function) for every route of `[workspace.metadata.lambda.watch.router]`,
+/// read as cargo-lambda reads it: from `cargo metadata`.
+fn watch_router_routes() -> BTreeSet<(String, String, String)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let out = Command::new(cargo)
+        .args(["metadata", "--no-deps", "--offline", "--format-version", "1", "--manifest-path", manifest])
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let router = metadata["metadata"]["lambda"]["watch"]["router"].as_object().expect("a watch router");
+    let mut routes = BTreeSet::new();
+    for (path, functions) in router {
+        // A bare function name would route every method to it; API Gateway does not.
+        let functions = functions.as_array().unwrap_or_else(|| panic!("{path}: list each method"));
+        for route in functions {
+            let method = route["method"].as_str().expect("method").to_owned();
+            let function = route["function"].as_str().expect("function").to_owned();
+            assert!(routes.insert((method, path.clone(), function)), "duplicate route in the router");
+        }
+    }
+    routes
+}
+
+fn route_table() -> BTreeSet<(String, String, String)> {
+    let table: BTreeSet<_> = ROUTES
         .iter()
         .map(|r| (r.method.to_owned(), r.pattern.to_owned(), r.function.package().to_owned()))
         .collect();
     assert_eq!(table.len(), ROUTES.len(), "no duplicate routes in the table");
+    table
+}
+
+fn differences(
+    a: &BTreeSet<(String, String, String)>,
+    b: &BTreeSet<(String, String, String)>,
+) -> Vec<(String, String, String)> {
+    a.symmetric_difference(b).cloned().collect()
+}
+
+/// What `template.yaml` deploys, what `broadsheet serve` answers and what
+/// `cargo lambda watch` serves are one set of routes, each to one function.
+#[test]
+fn template_route_table_and_watch_router_agree() {
+    let table = route_table();
     let template = template_routes();
-    let only_table: Vec<_> = table.difference(&template).collect();
-    let only_template: Vec<_> = template.difference(&table).collect();
+    let router = watch_router_routes();
     assert!(
-        only_table.is_empty() && only_template.is_empty(),
-        "routes differ\n only in ROUTES: {only_table:?}\n only in template.yaml: {only_template:?}"
+        table == template && table == router,
+        "routes differ (method, path, function)\n ROUTES vs template.yaml: {:?}\n ROUTES vs Cargo.toml router: {:?}",
+        differences(&table, &template),
+        differences(&table, &router),
     );
 }
 

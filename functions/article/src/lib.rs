@@ -15,7 +15,7 @@ use broadsheet::config::Site;
 use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, Slug};
 use broadsheet::http::form::{check_body_size, session_of, viewer_of};
 use broadsheet::http::response::PAGE_CACHE;
-use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component};
+use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component, route_path};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
 use broadsheet::store::{ArticleReader, ReadCounter, Sessions};
 use broadsheet::viewer::Viewer;
@@ -116,7 +116,7 @@ where
 
 /// The slug, the raw comments cursor and the position it decodes to.
 fn parse(req: &Request) -> Result<(Slug, Option<String>, Option<CommentId>), AppError> {
-    let slug = route(req.method().as_str(), req.uri().path())?;
+    let slug = route(req.method().as_str(), route_path(req))?;
     let query = Query::of(req)?;
     let raw = query.get("comments_after").map(str::to_owned);
     let after = raw

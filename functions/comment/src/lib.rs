@@ -17,7 +17,7 @@ use broadsheet::http::form::{
     check_body_size, read_form, require_same_site, require_session_csrf, session_of, viewer_of,
 };
 use broadsheet::http::response::set_retry_after;
-use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component};
+use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component, route_path};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
 use broadsheet::store::{
     ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session, Sessions,
@@ -61,7 +61,7 @@ type Result<T> = std::result::Result<T, AppError>;
 pub async fn handle<S: CommentStore>(app: &CommentApp<S>, req: Request) -> Response<Body> {
     let info = RequestInfo::of(&req);
     let anonymous = Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous };
-    let action = match check_body_size(&req).and_then(|()| route(req.method().as_str(), req.uri().path())) {
+    let action = match check_body_size(&req).and_then(|()| route(req.method().as_str(), route_path(&req))) {
         Ok(a) => a,
         Err(e) => return anonymous.error(e),
     };

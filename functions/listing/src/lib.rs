@@ -12,7 +12,7 @@ use broadsheet::domain::{
 };
 use broadsheet::http::form::{check_body_size, session_of, viewer_of};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
-use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component};
+use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component, route_path};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
 use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
 use broadsheet::viewer::Viewer;
@@ -61,7 +61,7 @@ where
     S: ArticleLister + TrendingReader + Sessions,
 {
     let info = RequestInfo::of(&req);
-    let routed = check_body_size(&req).and_then(|()| route(req.method().as_str(), req.uri().path()));
+    let routed = check_body_size(&req).and_then(|()| route(req.method().as_str(), route_path(&req)));
     let query = routed.and_then(|page| Ok((page, Query::of(&req)?)));
     let (page, query) = match query {
         Ok(ok) => ok,

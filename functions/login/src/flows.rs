@@ -7,9 +7,9 @@ use broadsheet::auth::limits::{
 };
 use broadsheet::auth::session::SESSION_TTL;
 use broadsheet::auth::{
-    CsrfToken, DisplayName, Password, SessionToken, Username, Window, clear_session_cookie, cookie_value,
-    csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to, session_cookie,
-    verify_password_off_thread,
+    CsrfToken, DisplayName, Password, SessionToken, Username, Window, clear_csrf_cookie,
+    clear_session_cookie, cookie_value, csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to,
+    session_cookie, verify_password_off_thread,
 };
 use broadsheet::http::form::{
     client_address, read_form, require_form_csrf, require_same_site, require_session_csrf,
@@ -281,5 +281,8 @@ async fn start_session<S: LoginStore>(
     app.store.create_session(&session).await?;
     let mut resp = r.see_other(return_to);
     append_cookie(&mut resp, &session_cookie(&token));
+    // The anonymous forms' double-submit token has done its job: from now on
+    // the reader's forms carry the session's token.
+    append_cookie(&mut resp, &clear_csrf_cookie());
     Ok(resp)
 }

@@ -16,7 +16,7 @@ mod flows;
 
 use broadsheet::config::Site;
 use broadsheet::http::form::{check_body_size, session_of, viewer_of};
-use broadsheet::http::{AppError, RequestInfo, Responder};
+use broadsheet::http::{AppError, RequestInfo, Responder, route_path};
 use broadsheet::routes::{Function, Resolution, resolve_in};
 use broadsheet::store::{RateLimiter, Sessions, Users};
 use lambda_http::{Body, Request, Response};
@@ -58,7 +58,7 @@ pub async fn handle<S: LoginStore>(app: &LoginApp<S>, req: Request) -> Response<
     if let Some(e) = early_error {
         return r.error(e);
     }
-    let result = match resolve_in(Function::Login, req.method().as_str(), req.uri().path()) {
+    let result = match resolve_in(Function::Login, req.method().as_str(), route_path(&req)) {
         Resolution::Found(route) => match (route.method, route.pattern) {
             ("GET", "/login") => flows::show_login(app, &req, &r),
             ("POST", "/login") => flows::login(app, &req, &r).await,

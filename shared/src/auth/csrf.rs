@@ -90,6 +90,14 @@ pub fn csrf_cookie(token: &CsrfToken) -> String {
     )
 }
 
+/// The `Set-Cookie` value that removes the double-submit cookie: sent with a
+/// successful login or sign-up, after which the reader's forms carry the
+/// session's own token and the anonymous one is just clutter. The attributes
+/// match [`csrf_cookie`]'s, or the browser would keep it.
+pub fn clear_csrf_cookie() -> String {
+    format!("{CSRF_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
+}
+
 /// True when the browser says the request did not come from the site's own
 /// pages, and it must be refused with `403`:
 ///

@@ -28,7 +28,7 @@ pub mod session;
 pub mod username;
 
 pub use comment_body::{CommentBody, CommentBodyError};
-pub use csrf::{CsrfToken, cross_site, csrf_cookie, tokens_match};
+pub use csrf::{CsrfToken, clear_csrf_cookie, cross_site, csrf_cookie, tokens_match};
 pub use display_name::{DisplayName, DisplayNameError};
 pub use idempotency::IdempotencyKey;
 pub use limits::Window;

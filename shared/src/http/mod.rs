@@ -15,7 +15,7 @@ pub mod request;
 pub mod response;
 
 pub use error::AppError;
-pub use request::{Query, RequestInfo, decode_component};
+pub use request::{Query, RequestInfo, decode_component, route_path};
 pub use response::{Cache, Responder};
 
 /// Largest request body any function accepts (PRODUCT.md §4): `413` beyond.

@@ -1,6 +1,7 @@
 //! Reading requests: strictly, so malformed input is a `400`, never a guess.
 
 use lambda_http::http::{HeaderMap, Method, header};
+use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, percent_decode, utf8_percent_encode};
 
@@ -46,6 +47,43 @@ pub fn decode_component(raw: &str, plus_is_space: bool) -> Result<String, AppErr
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| AppError::BadRequest("request is not valid UTF-8"))
+}
+
+/// The path the site's routes are matched against: the request's path
+/// without an API Gateway stage in front of it. Every handler routes on this,
+/// never on `req.uri().path()`.
+///
+/// API Gateway matches routes without the stage, and Broadsheet's routes are
+/// declared that way. But `lambda_http` builds the request's URI with the
+/// stage in front (`/prod/articles/x`) for a REST API (v1) event and for an
+/// HTTP API event from a named stage, unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`
+/// is set; for the `$default` stage (Broadsheet's HTTP API, function URLs,
+/// `cargo lambda watch`, `sam local start-api`) it leaves the path alone. So a
+/// first segment equal to the request's (non-`$default`) stage is removed
+/// here, which is right whether that variable is set or not. The one
+/// ambiguity: a stage named like a top-level segment of the site (`articles`,
+/// `category`, `login`, …) would be stripped from paths that never had it, so
+/// never name a stage so.
+pub fn route_path(req: &Request) -> &str {
+    let path = req.uri().path();
+    let stage = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.as_deref(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.as_deref(),
+        _ => None,
+    };
+    match stage {
+        Some(stage) if !stage.is_empty() && stage != "$default" => strip_stage(path, stage),
+        _ => path,
+    }
+}
+
+/// `/{stage}/rest` → `/rest`, `/{stage}` → `/`; any other path unchanged.
+fn strip_stage<'p>(path: &'p str, stage: &str) -> &'p str {
+    match path.strip_prefix('/').and_then(|p| p.strip_prefix(stage)) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
+    }
 }
 
 /// A decoded `application/x-www-form-urlencoded` string (query or form body).
@@ -96,7 +134,7 @@ impl RequestInfo {
             .unwrap_or_else(|| ulid::Ulid::new().to_string());
         RequestInfo {
             method: req.method().clone(),
-            path: req.uri().path().to_owned(),
+            path: route_path(req).to_owned(),
             request_id,
             wants_json: wants_json(req.headers()),
             if_none_match: header_str(req.headers(), header::IF_NONE_MATCH.as_str()).map(str::to_owned),
@@ -154,6 +192,16 @@ mod tests {
         assert_eq!(q.get("missing"), None);
         assert!(Query::parse("a=%E0%A4%A").is_err());
         assert_eq!(Query::parse("").unwrap(), Query::default());
+    }
+
+    #[test]
+    fn stage_prefixes_are_stripped_once() {
+        assert_eq!(strip_stage("/prod/articles/x", "prod"), "/articles/x");
+        assert_eq!(strip_stage("/prod", "prod"), "/");
+        assert_eq!(strip_stage("/prod/", "prod"), "/");
+        assert_eq!(strip_stage("/production/x", "prod"), "/production/x");
+        assert_eq!(strip_stage("/articles/prod", "prod"), "/articles/prod");
+        assert_eq!(strip_stage("/prod/prod/x", "prod"), "/prod/x");
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! What the benchmarks read: the sample content, realistic comments, and
+//! logged-in readers.
+
+use std::path::Path;
+
+use broadsheet::auth::TokenHash;
+use broadsheet::auth::{
+    CsrfToken, DisplayName, IdempotencyKey, SessionToken, Username, Window, session_cookie,
+};
+use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::domain::{Comment, CommentId, Slug};
+use broadsheet::store::memory::MemoryStore;
+use broadsheet::store::{
+    ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session,
+    Sessions, StoreError,
+};
+use broadsheet_cli::cli::SAMPLE_CONTENT;
+use time::OffsetDateTime;
+
+/// The origin the benchmarks' site claims: the one the `infra/events/`
+/// fixtures send as `Origin`, so their POSTs pass the same-site check.
+pub const SITE_ORIGIN: &str = "https://news.example.com";
+
+/// The sample article the fixtures name; it gets [`MANY_COMMENTS`] comments.
+pub const MANY_COMMENTS_SLUG: &str = "vell-river-otters-return-after-thirty-year-absence";
+/// A sample article that gets [`SOME_COMMENTS`] comments (the page-weight budget's article).
+pub const SOME_COMMENTS_SLUG: &str = "return-of-the-repair-cafe";
+/// A sample article left without comments.
+pub const NO_COMMENTS_SLUG: &str = "our-libraries-are-not-a-luxury";
+
+/// A full first page of comments (`COMMENTS_PAGE_SIZE`).
+pub const MANY_COMMENTS: usize = 50;
+/// The comment count of the page-weight budget ("an article with 10 comments").
+pub const SOME_COMMENTS: usize = 10;
+
+/// The site every benchmark serves.
+///
+/// # Panics
+/// Never: [`SITE_ORIGIN`] is a valid origin.
+pub fn site() -> Site {
+    Site::new(SiteOrigin::parse(SITE_ORIGIN).expect("SITE_ORIGIN is a valid origin"))
+}
+
+/// Parses a slug this module names.
+///
+/// # Panics
+/// If `s` is not a slug (a typo in this module).
+pub fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap_or_else(|e| panic!("{s:?} is not a slug: {e}"))
+}
+
+/// A memory store with the sample content (`infra/content/`, through the
+/// real importer) and comments on two articles: [`MANY_COMMENTS`] on
+/// [`MANY_COMMENTS_SLUG`], [`SOME_COMMENTS`] on [`SOME_COMMENTS_SLUG`].
+///
+/// # Panics
+/// If the sample content does not import (the importer's tests would fail too).
+pub async fn seeded_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT))
+        .await
+        .expect("sample content imports");
+    for (name, n) in [(MANY_COMMENTS_SLUG, MANY_COMMENTS), (SOME_COMMENTS_SLUG, SOME_COMMENTS)] {
+        let slug = slug(name);
+        for comment in sample_comments(n) {
+            store.seed_comment(&slug, comment).await.expect("the sample article exists");
+        }
+    }
+    store
+}
+
+/// What readers write, of the lengths they write it: one line to a few
+/// paragraphs (30–435 characters, 207 on average), some with a line break
+/// or a link, so the view's line and link handling is exercised as on a
+/// real thread.
+const COMMENT_TEXTS: [&str; 8] = [
+    "Great to see this reported properly. Thank you.",
+    "I walk along the Vell most mornings and had no idea. Does anyone know whether the stretch below the weir is part of the survey, or only the upper river?",
+    "This is the third story this month about the river getting cleaner, and I think it deserves saying: it is the result of twenty years of unglamorous work by volunteers who counted, cleared and reported. Credit where it is due.",
+    "Photos from last spring here: https://example.org/vell-otters-2026 (not mine, a friend's).\nWorth a look if you doubt it.",
+    "Good news, but I would be careful about drawing conclusions from one season of sightings. Populations fluctuate, and a mild winter can bring animals into view that were always there. I hope the follow-up survey next year is reported as prominently as this one.",
+    "Agreed with the comment above.",
+    "My grandfather used to say there were otters at the mill when he was a boy, and that they went when the tannery opened upstream. It closed in 1994. It has taken thirty years for the river to recover from thirty years of that tannery. That is the real story here, and I wish the article had said more about it.\n\nStill, lovely to read something hopeful on a Monday. More of this, please.",
+    "Does the council plan to keep the path by the bend closed during the breeding season? Last year it reopened in April and there were dogs off the lead everywhere. A sign is not enough; somebody has to enforce it, and that costs money the council says it does not have. Perhaps the otter trust could fund a warden for the spring months? Happy to contribute, and I suspect many readers would be too. https://example.org/otter-trust/donate",
+];
+
+/// `n` comments by `n` different readers, a few minutes apart, oldest first.
+pub fn sample_comments(n: usize) -> Vec<Comment> {
+    let start = OffsetDateTime::now_utc() - time::Duration::days(1);
+    (0..n)
+        .map(|i| {
+            let at = start + time::Duration::minutes(7 * i as i64);
+            Comment {
+                id: CommentId::new_at(at),
+                author: format!("reader_{i:02}"),
+                author_name: format!("Reader {i}"),
+                body: COMMENT_TEXTS[i % COMMENT_TEXTS.len()].to_owned(),
+                created_at: at,
+            }
+        })
+        .collect()
+}
+
+/// A logged-in reader: what their browser sends back.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// `bs_session=…`, for the event's `cookies` array.
+    pub cookie: String,
+    /// The session's CSRF token, for the forms' `csrf_token` field.
+    pub csrf: String,
+    pub username: Username,
+}
+
+/// Creates a session for `username` directly in `store` (what a successful
+/// login stores), bypassing the login form and its Argon2id hash.
+///
+/// # Panics
+/// If `username` or `display_name` is invalid, or the store fails.
+pub async fn log_in<S: Sessions>(store: &S, username: &str, display_name: &str) -> LoggedIn {
+    let token = SessionToken::generate();
+    let set_cookie = session_cookie(&token);
+    let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+    let csrf = CsrfToken::generate().as_str().to_owned();
+    let username = Username::parse(username).expect("a valid username");
+    let now = OffsetDateTime::now_utc();
+    let session = Session {
+        token_hash: token.hash(),
+        username: username.clone(),
+        display_name: DisplayName::parse(display_name).expect("a valid display name"),
+        csrf_token: csrf.clone(),
+        created_at: now,
+        expires_at: now + time::Duration::days(1),
+    };
+    store.create_session(&session).await.expect("the store keeps the session");
+    LoggedIn { cookie, csrf, username }
+}
+
+/// A new one-time form key, as the article page puts in every comment form.
+pub fn idempotency_key() -> String {
+    IdempotencyKey::generate().as_str().to_owned()
+}
+
+/// The store behind the comment benchmark: `S` with its rate limit lifted,
+/// and nothing else changed.
+///
+/// A reader may post 5 comments a minute; the benchmark posts hundreds of
+/// thousands. Rather than creating a reader per 5 posts (which measures
+/// session churn), every call goes to `S` unchanged except that
+/// [`RateLimiter::try_record`] is asked with an unreachable limit: the
+/// counter is still read, incremented and stored under the store's lock —
+/// exactly the work of an allowed post — only the verdict can no longer be
+/// "too many". Posts, sessions and reads are `S`'s own code.
+#[derive(Debug, Clone)]
+pub struct Unthrottled<S>(pub S);
+
+impl<S: ArticleReader> ArticleReader for Unthrottled<S> {
+    async fn article_page(
+        &self,
+        slug: &Slug,
+        comments_after: Option<CommentId>,
+        limit: usize,
+    ) -> Result<Option<ArticleWithComments>, StoreError> {
+        self.0.article_page(slug, comments_after, limit).await
+    }
+}
+
+impl<S: CommentWriter> CommentWriter for Unthrottled<S> {
+    async fn post_comment(
+        &self,
+        article: &Slug,
+        comment: &Comment,
+        key: &IdempotencyKey,
+    ) -> Result<PostOutcome, StoreError> {
+        self.0.post_comment(article, comment, key).await
+    }
+
+    async fn delete_comment(
+        &self,
+        article: &Slug,
+        id: CommentId,
+        author: &Username,
+    ) -> Result<DeleteOutcome, StoreError> {
+        self.0.delete_comment(article, id, author).await
+    }
+}
+
+impl<S: Sessions> Sessions for Unthrottled<S> {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.0.create_session(session).await
+    }
+
+    async fn find_session(
+        &self,
+        token_hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        self.0.find_session(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
+        self.0.delete_session(token_hash).await
+    }
+}
+
+impl<S: RateLimiter> RateLimiter for Unthrottled<S> {
+    async fn count(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
+        self.0.count(key, window).await
+    }
+
+    async fn record(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
+        self.0.record(key, window).await
+    }
+
+    async fn try_record(&self, key: &str, window: &Window, _limit: u32) -> Result<bool, StoreError> {
+        self.0.try_record(key, window, u32::MAX).await
+    }
+}

@@ -1,0 +1,207 @@
+//! The login function fed every shape of HTTP event Lambda can deliver —
+//! API Gateway HTTP API (v2), REST API (v1, stage `prod`), a function URL,
+//! `sam local start-api` — through `broadsheet::startup::invoke`, the path a
+//! deployed function takes: the event guard, `lambda_http`'s conversion, the
+//! handler, the response serialised for the event's origin, the log line.
+//!
+//! Also the malformed events: each one that makes `lambda_http`'s own
+//! conversion panic (which, under the release profile's `panic = "abort"`,
+//! would kill the process) is answered with a `4xx` instead, and the function
+//! goes on serving.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+#[path = "../../shapes_support.rs"]
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use broadsheet::auth::Username;
+use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::routes::Function;
+use broadsheet::store::Users;
+use broadsheet::store::memory::MemoryStore;
+use broadsheet_login::{LoginApp, handle};
+use lambda_http::request::LambdaRequest;
+use serde_json::Value;
+use support::{Answer, SHAPES, Shape, event};
+use tracing::instrument::WithSubscriber;
+
+const RETURN_TO: &str = "/articles/vell-river-otters-return-after-thirty-year-absence#comments";
+const PASSWORD: &str = "correct horse battery";
+const CSRF: &str = "kq3H8Zr2m1C0xT6yV4bN9pL5wS7dE2fA1gJ8hK3uQ0o";
+
+fn app(origin: &str) -> LoginApp<MemoryStore> {
+    LoginApp::new(MemoryStore::new(), Site::new(SiteOrigin::parse(origin).unwrap()))
+}
+
+async fn invoke(app: &LoginApp<MemoryStore>, json: &str) -> Answer {
+    let handler = |req| handle(app, req);
+    Answer::of(broadsheet::startup::invoke(Function::Login, &app.site, &handler, event(json)).await)
+}
+
+async fn account_exists(app: &LoginApp<MemoryStore>) -> bool {
+    app.store.find_user(&Username::parse("fixture_reader").unwrap()).await.unwrap().is_some()
+}
+
+#[tokio::test]
+async fn signup_sets_the_session_and_expires_the_csrf_cookie_in_every_shape() {
+    for shape in [Shape::HttpApi].into_iter().chain(SHAPES) {
+        let app = app(shape.origin());
+        let answer = invoke(&app, &shape.fixture("login-signup-post")).await;
+        assert_eq!(answer.status, 303, "{shape:?}: {}", answer.body);
+        assert_eq!(answer.header("location"), Some(RETURN_TO), "{shape:?}");
+        // Two Set-Cookie headers, each where the origin expects them: v2
+        // `cookies`, v1 `multiValueHeaders` (checked by `Answer::of`).
+        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        assert_eq!(answer.set_cookies.len(), 2, "{shape:?}: {:?}", answer.set_cookies);
+        let session = answer.cookie("bs_session").unwrap();
+        assert!(session.len() > "bs_session=".len() + 40 && session.contains("HttpOnly"), "{shape:?}");
+        let csrf = answer.cookie("bs_csrf").unwrap();
+        assert!(csrf.starts_with("bs_csrf=;") && csrf.contains("Max-Age=0"), "{shape:?}: {csrf}");
+        assert!(account_exists(&app).await, "{shape:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_login_form_keeps_return_to_from_the_query_in_every_shape() {
+    for shape in SHAPES {
+        let app = app(shape.origin());
+        let answer = invoke(&app, &shape.fixture("login-form")).await;
+        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
+        // v1 delivers the query decoded, v2 raw; both arrive as the same value.
+        assert!(
+            answer.body.contains(&format!("name=\"return_to\" value=\"{RETURN_TO}\"")),
+            "{shape:?}: return_to"
+        );
+        assert_eq!(answer.set_cookies.len(), 1, "{shape:?}: a fresh double-submit cookie");
+        assert!(answer.cookie("bs_csrf").unwrap().contains("SameSite=Strict"), "{shape:?}");
+    }
+}
+
+/// The v1 signup fixture as JSON, to break in the ways below.
+fn rest_signup() -> Value {
+    serde_json::from_str(&Shape::Rest.fixture("login-signup-post")).unwrap()
+}
+
+fn http_api_signup() -> Value {
+    serde_json::from_str(&Shape::HttpApi.fixture("login-signup-post")).unwrap()
+}
+
+/// Whether `lambda_http`'s own conversion of `json` panics.
+fn lambda_http_panics_on(json: &str) -> bool {
+    std::panic::catch_unwind(|| lambda_http::request::from_str(json)).is_err()
+}
+
+#[tokio::test]
+async fn events_lambda_http_would_panic_on_get_a_400_and_change_nothing() {
+    let app = app("https://news.example.com");
+    let mut cases: Vec<(&str, Value)> = Vec::new();
+
+    let mut v = rest_signup();
+    v["body"] = "Y3NyZl90b2tlbj1r!!!".into(); // '!' is not base64
+    cases.push(("v1 body not base64", v));
+    let mut v = http_api_signup();
+    v["body"] = "not base64 at all".into();
+    v["isBase64Encoded"] = true.into();
+    cases.push(("v2 body not base64", v));
+    let mut v = rest_signup();
+    v["headers"]["Host"] = "bad host".into();
+    cases.push(("v1 Host with a space", v));
+    let mut v = http_api_signup();
+    v["headers"]["x-forwarded-proto"] = "no scheme".into();
+    cases.push(("v2 X-Forwarded-Proto that is no scheme", v));
+    let mut v = http_api_signup();
+    v["rawQueryString"] = "return_to=/a b".into();
+    cases.push(("v2 raw query with a space", v));
+    let mut v = http_api_signup();
+    v["headers"].as_object_mut().unwrap().remove("host");
+    v["requestContext"]["domainName"] = "".into();
+    v["rawPath"] = ":99999".into();
+    cases.push(("v2 no host and a path that is a bad port", v));
+
+    for (what, json) in cases {
+        let json = json.to_string();
+        assert!(
+            lambda_http_panics_on(&json),
+            "{what}: lambda_http no longer panics; the guard may be simplified"
+        );
+        let answer = invoke(&app, &json).await;
+        assert_eq!(answer.status, 400, "{what}: {}", answer.body);
+        assert!(answer.body.contains("Bad request"), "{what}: an error page");
+        assert!(!account_exists(&app).await, "{what}: nothing written");
+    }
+    // The same process goes on serving.
+    assert_eq!(invoke(&app, &Shape::HttpApi.fixture("login-signup-post")).await.status, 303);
+}
+
+#[tokio::test]
+async fn a_6_mb_body_is_a_413_before_it_is_decoded() {
+    let app = app("https://news.example.com");
+    let six_mb = 6 * 1024 * 1024;
+    let mut v = rest_signup();
+    v["body"] = "QUFB".repeat(six_mb / 4).into(); // valid base64 of 4.5 MB
+    let mut plain = http_api_signup();
+    plain["body"] = format!("csrf_token={CSRF}&username=x&password={}", "a".repeat(six_mb)).into();
+    for (what, json) in [("base64", v), ("plain", plain)] {
+        let answer = invoke(&app, &json.to_string()).await;
+        assert_eq!(answer.status, 413, "{what}");
+        assert!(!account_exists(&app).await, "{what}");
+    }
+}
+
+/// Events that are no HTTP event at all never reach `invoke`: `lambda_runtime`
+/// fails to deserialise them into a `LambdaRequest` and reports an
+/// invocation error (the handler is not called; the process carries on).
+#[test]
+fn events_missing_required_fields_are_not_requests() {
+    let mut no_method = rest_signup();
+    no_method.as_object_mut().unwrap().remove("httpMethod");
+    let mut no_context = http_api_signup();
+    no_context.as_object_mut().unwrap().remove("requestContext");
+    for json in [no_method, no_context, serde_json::json!({}), serde_json::json!({"body": "x"})] {
+        assert!(serde_json::from_value::<LambdaRequest>(json.clone()).is_err(), "{json}");
+    }
+}
+
+/// A `MakeWriter` that keeps what the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn one_log_line_per_request_and_no_secret_in_it() {
+    let app = app("https://news.example.com");
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+    let answer = invoke(&app, &Shape::Rest.fixture("login-signup-post")).with_subscriber(subscriber).await;
+    assert_eq!(answer.status, 303);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let requests: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "request").collect();
+    assert_eq!(requests.len(), 1, "{text}");
+    let fields = &requests[0]["fields"];
+    assert_eq!(fields["request_id"], "0f8e2a61-4c3b-4d5e-9f7a-1b2c3d4e5f60");
+    assert_eq!(fields["function"], "broadsheet-login");
+    assert_eq!(fields["route"], "POST /signup");
+    assert_eq!(fields["status"], 303);
+    assert!(fields["duration_ms"].as_f64().unwrap() > 0.0);
+
+    let session = answer.cookie("bs_session").unwrap();
+    let token = &session["bs_session=".len()..session.find(';').unwrap()];
+    for secret in [PASSWORD, "correct+horse", CSRF, token, "Cookie", "cookie"] {
+        assert!(!text.contains(secret), "{secret:?} in the logs: {text}");
+    }
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Runs every benchmark of PRODUCT.md §7 and prints a summary; BENCHMARKS.md
+# records what it printed. Not part of the test command: it takes minutes
+# (two release builds) and its figures are read by people, never asserted.
+#
+#   bash scripts/bench.sh            # everything
+#   BENCH_SKIP=size,load bash scripts/bench.sh   # skip steps: build, handlers, pageweight,
+#                                                # roundtrips, coldstart, size, load
+#
+# What it does, in order (each step's table also lands in target/bench/*.md):
+#   1. tools: moto (via scripts/with-moto.sh), wrk (Debian package; needs root
+#      or sudo, installed only when missing), cargo-lambda + ziglang (PyPI,
+#      into .tools/venv, only when missing);
+#   2. one native release build of the workspace (functions, hello-world
+#      reference, harness binaries, `broadsheet serve`);
+#   3. handler time: criterion, each handler beside a hello-world handler;
+#   4. page weight: HTML bytes of each page type;
+#   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
+#   6. cold start: bench-coldstart against moto (init, first response, peak RSS);
+#   7. size: release arm64 `bootstrap` and zip of each function and of the
+#      hello-world, built with cargo-lambda (scripts/lambda-build.sh when
+#      present, so deploys and this report build the same way);
+#   8. load: wrk against `broadsheet serve` (release, memory store) on
+#      loopback, 10 s per page, zero errors required; peak RSS of the server.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+out="$repo/target/bench"
+mkdir -p "$out"
+started=$SECONDS
+skip=",${BENCH_SKIP:-},"
+
+step() { printf '\n== %s (%ds)\n' "$*" "$((SECONDS - started))"; }
+wanted() { [[ "$skip" != *",$1,"* ]]; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ---- 1. tools -----------------------------------------------------------------
+step "tools"
+if wanted load && ! command -v wrk >/dev/null 2>&1; then
+    echo "bench: installing wrk (Debian package)"
+    as_root apt-get install -y wrk >/dev/null 2>&1 || { as_root apt-get update >/dev/null && as_root apt-get install -y wrk >/dev/null; }
+fi
+if wanted size && [ ! -x scripts/lambda-build.sh ] && [ ! -x .tools/venv/bin/cargo-lambda ]; then
+    echo "bench: installing cargo-lambda and ziglang into .tools/venv"
+    [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
+    flock .tools/.install.lock .tools/venv/bin/python -m pip install --quiet --disable-pip-version-check cargo-lambda ziglang
+fi
+{
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GB RAM"
+    echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "toolchain: $(rustc --version)"
+} | tee "$out/machine.md"
+
+# ---- 2. build -------------------------------------------------------------------
+if wanted build; then
+    step "native release build (cargo build --release --workspace --bins)"
+    cargo build --release --locked --workspace --bins
+fi
+
+# ---- 3. handler time ----------------------------------------------------------
+if wanted handlers; then
+    step "handler time (criterion)"
+    rm -f target/criterion/broadsheet-handlers.md
+    cargo bench --locked -p broadsheet-bench --bench handlers 2>&1 | tee "$out/criterion.log" | grep -E '^(handlers/|\s+time:)' || true
+    cp target/criterion/broadsheet-handlers.md "$out/handlers.md"
+    cat "$out/handlers.md"
+fi
+
+# ---- 4. page weight -------------------------------------------------------------
+if wanted pageweight; then
+    step "page weight"
+    target/release/bench-pageweight "$out/pageweight.md" >/dev/null
+    cat "$out/pageweight.md"
+fi
+
+# ---- 5. DynamoDB requests per route ---------------------------------------------
+if wanted roundtrips; then
+    step "DynamoDB requests per route (tests/tests/round_trips.rs, moto)"
+    bash scripts/with-moto.sh cargo test --locked -p broadsheet-tests --test round_trips -- --nocapture \
+        2>&1 | tee "$out/roundtrips.log" | grep -E '^\|' >"$out/roundtrips.md" || true
+    grep -q 'test result: ok' "$out/roundtrips.log" || { echo "bench: the round-trip test failed" >&2; exit 1; }
+    { echo "DynamoDB requests per route (counted by the SDK interceptor against moto)"; echo; cat "$out/roundtrips.md"; } >"$out/roundtrips.tmp"
+    mv "$out/roundtrips.tmp" "$out/roundtrips.md"
+    cat "$out/roundtrips.md"
+fi
+
+# ---- 6. cold start --------------------------------------------------------------
+if wanted coldstart; then
+    step "cold start (bench-coldstart, moto)"
+    bash scripts/with-moto.sh target/release/bench-coldstart --runs "${BENCH_COLDSTART_RUNS:-10}" --out "$out/coldstart.md" >/dev/null
+    cat "$out/coldstart.md"
+fi
+
+# ---- 7. size --------------------------------------------------------------------
+if wanted size; then
+    step "size (release, arm64, cargo-lambda)"
+    bins=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment bench-hello)
+    if [ -x scripts/lambda-build.sh ]; then
+        bash scripts/lambda-build.sh
+        # The deploy build may not include the reference; build it the same way.
+        [ -f target/lambda/bench-hello/bootstrap ] || .tools/venv/bin/cargo-lambda lambda build --release --arm64 --locked --bin bench-hello
+    else
+        args=()
+        for b in "${bins[@]}"; do args+=(--bin "$b"); done
+        .tools/venv/bin/cargo-lambda lambda build --release --arm64 --locked "${args[@]}"
+    fi
+    {
+        echo "Size: release arm64 \`bootstrap\` (cargo lambda build --release --arm64) and its zip (deflate, as deployed)"
+        echo
+        echo "| function | bootstrap (bytes) | zip (bytes) | zip (MB) | × hello-world zip | budget zip ≤ 4 MB |"
+        echo "|---|--:|--:|--:|--:|:-:|"
+    } >"$out/size.md"
+    hello_zip=""
+    for b in bench-hello broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment; do
+        boot="target/lambda/$b/bootstrap"
+        zip="$out/zip/$b.zip"
+        mkdir -p "$out/zip"
+        rm -f "$zip"
+        # The zip Lambda gets: one executable file named bootstrap, deflated at
+        # zlib's default level, as `sam deploy` packages a build directory.
+        (cd "target/lambda/$b" && .tools/venv/bin/python - "$zip" <<'PY'
+import sys, zipfile, os
+info = zipfile.ZipInfo("bootstrap")
+info.external_attr = (0o100755 & 0xFFFF) << 16
+info.compress_type = zipfile.ZIP_DEFLATED
+with open("bootstrap", "rb") as f, zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(info, f.read())
+PY
+        )
+        bsize=$(stat -c %s "$boot")
+        zsize=$(stat -c %s "$zip")
+        [ -n "$hello_zip" ] || hello_zip=$zsize
+        verdict=$([ "$zsize" -le 4000000 ] && echo met || echo OVER)
+        [ "$b" = bench-hello ] && verdict=reference
+        awk -v b="$b" -v bs="$bsize" -v zs="$zsize" -v hz="$hello_zip" -v v="$verdict" \
+            'BEGIN { printf "| %s | %d | %d | %.2f | %.1f× | %s |\n", b, bs, zs, zs / 1e6, zs / hz, v }' >>"$out/size.md"
+    done
+    cat "$out/size.md"
+fi
+
+# ---- 8. load --------------------------------------------------------------------
+if wanted load; then
+    step "load (wrk against broadsheet serve, release, memory store)"
+    log="$out/serve.log"
+    RUST_LOG="warn,broadsheet_cli::cli=info" NO_COLOR=1 target/release/broadsheet serve --addr 127.0.0.1:0 >"$log" 2>&1 &
+    serve_pid=$!
+    trap 'kill "$serve_pid" 2>/dev/null || true' EXIT
+    base=""
+    for _ in $(seq 1 100); do
+        base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)
+        [ -n "$base" ] && break
+        sleep 0.1
+    done
+    [ -n "$base" ] || { echo "bench: broadsheet serve did not start; log: $log" >&2; exit 1; }
+    article="/articles/vell-river-otters-return-after-thirty-year-absence"
+    {
+        echo "Load: wrk -t2 -c32 -d10s --latency, loopback, against broadsheet serve (release, memory store, request logging off)"
+        echo
+        echo "| page | HTML bytes served | requests/s | p50 | p99 | errors |"
+        echo "|---|--:|--:|--:|--:|--:|"
+    } >"$out/load.md"
+    for path in / "$article"; do
+        bytes=$(curl -sf "$base$path" | wc -c)
+        wrk -t2 -c32 -d10s --latency "$base$path" >"$out/wrk.txt"
+        rps=$(awk '/^Requests\/sec:/ {print $2}' "$out/wrk.txt")
+        p50=$(awk '$1 == "50%" {print $2}' "$out/wrk.txt")
+        p99=$(awk '$1 == "99%" {print $2}' "$out/wrk.txt")
+        errors=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} /Non-2xx or 3xx/ {n += $NF} END {print n + 0}' "$out/wrk.txt")
+        echo "| \`$path\` | $bytes | $rps | $p50 | $p99 | $errors |" >>"$out/load.md"
+        [ "$errors" -eq 0 ] || { echo "bench: $errors errors under load on $path" >&2; cat "$out/wrk.txt" >&2; exit 1; }
+    done
+    hwm=$(awk '/VmHWM/ {print $2}' "/proc/$serve_pid/status")
+    kill "$serve_pid"
+    wait "$serve_pid" 2>/dev/null || true
+    trap - EXIT
+    { echo; echo "peak RSS of broadsheet serve after both runs (VmHWM): $((hwm / 1024)) MiB"; } >>"$out/load.md"
+    cat "$out/load.md"
+fi
+
+# ---- summary --------------------------------------------------------------------
+step "summary"
+for f in machine handlers pageweight roundtrips coldstart size load; do
+    if [ -f "$out/$f.md" ]; then
+        echo
+        cat "$out/$f.md"
+    fi
+done
+echo
+echo "bench: done in $((SECONDS - started)) s; tables in target/bench/"
