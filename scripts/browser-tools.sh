@@ -31,7 +31,10 @@ stamp="$prefix/.versions"
 want="vnu-jar@$VNU_VERSION axe-core@$AXE_VERSION"
 
 apt_packages=()
-command -v chromium >/dev/null 2>&1 || [[ -n "${BROADSHEET_CHROMIUM:-}" ]] || apt_packages+=(chromium)
+# Without recommends (they pull in udev, printing, notifications); the fonts
+# Chromium would recommend are named instead, so pages render as on a desktop.
+command -v chromium >/dev/null 2>&1 || [[ -n "${BROADSHEET_CHROMIUM:-}" ]] \
+  || apt_packages+=(chromium fonts-liberation fonts-dejavu-core)
 command -v chromedriver >/dev/null 2>&1 || [[ -n "${BROADSHEET_CHROMEDRIVER:-}" ]] \
   || apt_packages+=(chromium-driver)
 command -v java >/dev/null 2>&1 || [[ -n "${BROADSHEET_JAVA:-}" ]] || apt_packages+=(default-jre-headless)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of the project. Installs what the tests need itself (into
-# .tools/, never system-wide): moto (a DynamoDB-compatible server), SAM CLI and
-# cfn-lint. Starts moto on a free loopback port for the DynamoDB tests and
-# stops it afterwards.
+# Runs every test of the project. Installs what the tests need itself: moto (a
+# DynamoDB-compatible server), SAM CLI and cfn-lint into .tools/venv; vnu-jar
+# and axe-core into .tools/node; Debian's chromium, chromium-driver and a JRE
+# with apt-get when they are missing. Starts moto on a free loopback port for
+# the DynamoDB tests and stops it afterwards.
 #
 #   bash scripts/test.sh            # everything
 #   bash scripts/test.sh -p broadsheet   # extra arguments go to `cargo test`
@@ -15,6 +16,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "installing test tools into .tools/venv"
 bash scripts/tools.sh
 export PATH="$repo/.tools/venv/bin:$PATH"
+
+step "installing browser-test tools (Chromium, chromedriver, a JRE; vnu-jar and axe-core into .tools/node)"
+bash scripts/browser-tools.sh
 
 step "checking template.yaml (sam validate --lint, cfn-lint)"
 SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \

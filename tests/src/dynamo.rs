@@ -43,10 +43,17 @@ pub fn endpoint() -> String {
 
 /// A client for the test endpoint with dummy credentials, counting its
 /// requests in `counter` when one is given.
+///
+/// moto's server is not thread-safe around transactions: under concurrent
+/// `TransactWriteItems` it sometimes answers `500 InternalError` (it copies
+/// and restores its whole table state per transaction). The SDK retries
+/// those as transient; the test client allows more attempts than the
+/// default three so concurrency tests measure Broadsheet, not moto's races.
 pub async fn test_client(counter: Option<RequestCounter>) -> Client {
     let sdk_config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .test_credentials()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(10))
         .endpoint_url(endpoint())
         .load()
         .await;

@@ -28,8 +28,8 @@
 //! driver's whole process group is killed), so no Chromium outlives its test.
 //!
 //! Screenshots go to `target/screenshots/{test}/NN-{step}.png` (full page,
-//! emptied when the test starts), chromedriver's log to
-//! `target/screenshots/{test}/chromedriver.log`.
+//! the directory emptied when the test starts); chromedriver's warnings to
+//! `chromedriver.log` and its console output to `chromedriver.out` beside them.
 
 #![allow(clippy::unwrap_used)] // test support: a failed unwrap is a failed test
 
@@ -159,14 +159,35 @@ fn free_port() -> u16 {
 #[derive(Debug)]
 pub struct Chrome {
     client: Client,
-    driver: Child,
-    port: u16,
+    driver: Driver,
     session: String,
-    profile: PathBuf,
     shots: PathBuf,
     step: AtomicUsize,
     http: reqwest::Client,
-    closed: bool,
+}
+
+/// The chromedriver process and what must go when it does. Dropping it
+/// (also while a failed test unwinds) ends the session if one is still open,
+/// stops the driver's whole process group and removes the browser profile.
+#[derive(Debug)]
+struct Driver {
+    child: Child,
+    port: u16,
+    /// Set while a session is open.
+    session: Option<String>,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(session) = self.session.take() {
+            // The test failed before `quit`: end the session the simple way,
+            // so chromedriver closes Chromium itself.
+            end_session(self.port, &session);
+        }
+        kill_group(&mut self.child);
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
 }
 
 impl Chrome {
@@ -181,17 +202,22 @@ impl Chrome {
         std::fs::create_dir_all(&shots).expect("screenshot dir");
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client");
 
+        let profile =
+            std::env::temp_dir().join(format!("broadsheet-chromium-{:016x}", rand::random::<u64>()));
         // The port can be taken between our probe and chromedriver's bind; try again then.
-        let (mut driver, port) = (0..3)
+        let (child, port) = (0..3)
             .find_map(|_| {
                 let port = free_port();
-                let log = std::fs::File::create(shots.join("chromedriver.log")).expect("driver log");
+                let out = std::fs::File::create(shots.join("chromedriver.out")).expect("driver output");
                 let mut child = Command::new(&driver_bin)
                     .arg(format!("--port={port}"))
+                    // Warnings and errors only: at INFO it logs every payload
+                    // (axe's source, every screenshot), megabytes a test.
+                    .arg("--log-level=WARNING")
                     .arg(format!("--log-path={}", shots.join("chromedriver.log").display()))
                     .stdin(Stdio::null())
-                    .stdout(log.try_clone().expect("log"))
-                    .stderr(log)
+                    .stdout(out.try_clone().expect("driver output"))
+                    .stderr(out)
                     // Its own process group, so the driver and every browser
                     // process it starts can be stopped together.
                     .process_group(0)
@@ -212,15 +238,14 @@ impl Chrome {
             })
             .unwrap_or_else(|| {
                 panic!(
-                    "chromedriver ({}) did not start; see {}/chromedriver.log",
+                    "chromedriver ({}) did not start; see {}/chromedriver.{{out,log}}",
                     driver_bin.display(),
                     shots.display()
                 )
             });
-
-        let profile =
-            std::env::temp_dir().join(format!("broadsheet-chromium-{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut driver = Driver { child, port, session: None, profile };
+        let profile = &driver.profile;
+        std::fs::create_dir_all(profile).expect("profile dir");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push("--window-size=1280,900".to_owned());
@@ -234,34 +259,20 @@ impl Chrome {
             _ => unreachable!("a JSON object"),
         };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = match ClientBuilder::new(connector)
+        let client = ClientBuilder::new(connector)
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                kill_group(&mut driver);
-                let _ = std::fs::remove_dir_all(&profile);
+            .unwrap_or_else(|e| {
                 panic!(
                     "Chromium ({}) did not start under chromedriver: {e}; see {}/chromedriver.log",
                     chromium.display(),
                     shots.display()
-                );
-            }
-        };
+                )
+            });
         let session = client.session_id().await.ok().flatten().expect("a WebDriver session id");
-        let chrome = Chrome {
-            client,
-            driver,
-            port,
-            session,
-            profile,
-            shots,
-            step: AtomicUsize::new(0),
-            http,
-            closed: false,
-        };
+        driver.session = Some(session.clone());
+        let chrome = Chrome { client, driver, session, shots, step: AtomicUsize::new(0), http };
         chrome.viewport(1280, 900).await;
         chrome
     }
@@ -274,13 +285,13 @@ impl Chrome {
     /// Ends the session (Chromium exits) and stops chromedriver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
-        self.closed = true;
-        // Drop stops the driver and removes the profile.
+        self.driver.session = None;
+        // Dropping the driver stops it and removes the profile.
     }
 
     /// Sends a Chrome DevTools Protocol command through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        let url = format!("http://127.0.0.1:{}/session/{}/goog/cdp/execute", self.port, self.session);
+        let url = format!("http://127.0.0.1:{}/session/{}/goog/cdp/execute", self.driver.port, self.session);
         let body = json!({ "cmd": cmd, "params": params }).to_string();
         let resp = self
             .http
@@ -324,9 +335,9 @@ impl Chrome {
     }
 
     /// The URL the browser shows.
-    pub async fn url(&self) -> url_parts::Url {
+    pub async fn url(&self) -> PageUrl {
         let u = self.client.current_url().await.expect("current url");
-        url_parts::Url {
+        PageUrl {
             path: u.path().to_owned(),
             query: u.query().map(str::to_owned),
             fragment: u.fragment().map(str::to_owned),
@@ -420,6 +431,12 @@ impl Chrome {
     /// forbids page scripts, not the driver's) with the WCAG 2.0/2.1 A and AA
     /// rules and axe's best practices, and returns every violation.
     pub async fn axe(&self) -> Vec<AxeViolation> {
+        self.axe_report().await.violations
+    }
+
+    /// Like [`Chrome::axe`], with what axe could not decide ("needs review")
+    /// and how many rules passed.
+    pub async fn axe_report(&self) -> AxeReport {
         let present = self.js("return typeof window.axe === 'object'", vec![]).await;
         if present != json!(true) {
             self.js(&format!("{}\n;return typeof window.axe", axe_source()), vec![]).await;
@@ -427,12 +444,15 @@ impl Chrome {
         let script = r#"
             const done = arguments[arguments.length - 1];
             axe.run(document, {
-                runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-                resultTypes: ['violations'],
-            }).then(r => done({ ok: r.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help, tags: v.tags,
-                nodes: v.nodes.map(n => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary })),
-            })) }), e => done({ error: String(e && e.stack || e) }));
+                runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+                resultTypes: ['violations', 'incomplete'],
+            }).then(r => {
+                const list = vs => vs.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, tags: v.tags,
+                    nodes: v.nodes.map(n => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary })),
+                }));
+                done({ ok: { violations: list(r.violations), incomplete: list(r.incomplete), passes: r.passes.length } });
+            }, e => done({ error: String(e && e.stack || e) }));
         "#;
         let result =
             self.client.execute_async(script, vec![]).await.unwrap_or_else(|e| panic!("axe.run: {e}"));
@@ -443,15 +463,22 @@ impl Chrome {
     }
 }
 
-/// The parts of a URL the tests look at.
-pub mod url_parts {
-    /// Path, query and fragment of the browser's current URL.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Url {
-        pub path: String,
-        pub query: Option<String>,
-        pub fragment: Option<String>,
-    }
+/// Path, query and fragment of the browser's current URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageUrl {
+    pub path: String,
+    pub query: Option<String>,
+    pub fragment: Option<String>,
+}
+
+/// What one axe-core run found.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AxeReport {
+    pub violations: Vec<AxeViolation>,
+    /// Rules axe could not decide by itself (e.g. contrast over an image).
+    pub incomplete: Vec<AxeViolation>,
+    /// How many rules passed.
+    pub passes: usize,
 }
 
 /// One axe-core rule that failed, with the elements that failed it.
@@ -481,18 +508,6 @@ impl std::fmt::Display for AxeViolation {
             }
         }
         Ok(())
-    }
-}
-
-impl Drop for Chrome {
-    fn drop(&mut self) {
-        if !self.closed {
-            // The test failed before `quit`: end the session the simple way,
-            // so chromedriver closes Chromium itself.
-            end_session(self.port, &self.session);
-        }
-        kill_group(&mut self.driver);
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 

@@ -24,8 +24,8 @@ use broadsheet::domain::{
 use broadsheet::store::dynamo::DynamoStore;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
-    ArticleLister, ArticleReader, ArticleWriter, CommentWriter, DeleteOutcome, PostOutcome, PutOutcome,
-    RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User, Users,
+    Allowance, ArticleLister, ArticleReader, ArticleWriter, CommentWriter, DeleteOutcome, PostOutcome,
+    PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User, Users,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -591,6 +591,77 @@ async fn concurrent_events_are_counted_exactly(store: impl Store) {
 // ---- posting and deleting comments ---------------------------------------
 
 /// The article's page: its comment count and every comment id, oldest first.
+/// An allowance that never runs out, for tests about something else.
+fn unlimited() -> Allowance {
+    Allowance {
+        key: "comment#anyone".into(),
+        window: Window::containing(T0, Duration::minutes(1)),
+        limit: u32::MAX,
+    }
+}
+
+async fn allowance_is_used_only_by_stored_comments(store: impl Store) {
+    let a = article("limited", Category::Opinion, T0);
+    put(&store, &a).await;
+    let window = Window::containing(T0, Duration::minutes(1));
+    let allowance = Allowance { key: "comment#reader".into(), window, limit: 2 };
+    let by_reader = |n: i64| Comment { author: "reader".into(), ..comment(n) };
+    let (k1, k2, k3, k4) = (
+        IdempotencyKey::generate(),
+        IdempotencyKey::generate(),
+        IdempotencyKey::generate(),
+        IdempotencyKey::generate(),
+    );
+    let first = by_reader(1);
+    assert_eq!(
+        store.post_comment(&a.slug, &first, &k1, &allowance).await.expect("post"),
+        PostOutcome::Created(first.id)
+    );
+    // A double submit and a post to a missing article use none of the allowance.
+    assert_eq!(
+        store.post_comment(&a.slug, &by_reader(2), &k1, &allowance).await.expect("post"),
+        PostOutcome::Duplicate(first.id)
+    );
+    assert_eq!(
+        store.post_comment(&slug("missing"), &by_reader(3), &k2, &allowance).await.expect("post"),
+        PostOutcome::NoSuchArticle
+    );
+    assert_eq!(store.count("comment#reader", &window).await.expect("count"), 1);
+    let second = by_reader(4);
+    assert_eq!(
+        store.post_comment(&a.slug, &second, &k3, &allowance).await.expect("post"),
+        PostOutcome::Created(second.id)
+    );
+    // Now it is used up: refused, nothing written…
+    assert_eq!(
+        store.post_comment(&a.slug, &by_reader(5), &k4, &allowance).await.expect("post"),
+        PostOutcome::RateLimited
+    );
+    assert_eq!(thread(&store, &a.slug).await, (2, vec![first.id, second.id]));
+    assert_eq!(store.count("comment#reader", &window).await.expect("count"), 2);
+    // …but a double submit still lands on its comment (duplicate wins), and
+    // the refused key is still unused in the next window.
+    assert_eq!(
+        store.post_comment(&a.slug, &by_reader(6), &k1, &allowance).await.expect("post"),
+        PostOutcome::Duplicate(first.id)
+    );
+    let next = Allowance {
+        window: Window::containing(T0 + Duration::minutes(1), Duration::minutes(1)),
+        ..allowance.clone()
+    };
+    let third = by_reader(7);
+    assert_eq!(
+        store.post_comment(&a.slug, &third, &k4, &next).await.expect("post"),
+        PostOutcome::Created(third.id)
+    );
+    let none = Allowance { limit: 0, ..allowance };
+    assert_eq!(
+        store.post_comment(&a.slug, &by_reader(8), &IdempotencyKey::generate(), &none).await.expect("post"),
+        PostOutcome::RateLimited
+    );
+    assert_eq!(thread(&store, &a.slug).await, (3, vec![first.id, second.id, third.id]));
+}
+
 async fn thread(store: &impl Store, s: &Slug) -> (u64, Vec<CommentId>) {
     let page = store.article_page(s, None, 100).await.expect("read").expect("article exists");
     assert_eq!(page.comments.next, None, "fits one page");
@@ -603,7 +674,7 @@ async fn posting_shows_the_comment_at_once_and_counts_it(store: impl Store) {
     let first = comment(1);
     let key = IdempotencyKey::generate();
     assert_eq!(
-        store.post_comment(&a.slug, &first, &key).await.expect("post"),
+        store.post_comment(&a.slug, &first, &key, &unlimited()).await.expect("post"),
         PostOutcome::Created(first.id)
     );
     // Read-after-write: the very next page load shows it, with its count.
@@ -613,15 +684,17 @@ async fn posting_shows_the_comment_at_once_and_counts_it(store: impl Store) {
 
     // A double submit: the same key with the fresh comment a second request
     // would build. Nothing is written; the answer names the first comment.
-    let resubmit = comment(2);
+    let mut resubmit = comment(2);
+    resubmit.author = first.author.clone();
     assert_eq!(
-        store.post_comment(&a.slug, &resubmit, &key).await.expect("post"),
+        store.post_comment(&a.slug, &resubmit, &key, &unlimited()).await.expect("post"),
         PostOutcome::Duplicate(first.id)
     );
     assert_eq!(thread(&store, &a.slug).await, (1, vec![first.id]));
 
     let second = comment(3);
-    let posted = store.post_comment(&a.slug, &second, &IdempotencyKey::generate()).await.expect("post");
+    let posted =
+        store.post_comment(&a.slug, &second, &IdempotencyKey::generate(), &unlimited()).await.expect("post");
     assert_eq!(posted, PostOutcome::Created(second.id));
     assert_eq!(thread(&store, &a.slug).await, (2, vec![first.id, second.id]));
 }
@@ -633,21 +706,35 @@ async fn idempotency_keys_belong_to_one_article(store: impl Store) {
     put(&store, &b).await;
     let key = IdempotencyKey::generate();
     let on_a = comment(1);
-    assert_eq!(store.post_comment(&a.slug, &on_a, &key).await.expect("post"), PostOutcome::Created(on_a.id));
-
-    // Another author replaying the key on the same article: still the
-    // original (keys are random and single-use, so this is a replay).
-    let mut replay = comment(2);
-    replay.author = "mallory".into();
     assert_eq!(
-        store.post_comment(&a.slug, &replay, &key).await.expect("post"),
+        store.post_comment(&a.slug, &on_a, &key, &unlimited()).await.expect("post"),
+        PostOutcome::Created(on_a.id)
+    );
+
+    // Another reader using the same key posts a comment of their own: keys
+    // are scoped to their author, so a key can never turn someone's post
+    // into a silent "duplicate" of another reader's comment.
+    let mut other = comment(2);
+    other.author = "mallory".into();
+    assert_eq!(
+        store.post_comment(&a.slug, &other, &key, &unlimited()).await.expect("post"),
+        PostOutcome::Created(other.id)
+    );
+    // The original author replaying it is a duplicate.
+    let mut replay = comment(4);
+    replay.author = on_a.author.clone();
+    assert_eq!(
+        store.post_comment(&a.slug, &replay, &key, &unlimited()).await.expect("post"),
         PostOutcome::Duplicate(on_a.id)
     );
     // The same key on another article never reveals the first article's
     // comment: the record lives in the article's own partition.
     let on_b = comment(3);
-    assert_eq!(store.post_comment(&b.slug, &on_b, &key).await.expect("post"), PostOutcome::Created(on_b.id));
-    assert_eq!(thread(&store, &a.slug).await, (1, vec![on_a.id]));
+    assert_eq!(
+        store.post_comment(&b.slug, &on_b, &key, &unlimited()).await.expect("post"),
+        PostOutcome::Created(on_b.id)
+    );
+    assert_eq!(thread(&store, &a.slug).await, (2, vec![on_a.id, other.id]));
     assert_eq!(thread(&store, &b.slug).await, (1, vec![on_b.id]));
 }
 
@@ -655,13 +742,19 @@ async fn posting_to_an_unknown_article_writes_nothing(store: impl Store) {
     let missing = article("not-yet", Category::Science, T0);
     let key = IdempotencyKey::generate();
     let c = comment(1);
-    assert_eq!(store.post_comment(&missing.slug, &c, &key).await.expect("post"), PostOutcome::NoSuchArticle);
+    assert_eq!(
+        store.post_comment(&missing.slug, &c, &key, &unlimited()).await.expect("post"),
+        PostOutcome::NoSuchArticle
+    );
     assert!(store.article_page(&missing.slug, None, 50).await.expect("read").is_none());
     // Once the article exists it has no comments, and the key is unused:
     // neither the comment nor the idempotency record was written.
     put(&store, &missing).await;
     assert_eq!(thread(&store, &missing.slug).await, (0, vec![]));
-    assert_eq!(store.post_comment(&missing.slug, &c, &key).await.expect("post"), PostOutcome::Created(c.id));
+    assert_eq!(
+        store.post_comment(&missing.slug, &c, &key, &unlimited()).await.expect("post"),
+        PostOutcome::Created(c.id)
+    );
     assert_eq!(thread(&store, &missing.slug).await, (1, vec![c.id]));
 }
 
@@ -674,7 +767,9 @@ async fn concurrent_posts_are_all_counted(store: impl Store) {
         .cloned()
         .map(|c| {
             let (store, slug) = (store.clone(), a.slug.clone());
-            tokio::spawn(async move { store.post_comment(&slug, &c, &IdempotencyKey::generate()).await })
+            tokio::spawn(async move {
+                store.post_comment(&slug, &c, &IdempotencyKey::generate(), &unlimited()).await
+            })
         })
         .collect();
     for (task, c) in tasks.into_iter().zip(&comments) {
@@ -695,7 +790,9 @@ async fn concurrent_double_submits_create_one_comment(store: impl Store) {
     let tasks: Vec<_> = (0..10)
         .map(|i| {
             let (store, slug, key) = (store.clone(), a.slug.clone(), key.clone());
-            tokio::spawn(async move { store.post_comment(&slug, &comment(i), &key).await })
+            let mut c = comment(i);
+            c.author = "double-clicker".into();
+            tokio::spawn(async move { store.post_comment(&slug, &c, &key, &unlimited()).await })
         })
         .collect();
     let mut created = Vec::new();
@@ -704,7 +801,7 @@ async fn concurrent_double_submits_create_one_comment(store: impl Store) {
         match task.await.expect("task").expect("post") {
             PostOutcome::Created(id) => created.push(id),
             PostOutcome::Duplicate(id) => duplicates.push(id),
-            PostOutcome::NoSuchArticle => panic!("the article exists"),
+            other => panic!("the article exists and the allowance is unlimited: {other:?}"),
         }
     }
     assert_eq!(created.len(), 1, "one submit wins: {created:?}");
@@ -717,7 +814,7 @@ async fn only_the_author_deletes_a_comment(store: impl Store) {
     put(&store, &a).await;
     let comments: Vec<Comment> = (1..=3).map(comment).collect();
     for c in &comments {
-        store.post_comment(&a.slug, c, &IdempotencyKey::generate()).await.expect("post");
+        store.post_comment(&a.slug, c, &IdempotencyKey::generate(), &unlimited()).await.expect("post");
     }
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
     let target = &comments[1];
@@ -756,7 +853,10 @@ async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
     put(&store, &a).await;
     let comments: Vec<Comment> = (0..9).map(comment).collect();
     for i in [4, 0, 8, 2, 6, 1, 7, 3, 5] {
-        store.post_comment(&a.slug, &comments[i], &IdempotencyKey::generate()).await.expect("post");
+        store
+            .post_comment(&a.slug, &comments[i], &IdempotencyKey::generate(), &unlimited())
+            .await
+            .expect("post");
     }
     for i in [0, 4, 8] {
         let c = &comments[i];
@@ -825,6 +925,7 @@ contract_tests!(
     concurrent_double_submits_create_one_comment,
     only_the_author_deletes_a_comment,
     comment_pages_stay_ordered_after_deletes,
+    allowance_is_used_only_by_stored_comments,
 );
 
 // ---- DynamoDB only: round trips and faults -----------------------------
@@ -908,13 +1009,13 @@ mod dynamo_only {
         let key = IdempotencyKey::generate();
         let c = comment(1);
         counter.reset();
-        store.post_comment(&a.slug, &c, &key).await.expect("post");
+        store.post_comment(&a.slug, &c, &key, &unlimited()).await.expect("post");
         assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post");
         counter.reset();
-        store.post_comment(&slug("nowhere"), &comment(2), &key).await.expect("post");
+        store.post_comment(&slug("nowhere"), &comment(2), &key, &unlimited()).await.expect("post");
         assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post, no article");
         counter.reset();
-        store.post_comment(&a.slug, &comment(3), &key).await.expect("post");
+        store.post_comment(&a.slug, &comment(3), &key, &unlimited()).await.expect("post");
         let expected = counts(&[("GetItem", 1), ("TransactWriteItems", 1)]);
         assert_eq!(counter.snapshot(), expected, "post, duplicate");
 
@@ -951,7 +1052,7 @@ mod dynamo_only {
         let a = put(&store, &article("ttl", Category::Health, T0)).await;
         let key = IdempotencyKey::generate();
         let c = comment(1);
-        store.post_comment(&a.slug, &c, &key).await.expect("post");
+        store.post_comment(&a.slug, &c, &key, &unlimited()).await.expect("post");
         let record = get("ARTICLE#ttl".into(), format!("I#{key}")).await;
         assert_eq!(record["comment_id"], AttributeValue::S(c.id.to_string()));
         assert_eq!(record["author"], AttributeValue::S(c.author.clone()));

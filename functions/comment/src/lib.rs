@@ -20,7 +20,7 @@ use broadsheet::http::response::set_retry_after;
 use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component, route_path};
 use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
 use broadsheet::store::{
-    ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter, Session, Sessions,
+    Allowance, ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, Session, Sessions,
 };
 use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ArticleView, CommentForm};
@@ -36,8 +36,8 @@ pub struct CommentApp<S> {
 }
 
 /// What every store behind the comment function must do.
-pub trait CommentStore: ArticleReader + CommentWriter + Sessions + RateLimiter {}
-impl<T: ArticleReader + CommentWriter + Sessions + RateLimiter> CommentStore for T {}
+pub trait CommentStore: ArticleReader + CommentWriter + Sessions {}
+impl<T: ArticleReader + CommentWriter + Sessions> CommentStore for T {}
 
 /// What a request asks for.
 #[derive(Debug)]
@@ -105,20 +105,22 @@ async fn post<S: CommentStore>(
     let body = match CommentBody::parse(raw_body) {
         Ok(b) => b,
         Err(e) => {
-            return reshow(app, r, slug, raw_body, &e.to_string(), StatusCode::UNPROCESSABLE_ENTITY, None)
-                .await;
+            let refusal = Refusal {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: e.to_string(),
+                retry_after: None,
+            };
+            return reshow(app, r, slug, raw_body, &key, refusal).await;
         }
     };
     let now = OffsetDateTime::now_utc();
-    let window = Window::containing(now, COMMENT_WINDOW);
-    let rate_key = format!("comment#{}", session.username);
-    if !app.store.try_record(&rate_key, &window, COMMENTS_PER_READER).await? {
-        let secs = window.retry_after_secs(now);
-        let message = format!(
-            "You can post {COMMENTS_PER_READER} comments a minute. Your comment is still here: post it again in {secs} seconds."
-        );
-        return reshow(app, r, slug, raw_body, &message, StatusCode::TOO_MANY_REQUESTS, Some(secs)).await;
-    }
+    // The allowance is taken inside the posting transaction: a double submit,
+    // an unknown article or any other refusal uses none of it.
+    let allowance = Allowance {
+        key: format!("comment#{}", session.username),
+        window: Window::containing(now, COMMENT_WINDOW),
+        limit: COMMENTS_PER_READER,
+    };
     let comment = Comment {
         id: CommentId::new_at(now),
         author: session.username.as_str().to_owned(),
@@ -126,37 +128,53 @@ async fn post<S: CommentStore>(
         body: body.into_string(),
         created_at: now,
     };
-    match app.store.post_comment(slug, &comment, &key).await? {
+    match app.store.post_comment(slug, &comment, &key, &allowance).await? {
         PostOutcome::Created(id) | PostOutcome::Duplicate(id) => {
             tracing::info!(request_id = %r.info.request_id, %slug, comment = %id, "comment posted");
             Ok(r.see_other(&format!("/articles/{slug}#comment-{id}")))
         }
         PostOutcome::NoSuchArticle => Err(AppError::NotFound),
+        PostOutcome::RateLimited => {
+            let secs = allowance.window.retry_after_secs(now);
+            let message = format!(
+                "You can post {COMMENTS_PER_READER} comments a minute. Your comment is still here: post it again in {secs} seconds."
+            );
+            let refusal = Refusal { status: StatusCode::TOO_MANY_REQUESTS, message, retry_after: Some(secs) };
+            reshow(app, r, slug, raw_body, &key, refusal).await
+        }
     }
 }
 
-/// Re-shows the article with the reader's text and a message next to the form.
+/// Why a post was refused, as the re-shown form tells it.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+/// Re-shows the article with the reader's text and the refusal next to the
+/// form. The form keeps the reader's idempotency key: nothing was stored under
+/// it, and reposting the same form later still cannot store the comment twice.
 async fn reshow<S: CommentStore>(
     app: &CommentApp<S>,
     r: &Responder<'_>,
     slug: &Slug,
     body: &str,
-    error: &str,
-    status: StatusCode,
-    retry_after: Option<u64>,
+    key: &IdempotencyKey,
+    refusal: Refusal,
 ) -> Result<Response<Body>> {
     let page = app.store.article_page(slug, None, COMMENTS_PAGE_SIZE).await?.ok_or(AppError::NotFound)?;
     let next = page.comments.next.map(|id| id.to_cursor(slug));
-    let key = IdempotencyKey::generate();
     let view = ArticleView {
         article: &page.article,
         comments: &page.comments.items,
         next_comments_cursor: next.as_deref(),
         comments_after: None,
-        form: CommentForm { body, error: Some(error), idempotency_key: key.as_str() },
+        form: CommentForm { body, error: Some(&refusal.message), idempotency_key: key.as_str() },
     };
-    let mut resp = r.html(status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);
-    if let Some(secs) = retry_after {
+    let mut resp = r.html(refusal.status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);
+    if let Some(secs) = refusal.retry_after {
         set_retry_after(&mut resp, secs);
     }
     Ok(resp)

@@ -28,7 +28,7 @@ impl IdempotencyKey {
 
     /// Parses a submitted key: exactly 22 canonical base64url characters.
     /// Anything else (a hand-made form, a tampered field) is `None`, and the
-    /// handler answers `422` rather than posting without protection.
+    /// handler answers `400` (a malformed form) rather than posting without protection.
     pub fn parse(raw: &str) -> Option<IdempotencyKey> {
         super::is_base64url_of::<KEY_BYTES>(raw).then(|| IdempotencyKey(raw.to_owned()))
     }

@@ -29,9 +29,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::dynamo::{rank_trending, trending_bucket, trending_window};
 use super::{
-    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, CommentWriter, DeleteOutcome,
-    PostOutcome, PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User,
-    Users,
+    Allowance, ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, CommentWriter,
+    DeleteOutcome, PostOutcome, PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError,
+    TrendingReader, User, Users,
 };
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::{
@@ -72,9 +72,10 @@ struct Inner {
     /// Rate-limit counters by (key, window start in epoch seconds): the
     /// table's `RATE#{key}` / `W#{start}` key.
     counters: HashMap<(String, i64), Counter>,
-    /// Per article, each posted form's idempotency key and the comment it
-    /// created (the table's `I#{key}` items, in the article's partition).
-    posted: HashMap<Slug, HashMap<IdempotencyKey, CommentId>>,
+    /// Per article, each posted form's (author, idempotency key) and the
+    /// comment it created (the table's `I#{author}#{key}` items, in the
+    /// article's partition).
+    posted: HashMap<Slug, HashMap<(String, IdempotencyKey), CommentId>>,
 }
 
 /// One rate-limit counter.
@@ -326,22 +327,31 @@ impl MemoryStore {
     /// Adds one event to `key`'s counter in `window` if `allow(current)`,
     /// returning the count after the call and whether it was added.
     fn add_event(&self, key: &str, window: &Window, allow: impl FnOnce(u32) -> bool) -> (u32, bool) {
-        let mut inner = self.write();
-        // TTL's job: counters that expired before this window began are
-        // past use (a window is only ever asked about while it is current).
-        let start = window.start;
-        inner.counters.retain(|_, c| c.expires_at > start);
-        let counter = inner
-            .counters
-            .entry((key.to_owned(), window.start.unix_timestamp()))
-            .or_insert(Counter { n: 0, expires_at: window.expires_at() });
-        counter.expires_at = window.expires_at();
-        if !allow(counter.n) {
-            return (counter.n, false);
-        }
-        counter.n = counter.n.saturating_add(1);
-        (counter.n, true)
+        add_event(&mut self.write().counters, key, window, allow)
     }
+}
+
+/// Adds one event to `key`'s counter for `window` if `allow(current count)`:
+/// the rate limiter's one rule, shared by `try_record` and `post_comment`.
+fn add_event(
+    counters: &mut HashMap<(String, i64), Counter>,
+    key: &str,
+    window: &Window,
+    allow: impl FnOnce(u32) -> bool,
+) -> (u32, bool) {
+    // TTL's job: counters that expired before this window began are
+    // past use (a window is only ever asked about while it is current).
+    let start = window.start;
+    counters.retain(|_, c| c.expires_at > start);
+    let counter = counters
+        .entry((key.to_owned(), window.start.unix_timestamp()))
+        .or_insert(Counter { n: 0, expires_at: window.expires_at() });
+    counter.expires_at = window.expires_at();
+    if !allow(counter.n) {
+        return (counter.n, false);
+    }
+    counter.n = counter.n.saturating_add(1);
+    (counter.n, true)
 }
 
 impl RateLimiter for MemoryStore {
@@ -368,12 +378,15 @@ impl CommentWriter for MemoryStore {
         article: &Slug,
         comment: &Comment,
         key: &IdempotencyKey,
+        allowance: &Allowance,
     ) -> Result<PostOutcome, StoreError> {
         let mut inner = self.write();
-        let Inner { articles, comments, posted, .. } = &mut *inner;
+        let Inner { articles, comments, posted, counters, .. } = &mut *inner;
         // The same order of checks as the DynamoDB transaction's reasons:
-        // the key first, then the article.
-        if let Some(id) = posted.get(article).and_then(|keys| keys.get(key)) {
+        // the key (scoped to the author), the article, then the allowance,
+        // which is consumed only when everything else succeeds.
+        let scoped = (comment.author.clone(), key.clone());
+        if let Some(id) = posted.get(article).and_then(|keys| keys.get(&scoped)) {
             return Ok(PostOutcome::Duplicate(*id));
         }
         let Some(stored_article) = articles.get_mut(article) else {
@@ -386,8 +399,12 @@ impl CommentWriter for MemoryStore {
                 comment.id
             )));
         }
+        let limit = allowance.limit;
+        if !add_event(counters, &allowance.key, &allowance.window, |n| n < limit).1 {
+            return Ok(PostOutcome::RateLimited);
+        }
         thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment.clone() });
-        posted.entry(article.clone()).or_default().insert(key.clone(), comment.id);
+        posted.entry(article.clone()).or_default().insert(scoped, comment.id);
         let count = &mut stored_article.summary.comment_count;
         *count = count.saturating_add(1);
         Ok(PostOutcome::Created(comment.id))

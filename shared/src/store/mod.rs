@@ -195,10 +195,25 @@ pub trait RateLimiter: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostOutcome {
     Created(CommentId),
-    /// The idempotency key was used before (a double submit): nothing was
-    /// written; this is the comment the first submit created.
+    /// The same reader used this idempotency key on this article before (a
+    /// double submit): nothing was written, no allowance was used; this is the
+    /// comment the first submit created.
     Duplicate(CommentId),
     NoSuchArticle,
+    /// The reader's [`Allowance`] for the window is used up: nothing was written.
+    RateLimited,
+}
+
+/// A per-reader posting allowance, checked and consumed *inside* the posting
+/// transaction: a post that is refused for any reason (duplicate, unknown
+/// article, conflict) uses none of it, and concurrent posts cannot overshoot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    /// The counter's key, e.g. `comment#alice` (see [`RateLimiter`]).
+    pub key: String,
+    pub window: Window,
+    /// Events allowed in the window.
+    pub limit: u32,
 }
 
 /// What deleting a comment did.
@@ -213,15 +228,19 @@ pub enum DeleteOutcome {
 /// Writes comments (the comment function).
 pub trait CommentWriter: Send + Sync {
     /// Adds `comment` to the article and increments its comment count, in one
-    /// transaction, together with a record of `key` so that a second submit
-    /// of the same form stores nothing (DynamoDB: `TransactWriteItems` of the
-    /// idempotency item, the comment and the article's `ADD comment_count 1`,
-    /// each conditional).
+    /// transaction, together with a record of `key` (scoped to the comment's
+    /// author and the article) so that a second submit of the same form
+    /// stores nothing, and one event of `allowance` (DynamoDB: one
+    /// `TransactWriteItems` of the idempotency item, the comment, the
+    /// article's `ADD comment_count 1` and the rate counter's conditional
+    /// `ADD n 1`). When several conditions fail, the outcome is decided in
+    /// that order: `Duplicate`, `NoSuchArticle`, `RateLimited`.
     fn post_comment(
         &self,
         article: &Slug,
         comment: &Comment,
         key: &IdempotencyKey,
+        allowance: &Allowance,
     ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send;
 
     /// Deletes the comment if `author` wrote it, decrementing the count in the

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::comments::{comments_section, leave_comment};
 use super::share::share_block;
-use super::{PageMeta, article_path, category_path, layout};
+use super::{PageMeta, article_path, category_path, datetime_attr, layout};
 use crate::config::Site;
 use crate::domain::{Article, Comment, timefmt};
 use crate::viewer::Viewer;
@@ -51,7 +51,7 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
             h1 { (a.title) }
             p.meta {
                 "By " (a.author) " · "
-                time datetime=(timefmt::rfc3339(a.published_at)) { (timefmt::human(a.published_at)) }
+                time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
                 " · " a href=(category_path(a.category)) { (a.category.label()) }
             }
             p.summary { (a.summary) }

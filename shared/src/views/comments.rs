@@ -3,7 +3,7 @@
 use linkify::{LinkFinder, LinkKind};
 use maud::{Markup, html};
 
-use super::{ArticleView, article_path, encode};
+use super::{ArticleView, article_path, datetime_attr, encode};
 use crate::domain::{Comment, timefmt};
 use crate::viewer::Viewer;
 
@@ -26,7 +26,7 @@ pub(super) fn comments_section(viewer: &Viewer, view: &ArticleView<'_>) -> Marku
                         li id={ "comment-" (c.id) } {
                             p.meta id={ "comment-" (c.id) "-by" } {
                                 strong { (c.author_name) } " · "
-                                time datetime=(timefmt::rfc3339(c.created_at)) { (timefmt::human(c.created_at)) }
+                                time datetime=(datetime_attr(c.created_at)) { (timefmt::human(c.created_at)) }
                             }
                             p { (comment_text(&c.body)) }
                             @if let Some(reader) = me.filter(|r| r.username == c.author) {

@@ -54,7 +54,10 @@ pub fn layout(site: &Site, viewer: &Viewer, meta: &PageMeta<'_>, head_extra: Mar
                         }
                     }
                 }
-                main id="main" { (main) }
+                // Focusable by script and fragment only (not by Tab), so that
+                // following the skip link moves keyboard focus into the content
+                // instead of leaving it on the link.
+                main #main tabindex="-1" { (main) }
                 footer {
                     ul {
                         li { "© " (site.name) }
@@ -117,7 +120,7 @@ mod tests {
         );
         assert!(html.contains(r#"type="application/atom+xml""#));
         assert!(html.contains(&format!("<style>{}</style>", stylesheet())));
-        assert!(html.contains(r#"<main id="main"><p>hello</p></main>"#));
+        assert!(html.contains(r#"<main id="main" tabindex="-1"><p>hello</p></main>"#));
         assert!(html.contains("<footer>"));
         assert!(html.contains(r#"<a class="brand" href="/">Broadsheet</a>"#));
         // The skip link is the first focusable element.

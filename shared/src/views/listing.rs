@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::{ListingKind, PageMeta, article_path, category_path, encode, layout};
+use super::{ListingKind, PageMeta, article_path, category_path, datetime_attr, encode, layout};
 use crate::config::Site;
 use crate::domain::{ArticleSummary, TRENDING_WINDOW_HOURS, TrendingArticle, timefmt};
 use crate::viewer::Viewer;
@@ -110,7 +110,7 @@ fn card(a: &ArticleSummary, trend: Option<(usize, u64)>) -> Markup {
             p.meta {
                 a href=(category_path(a.category)) { (a.category.label()) }
                 " · By " (a.author) " · "
-                time datetime=(timefmt::rfc3339(a.published_at)) { (timefmt::human(a.published_at)) }
+                time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
             }
             p { (a.summary) }
             p.count {

@@ -101,6 +101,13 @@ fn category_path(c: Category) -> String {
     format!("/category/{}", c.slug())
 }
 
+/// A `<time datetime>` value: RFC 3339 in UTC, to the second. HTML allows at
+/// most three digits of a fraction of a second and comments are stamped to
+/// the nanosecond; readers are shown minutes anyway.
+fn datetime_attr(t: time::OffsetDateTime) -> String {
+    crate::domain::timefmt::rfc3339(t.replace_nanosecond(0).unwrap_or(t))
+}
+
 /// Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF).
 /// maud escapes markup characters but passes these through, so feed and
 /// sitemap text drops them to stay well-formed whatever was imported.
@@ -131,6 +138,13 @@ mod tests {
                 .to_owned(),
             comment_count: i as u64,
         }
+    }
+
+    #[test]
+    fn time_elements_carry_whole_seconds() {
+        // HTML's `datetime` syntax allows at most three fraction digits.
+        let t = at(1_790_000_000).replace_nanosecond(123_456_789).unwrap();
+        assert_eq!(datetime_attr(t), "2026-09-21T14:13:20Z");
     }
 
     /// Page weight budgets (HTML bytes, uncompressed), printed for the

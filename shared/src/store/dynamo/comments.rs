@@ -37,7 +37,7 @@ use super::items::{self, Item};
 use super::{DynamoStore, unavailable};
 use crate::auth::{IdempotencyKey, Username};
 use crate::domain::{Comment, CommentId, Slug};
-use crate::store::{CommentWriter, DeleteOutcome, PostOutcome, StoreError};
+use crate::store::{Allowance, CommentWriter, DeleteOutcome, PostOutcome, StoreError};
 
 /// The cancellation reason of an item whose condition was false.
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";
@@ -134,6 +134,25 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// One event of the reader's allowance: the rate counter's `ADD n 1`,
+    /// conditional on the limit not being reached (the same item and
+    /// condition as `RateLimiter::try_record`).
+    fn take_allowance(&self, allowance: &Allowance) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::rate_key(&allowance.key, &allowance.window)))
+            .update_expression("SET #exp = :exp ADD #n :one")
+            .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+            .expression_attribute_names("#exp", items::EXPIRES_AT)
+            .expression_attribute_names("#n", items::RATE_COUNT_ATTR)
+            .expression_attribute_values(":exp", items::rate_expires_at(&allowance.window))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(allowance.limit.to_string()))
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// `ADD comment_count 1` on an article that must exist.
     fn count_up(&self, article: &Slug) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
@@ -216,25 +235,36 @@ impl CommentWriter for DynamoStore {
         article: &Slug,
         comment: &Comment,
         key: &IdempotencyKey,
+        allowance: &Allowance,
     ) -> Result<PostOutcome, StoreError> {
+        // `attribute_not_exists(n)` would let the first event through even
+        // with a limit of zero, which allows nothing.
+        if allowance.limit == 0 {
+            return Ok(PostOutcome::RateLimited);
+        }
         let transaction = vec![
             self.put_new(items::idempotency_item(article, key, comment))?,
             self.put_new(items::comment_item(article, comment))?,
             self.count_up(article)?,
+            self.take_allowance(allowance)?,
         ];
         let cancelled = match self.transact(transaction).await? {
             Ok(()) => return Ok(PostOutcome::Created(comment.id)),
             Err(cancelled) => cancelled,
         };
+        // Reasons are decided in the trait's documented order.
         if cancelled.failed(0) {
-            let record = self.get_consistent(items::idempotency_key(article, key)).await?;
+            let record = self.get_consistent(items::idempotency_key(article, &comment.author, key)).await?;
             return match record {
                 Some(item) => Ok(PostOutcome::Duplicate(items::idempotent_comment_id(&item)?)),
-                None => Err(unavailable(RecordVanished { key: items::idempotency_sk(key) })),
+                None => Err(unavailable(RecordVanished { key: items::idempotency_sk(&comment.author, key) })),
             };
         }
         if cancelled.failed(2) {
             return Ok(PostOutcome::NoSuchArticle);
+        }
+        if cancelled.failed(3) {
+            return Ok(PostOutcome::RateLimited);
         }
         // Only the comment's own condition is left: its ULID is taken, which
         // a fresh id (80 random bits) never is. A caller posting one

@@ -130,18 +130,21 @@ pub(crate) fn comment_key(article: &Slug, id: CommentId) -> Item {
     ])
 }
 
-/// `I#{key}`: the idempotency record of one comment form, in the article's
-/// own partition. `I` sorts after `C#~`, so these items are never inside
-/// the article page's `SK BETWEEN "A" AND "C#~"` range.
-pub(crate) fn idempotency_sk(key: &IdempotencyKey) -> String {
-    format!("I#{key}")
+/// `I#{author}#{key}`: the idempotency record of one comment form, in the
+/// article's own partition and scoped to the reader who posted it (another
+/// reader's post with the same key is a post of its own, never a silent
+/// "duplicate" of someone else's comment). `I` sorts after `C#~`, so these
+/// items are never inside the article page's `SK BETWEEN "A" AND "C#~"`
+/// range; usernames contain no `#`.
+pub(crate) fn idempotency_sk(author: &str, key: &IdempotencyKey) -> String {
+    format!("I#{author}#{key}")
 }
 
 /// The primary key of an idempotency record.
-pub(crate) fn idempotency_key(article: &Slug, key: &IdempotencyKey) -> Item {
+pub(crate) fn idempotency_key(article: &Slug, author: &str, key: &IdempotencyKey) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(article_pk(article))),
-        (SK.to_owned(), AttributeValue::S(idempotency_sk(key))),
+        (SK.to_owned(), AttributeValue::S(idempotency_sk(author, key))),
     ])
 }
 
@@ -263,7 +266,7 @@ pub(crate) fn comment_item(article: &Slug, comment: &Comment) -> Item {
 /// created, and when DynamoDB's TTL may forget it (the comment's creation
 /// time, i.e. the request's clock, plus [`IDEMPOTENCY_TTL`]).
 pub(crate) fn idempotency_item(article: &Slug, key: &IdempotencyKey, comment: &Comment) -> Item {
-    let mut item = idempotency_key(article, key);
+    let mut item = idempotency_key(article, &comment.author, key);
     item.extend([
         (COMMENT_ID.to_owned(), s(comment.id.to_string())),
         (AUTHOR.to_owned(), s(&comment.author)),
@@ -705,6 +708,7 @@ mod tests {
         };
         let item = idempotency_item(&slug, &key, &c);
         let sk = sort_key(&item).unwrap();
+        assert_eq!(sk, format!("I#ada#{key}"), "scoped to the author");
         assert!(sk > COMMENTS_END && sk.as_bytes()[0] > ARTICLE_SK.as_bytes()[0], "{sk}");
         assert_eq!(item[PK], s("ARTICLE#x"));
         assert_eq!(item[EXPIRES_AT], n((at + Duration::hours(24)).unix_timestamp()));
