@@ -33,7 +33,10 @@ cd "$repo"
 
 if [[ "${1:-}" != "--under-moto" ]]; then
     bash scripts/tools.sh
-    exec timeout --kill-after=15 "${LAMBDA_SMOKE_TIMEOUT:-900}" \
+    # On time-out, `timeout` sends TERM to its whole process group (this
+    # script's second run included, which then stops what it started) and,
+    # should anything still run 90 s later, KILL.
+    exec timeout --kill-after=90 "${LAMBDA_SMOKE_TIMEOUT:-900}" \
         bash scripts/with-moto.sh bash "$0" --under-moto
 fi
 
@@ -108,6 +111,8 @@ stop_watch() {
     wait "$watch_pid" 2>/dev/null || true
 }
 trap stop_watch EXIT
+trap 'echo "lambda-smoke: stopped by a signal (time-out: LAMBDA_SMOKE_TIMEOUT=${LAMBDA_SMOKE_TIMEOUT:-900} s?)" >&2; exit 143' TERM
+trap 'exit 130' INT
 
 # The emulator answers (any status) once it listens.
 ready=0
@@ -161,7 +166,7 @@ STATUS=""
 request() {
     local method="$1" path="$2"
     shift 2
-    local args=(-sS --max-time 120 -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$method")
+    local args=(-sS --max-time 60 -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$method")
     local cookies="" name
     for name in "${!jar[@]}"; do
         cookies+="$name=${jar[$name]}; "

@@ -28,3 +28,18 @@ cfn-lint template.yaml
 
 step "cargo test (DynamoDB tests run against moto)"
 bash scripts/with-moto.sh cargo test --workspace --locked "$@"
+
+# The Lambda-faithful walk needs the whole workspace; skip it when the caller
+# narrowed `cargo test` to part of it with extra arguments.
+if [[ $# -eq 0 ]]; then
+  step "Lambda smoke test (cargo lambda watch + moto: a reader's visit over HTTP)"
+  bash scripts/lambda-smoke.sh
+fi
+
+# The release arm64 build (cargo-lambda + zig) needs the aarch64 standard
+# library from rustup, which is not one of the package registries CI can
+# reach, and adds ~6 minutes: opt in with BROADSHEET_LAMBDA_BUILD=1.
+if [[ "${BROADSHEET_LAMBDA_BUILD:-0}" == 1 ]]; then
+  step "release build for Lambda (arm64) and sam build"
+  bash scripts/lambda-build.sh --sam
+fi

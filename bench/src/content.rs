@@ -3,16 +3,15 @@
 
 use std::path::Path;
 
-use broadsheet::auth::TokenHash;
 use broadsheet::auth::{
-    CsrfToken, DisplayName, IdempotencyKey, SessionToken, Username, Window, session_cookie,
+    CsrfToken, DisplayName, IdempotencyKey, SessionToken, TokenHash, Username, session_cookie,
 };
 use broadsheet::config::{Site, SiteOrigin};
 use broadsheet::domain::{Comment, CommentId, Slug};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
-    Allowance, ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, PostOutcome, RateLimiter,
-    Session, Sessions, StoreError,
+    Allowance, ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, PostOutcome, Session,
+    Sessions, StoreError,
 };
 use broadsheet_cli::cli::SAMPLE_CONTENT;
 use time::OffsetDateTime;
@@ -144,12 +143,12 @@ pub fn idempotency_key() -> String {
 /// and nothing else changed.
 ///
 /// A reader may post 5 comments a minute; the benchmark posts hundreds of
-/// thousands. Rather than creating a reader per 5 posts (which measures
-/// session churn), every call goes to `S` unchanged except that
-/// [`RateLimiter::try_record`] is asked with an unreachable limit: the
-/// counter is still read, incremented and stored under the store's lock —
-/// exactly the work of an allowed post — only the verdict can no longer be
-/// "too many". Posts, sessions and reads are `S`'s own code.
+/// thousands. Rather than creating a reader per 5 posts (which would measure
+/// session churn), every call goes to `S` unchanged except that the post's
+/// [`Allowance`] carries an unreachable limit: the reader's counter is still
+/// read, incremented and stored inside the posting transaction — exactly the
+/// work of an allowed post — only the verdict can no longer be "too many".
+/// Posts, sessions and reads are `S`'s own code.
 #[derive(Debug, Clone)]
 pub struct Unthrottled<S>(pub S);
 
@@ -203,19 +202,5 @@ impl<S: Sessions> Sessions for Unthrottled<S> {
 
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
         self.0.delete_session(token_hash).await
-    }
-}
-
-impl<S: RateLimiter> RateLimiter for Unthrottled<S> {
-    async fn count(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
-        self.0.count(key, window).await
-    }
-
-    async fn record(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
-        self.0.record(key, window).await
-    }
-
-    async fn try_record(&self, key: &str, window: &Window, _limit: u32) -> Result<bool, StoreError> {
-        self.0.try_record(key, window, u32::MAX).await
     }
 }

@@ -95,12 +95,13 @@ where
 {
     let started = Instant::now();
     let LambdaEvent { mut payload, context } = event;
+    let request_id = context.request_id.clone();
     let mut rejection = guard(&mut payload);
     let serve = service_fn(|req: Request| {
         let rejection = rejection.take();
+        let request_id = &request_id;
         async move {
             let route = route_label(function, &req);
-            let request_id = RequestInfo::of(&req).request_id;
             let resp = match rejection {
                 None => handler(req).await,
                 Some(err) => {

@@ -26,9 +26,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use broadsheet::auth::{DisplayName, Password, Username, hash_password};
+use broadsheet::auth::{DisplayName, Password, SessionToken, Username, hash_password};
+use broadsheet::domain::{COMMENTS_PAGE_SIZE, LISTING_PAGE_SIZE};
 use broadsheet::store::dynamo::{self, DynamoStore};
-use broadsheet::store::{User, Users};
+use broadsheet::store::{ArticleLister, ArticleReader, Sessions, User, Users};
 use broadsheet_bench::content::{self, SITE_ORIGIN};
 use broadsheet_bench::events::{Event, form};
 use broadsheet_bench::runtime_api::RuntimeApi;
@@ -55,9 +56,19 @@ struct Args {
     /// Also write the Markdown table here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Extra environment for the functions, `NAME=VALUE` (experiments, e.g.
+    /// `--env SSL_CERT_FILE=…`); repeatable.
+    #[arg(long = "env", value_parser = parse_env)]
+    extra_env: Vec<(String, String)>,
     /// Where the functions' own logs go.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/coldstart-logs"))]
     logs: PathBuf,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
 }
 
 /// One function binary and the event it gets.
@@ -137,6 +148,9 @@ struct Sample {
     init: Duration,
     first_response: Duration,
     total: Duration,
+    /// CPU time of all the process's threads until the response: the
+    /// function's own work, whatever the DynamoDB endpoint's latency.
+    cpu: Duration,
     peak_rss_kib: u64,
 }
 
@@ -165,7 +179,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let table_md = report(&args, &samples);
+    let mut table_md = report(&args, &samples);
+    table_md.push_str(&endpoint_latency(&store, args.runs).await?);
     println!("{table_md}");
     if let Some(out) = &args.out {
         std::fs::write(out, &table_md)?;
@@ -242,6 +257,7 @@ async fn cold_start(
             ("BROADSHEET_TABLE", table),
             ("BROADSHEET_SITE_ORIGIN", SITE_ORIGIN),
         ])
+        .envs(args.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -249,6 +265,7 @@ async fn cold_start(
         .spawn()?;
     let outcome = api.wait(Duration::from_secs(30)).await;
     let peak_rss_kib = child.id().and_then(peak_rss_kib).unwrap_or(0);
+    let cpu = child.id().map(cpu_time).unwrap_or_default();
     child.kill().await?;
     let invocation = outcome.map_err(|e| format!("{}: {e}", scenario.label()))?;
     let status = serde_json::from_str::<serde_json::Value>(&invocation.body)
@@ -268,8 +285,38 @@ async fn cold_start(
         init: invocation.first_poll.duration_since(started),
         first_response: invocation.responded.duration_since(invocation.delivered),
         total: invocation.responded.duration_since(started),
+        cpu,
         peak_rss_kib,
     })
+}
+
+/// How long the endpoint itself takes for the requests the functions make
+/// on their first event, timed from this process (medians of `runs`): the
+/// part of "init + first response" that is the endpoint's, not the
+/// function's.
+async fn endpoint_latency(store: &DynamoStore, runs: usize) -> Result<String, Box<dyn std::error::Error>> {
+    let slug = content::slug(content::MANY_COMMENTS_SLUG);
+    let (mut get, mut listing, mut article) = (Vec::new(), Vec::new(), Vec::new());
+    let nobody = SessionToken::generate().hash();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        store.find_session(&nobody, OffsetDateTime::now_utc()).await?;
+        get.push(ms(t.elapsed()));
+        let t = Instant::now();
+        store.list_articles(None, None, LISTING_PAGE_SIZE).await?;
+        listing.push(ms(t.elapsed()));
+        let t = Instant::now();
+        store.article_page(&slug, None, COMMENTS_PAGE_SIZE).await?;
+        article.push(ms(t.elapsed()));
+    }
+    Ok(format!(
+        "\nThe endpoint's own latency (this harness's client, medians): GetItem {:.1} ms \
+         (the warm-up call in every function's init, a session lookup); Query of the front page's GSI {:.1} ms; \
+         Query of an article and its comments {:.1} ms.\n",
+        median(get),
+        median(listing),
+        median(article)
+    ))
 }
 
 /// `VmHWM` (the resident set's high-water mark, KiB) of a live process.
@@ -277,6 +324,18 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time (user + system) of every thread of a live process, from the
+/// first field of `/proc/PID/task/TID/schedstat` (nanoseconds on a CPU).
+fn cpu_time(pid: u32) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Duration::ZERO };
+    let ns: u64 = tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(ns)
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -297,16 +356,18 @@ fn report(args: &Args, samples: &BTreeMap<usize, Vec<Sample>>) -> String {
         median(samples.get(&i).map_or_else(Vec::new, |s| s.iter().map(f).collect()))
     };
     let hello_total = med(0, &|s| ms(s.total));
+    let hello_cpu = med(0, &|s| ms(s.cpu));
     let mut out = format!(
         "Cold start, medians of {} runs each (after one warm-up run), release binaries, x86_64, DynamoDB = moto on loopback\n\n\
-         | function: first event | init (ms) | first response (ms) | init + first response (ms) | × hello-world | budget ≤ {TIME_BUDGET_RATIO}× | peak RSS (MiB) | budget ≤ 32 MB |\n\
-         |---|--:|--:|--:|--:|:-:|--:|:-:|\n",
+         | function: first event | init (ms) | first response (ms) | init + first response (ms) | × hello-world | budget ≤ {TIME_BUDGET_RATIO}× | CPU time (ms) | × hello-world | peak RSS (MiB) | budget ≤ 32 MB |\n\
+         |---|--:|--:|--:|--:|:-:|--:|--:|--:|:-:|\n",
         args.runs
     );
     for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
         let (init, first, total) =
             (med(i, &|s| ms(s.init)), med(i, &|s| ms(s.first_response)), med(i, &|s| ms(s.total)));
         let rss_kib = med(i, &|s| s.peak_rss_kib as f64);
+        let cpu = med(i, &|s| ms(s.cpu));
         let ratio = total / hello_total;
         let time_ok = if scenario == Scenario::Hello {
             "reference"
@@ -317,8 +378,9 @@ fn report(args: &Args, samples: &BTreeMap<usize, Vec<Sample>>) -> String {
         };
         let rss_ok = if rss_kib * 1024.0 <= RSS_BUDGET_BYTES as f64 { "met" } else { "OVER" };
         out.push_str(&format!(
-            "| {} | {init:.1} | {first:.1} | {total:.1} | {ratio:.2}× | {time_ok} | {:.1} | {rss_ok} |\n",
+            "| {} | {init:.1} | {first:.1} | {total:.1} | {ratio:.1}× | {time_ok} | {cpu:.1} | {:.1}× | {:.1} | {rss_ok} |\n",
             scenario.label(),
+            cpu / hello_cpu,
             rss_kib / 1024.0
         ));
     }

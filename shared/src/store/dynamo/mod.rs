@@ -32,6 +32,8 @@ use aws_config::profile::ProfileFileRegionProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Region;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 pub use counter::RequestCounter;
@@ -55,6 +57,39 @@ pub fn is_valid_table_name(name: &str) -> bool {
 /// always sets `AWS_REGION`.)
 const FALLBACK_REGION: &str = "us-east-1";
 
+/// The root CAs of AWS service endpoints (Amazon Root CA 1–4, Starfield
+/// Services Root CA G2; provenance in `shared/data/README.md`).
+const AWS_ROOT_CAS: &str = include_str!("../../../data/aws-root-cas.pem");
+
+/// The HTTPS client the SDK sends requests with: the SDK's default
+/// (hyper + rustls with aws-lc), except for where its trust comes from.
+///
+/// By default the SDK loads the operating system's trust store, which on
+/// Linux means reading and parsing every certificate under `/etc/ssl/certs`
+/// — measured by the cold-start harness at about 3 ms of CPU per cold start
+/// (about half of a function's start-up work, and Lambda runs it on a
+/// fraction of a vCPU), to trust ~150 authorities of which DynamoDB needs
+/// one. AWS endpoints are signed by Amazon Trust Services, so those roots
+/// are all the client trusts: faster, and a narrower trust. Whoever points
+/// the client at an HTTPS endpoint signed by another authority sets
+/// `SSL_CERT_FILE` or `SSL_CERT_DIR`, and the system store (with those
+/// overrides, as rustls-native-certs reads them) is used instead. Local
+/// endpoints (moto, DynamoDB Local) speak plain HTTP and need no trust.
+fn https_client() -> SharedHttpClient {
+    let custom_trust = ["SSL_CERT_FILE", "SSL_CERT_DIR"].iter().any(|v| std::env::var_os(v).is_some());
+    let trust = if custom_trust {
+        TrustStore::default()
+    } else {
+        TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS.as_bytes())
+    };
+    // Building a TLS context cannot fail (the Result is for future options).
+    let tls = TlsContext::builder().with_trust_store(trust).build().unwrap_or_default();
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https()
+}
+
 async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     // The SDK's default region chain ends with EC2 instance metadata, which
     // on a laptop means waiting for a timeout; Broadsheet runs on Lambda
@@ -63,7 +98,8 @@ async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
         .or_else(ProfileFileRegionProvider::new())
         .or_else(Region::new(FALLBACK_REGION));
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).region(region).http_client(https_client());
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }
@@ -352,5 +388,24 @@ impl ArticleWriter for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(!out.items().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+
+    #[test]
+    fn the_aws_trust_store_is_five_certificates() {
+        let blocks: Vec<&str> = AWS_ROOT_CAS.split("-----BEGIN CERTIFICATE-----").skip(1).collect();
+        assert_eq!(blocks.len(), 5, "Amazon Root CA 1–4 and Starfield Services Root CA G2");
+        for block in blocks {
+            let (body, _) = block.split_once("-----END CERTIFICATE-----").expect("a complete PEM block");
+            let der = STANDARD.decode(body.split_whitespace().collect::<String>()).expect("base64");
+            assert_eq!(der.first(), Some(&0x30), "a DER SEQUENCE");
+        }
     }
 }
