@@ -10,7 +10,7 @@
 # What it does, in order (each step's table also lands in target/bench/*.md):
 #   1. tools: moto (via scripts/with-moto.sh), wrk (Debian package; needs root
 #      or sudo, installed only when missing), cargo-lambda + ziglang (PyPI,
-#      into .tools/venv, only when missing);
+#      into .tools/venv, by scripts/tools.sh);
 #   2. one native release build of the workspace (functions, hello-world
 #      reference, harness binaries, `broadsheet serve`);
 #   3. handler time: criterion, each handler beside a hello-world handler;
@@ -18,8 +18,8 @@
 #   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
 #   6. cold start: bench-coldstart against moto (init, first response, peak RSS);
 #   7. size: release arm64 `bootstrap` and zip of each function and of the
-#      hello-world, built with cargo-lambda (scripts/lambda-build.sh when
-#      present, so deploys and this report build the same way);
+#      hello-world, built and zipped by scripts/lambda-build.sh (so deploys
+#      and this report build the same way);
 #   8. load: wrk against `broadsheet serve` (release, memory store) on
 #      loopback, 10 s per page, zero errors required; peak RSS of the server.
 set -euo pipefail
@@ -40,11 +40,12 @@ if wanted load && ! command -v wrk >/dev/null 2>&1; then
     echo "bench: installing wrk (Debian package)"
     as_root apt-get install -y wrk >/dev/null 2>&1 || { as_root apt-get update >/dev/null && as_root apt-get install -y wrk >/dev/null; }
 fi
-if wanted size && [ ! -x scripts/lambda-build.sh ] && [ ! -x .tools/venv/bin/cargo-lambda ]; then
-    echo "bench: installing cargo-lambda and ziglang into .tools/venv"
-    [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
-    flock .tools/.install.lock .tools/venv/bin/python -m pip install --quiet --disable-pip-version-check cargo-lambda ziglang
+if wanted size; then
+    # cargo-lambda and Zig come with the test tools (scripts/requirements-test.txt).
+    bash scripts/tools.sh
 fi
+# cargo-lambda finds Zig (PyPI's ziglang) through PATH.
+export PATH="$repo/.tools/venv/bin:$PATH"
 {
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GB RAM"
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -52,16 +53,28 @@ fi
 } | tee "$out/machine.md"
 
 # ---- 2. build -------------------------------------------------------------------
+# One build for every native step: the functions, the reference, the harness
+# binaries, `broadsheet serve` and the criterion benchmark (built with the
+# release profile, and run directly below rather than through `cargo bench`,
+# which would build everything again with the bench profile).
 if wanted build; then
-    step "native release build (cargo build --release --workspace --bins)"
-    cargo build --release --locked --workspace --bins
+    step "native release build (cargo build --release --workspace --bins --bench handlers)"
+    cargo build --release --locked --workspace --bins --bench handlers --message-format=json-render-diagnostics \
+        | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "handlers" and m.get("executable"):
+        print(m["executable"])' >"$out/handlers-exe"
 fi
 
 # ---- 3. handler time ----------------------------------------------------------
 if wanted handlers; then
     step "handler time (criterion)"
+    [ -s "$out/handlers-exe" ] || { echo "bench: no benchmark executable; run without BENCH_SKIP=build" >&2; exit 1; }
     rm -f target/criterion/broadsheet-handlers.md
-    cargo bench --locked -p broadsheet-bench --bench handlers 2>&1 | tee "$out/criterion.log" | grep -E '^(handlers/|\s+time:)' || true
+    CRITERION_HOME="$repo/target/criterion" "$(cat "$out/handlers-exe")" --bench 2>&1 \
+        | tee "$out/criterion.log" | grep -E '^(handlers/|\s+time:)' || true
     cp target/criterion/broadsheet-handlers.md "$out/handlers.md"
     cat "$out/handlers.md"
 fi
@@ -94,47 +107,37 @@ fi
 # ---- 7. size --------------------------------------------------------------------
 if wanted size; then
     step "size (release, arm64, cargo-lambda)"
-    bins=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment bench-hello)
-    if [ -x scripts/lambda-build.sh ]; then
-        bash scripts/lambda-build.sh
-        # The deploy build may not include the reference; build it the same way.
-        [ -f target/lambda/bench-hello/bootstrap ] || .tools/venv/bin/cargo-lambda lambda build --release --arm64 --locked --bin bench-hello
-    else
-        args=()
-        for b in "${bins[@]}"; do args+=(--bin "$b"); done
-        .tools/venv/bin/cargo-lambda lambda build --release --arm64 --locked "${args[@]}"
-    fi
+    # The four functions exactly as deploys build and zip them; then the
+    # reference, built and zipped the same way.
+    bash scripts/lambda-build.sh
+    cargo lambda build --release --arm64 --locked --bin bench-hello
     {
-        echo "Size: release arm64 \`bootstrap\` (cargo lambda build --release --arm64) and its zip (deflate, as deployed)"
+        echo "Size: release arm64 \`bootstrap\` (cargo lambda build --release --arm64) and its zip (deflate, as \`sam deploy\` uploads it)"
         echo
         echo "| function | bootstrap (bytes) | zip (bytes) | zip (MB) | × hello-world zip | budget zip ≤ 4 MB |"
         echo "|---|--:|--:|--:|--:|:-:|"
     } >"$out/size.md"
-    hello_zip=""
-    for b in bench-hello broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment; do
-        boot="target/lambda/$b/bootstrap"
-        zip="$out/zip/$b.zip"
-        mkdir -p "$out/zip"
-        rm -f "$zip"
-        # The zip Lambda gets: one executable file named bootstrap, deflated at
-        # zlib's default level, as `sam deploy` packages a build directory.
-        (cd "target/lambda/$b" && .tools/venv/bin/python - "$zip" <<'PY'
-import sys, zipfile, os
-info = zipfile.ZipInfo("bootstrap")
-info.external_attr = (0o100755 & 0xFFFF) << 16
-info.compress_type = zipfile.ZIP_DEFLATED
-with open("bootstrap", "rb") as f, zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.writestr(info, f.read())
+    python3 - "$out/size.md" <<'PY'
+import os, sys, zipfile
+
+rows, hello = [], None
+for name in ["bench-hello", "broadsheet-listing", "broadsheet-article", "broadsheet-login", "broadsheet-comment"]:
+    binary = os.path.join("target", "lambda", name, "bootstrap")
+    archive = binary + ".zip"
+    if name == "bench-hello":
+        # What scripts/lambda-build.sh does for the functions: one executable, deflated.
+        info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o100755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(binary, "rb") as f, zipfile.ZipFile(archive, "w") as z:
+            z.writestr(info, f.read())
+    size, zsize = os.path.getsize(binary), os.path.getsize(archive)
+    hello = hello or zsize
+    verdict = "reference" if name == "bench-hello" else ("met" if zsize <= 4_000_000 else "OVER")
+    rows.append(f"| {name} | {size:,} | {zsize:,} | {zsize / 1e6:.2f} | {zsize / hello:.1f}× | {verdict} |")
+with open(sys.argv[1], "a") as out:
+    out.write("\n".join(rows) + "\n")
 PY
-        )
-        bsize=$(stat -c %s "$boot")
-        zsize=$(stat -c %s "$zip")
-        [ -n "$hello_zip" ] || hello_zip=$zsize
-        verdict=$([ "$zsize" -le 4000000 ] && echo met || echo OVER)
-        [ "$b" = bench-hello ] && verdict=reference
-        awk -v b="$b" -v bs="$bsize" -v zs="$zsize" -v hz="$hello_zip" -v v="$verdict" \
-            'BEGIN { printf "| %s | %d | %d | %.2f | %.1f× | %s |\n", b, bs, zs, zs / 1e6, zs / hz, v }' >>"$out/size.md"
-    done
     cat "$out/size.md"
 fi
 
