@@ -176,7 +176,7 @@ if wanted load; then
     kill "$serve_pid"
     wait "$serve_pid" 2>/dev/null || true
     trap - EXIT
-    { echo; echo "peak RSS of broadsheet serve after both runs (VmHWM): $((hwm / 1024)) MiB"; } >>"$out/load.md"
+    awk -v k="$hwm" 'BEGIN { printf "\npeak RSS of broadsheet serve after both runs (VmHWM): %.1f MiB\n", k / 1024 }' >>"$out/load.md"
     cat "$out/load.md"
 fi
 

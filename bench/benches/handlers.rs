@@ -46,7 +46,7 @@ const BENCHES: [(&str, &str, Option<f64>); 8] = [
     ("article_0_comments", "article: `GET /articles/{slug}`, 0 comments", None),
     ("article_50_comments", "article: `GET /articles/{slug}`, 50 comments", Some(100_000.0)),
     ("login_page", "login: `GET /login`", None),
-    ("comment_post", "comment: `POST …/comments` (validated, rate-checked, stored, 303)", None),
+    ("comment_post", "comment: `POST …/comments` (validated, allowance counted, stored, 303)", None),
 ];
 
 const COMMENT: &str = "Lovely to read something hopeful on a Monday. My grandfather used to see otters at the mill \
