@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of PRODUCT.md §7 and prints a summary; BENCHMARKS.md
+# Runs every benchmark of BENCHMARKS.md and prints a summary; BENCHMARKS.md
 # records what it printed. Not part of the test command: it takes minutes
 # (two release builds) and its figures are read by people, never asserted.
 #

@@ -10,7 +10,8 @@
 #     against);
 #   * asks the OS for a free loopback port, so parallel runs (two terminals,
 #     two CI jobs) never collide;
-#   * starts `moto_server` there, logging to target/moto.log, and waits
+#   * starts moto's server there (one request at a time, as DynamoDB applies
+#     each atomically: scripts/moto_serial.py), logging to target/moto.log, and waits
 #     (at most ~30 s) until it answers HTTP;
 #   * exports for the command:
 #       BROADSHEET_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$PORT
@@ -64,7 +65,8 @@ print(s.getsockname()[1])
 s.close()')"
 ENDPOINT="http://127.0.0.1:$PORT"
 
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+# One request at a time, as DynamoDB applies each atomically (see moto_serial.py).
+"$VENV/bin/python" "$REPO/scripts/moto_serial.py" 127.0.0.1 "$PORT" >"$LOG" 2>&1 &
 MOTO_PID=$!
 
 stop_moto() {

@@ -1,6 +1,6 @@
 //! Handler time, in-process on the memory store, rendering included — each
 //! handler beside the hello-world `lambda_http` handler measured in the same
-//! run (PRODUCT.md §7).
+//! run (BENCHMARKS.md).
 //!
 //! Every iteration is a real API Gateway v2 event from `infra/events/`
 //! parsed by `lambda_http` (outside the timed part, identically for the

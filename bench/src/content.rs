@@ -3,10 +3,8 @@
 
 use std::path::Path;
 
-use broadsheet::auth::{
-    CsrfToken, DisplayName, IdempotencyKey, SessionToken, TokenHash, Username, session_cookie,
-};
-use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::auth::{IdempotencyKey, TokenHash, Username};
+use broadsheet::config::Site;
 use broadsheet::domain::{Comment, CommentId, Slug};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
@@ -14,11 +12,13 @@ use broadsheet::store::{
     Sessions, StoreError,
 };
 use broadsheet_cli::cli::SAMPLE_CONTENT;
+use broadsheet_testkit::content::FIXTURE_ORIGIN;
+pub use broadsheet_testkit::content::{LoggedIn, log_in, slug};
 use time::OffsetDateTime;
 
 /// The origin the benchmarks' site claims: the one the `infra/events/`
 /// fixtures send as `Origin`, so their POSTs pass the same-site check.
-pub const SITE_ORIGIN: &str = "https://news.example.com";
+pub const SITE_ORIGIN: &str = FIXTURE_ORIGIN;
 
 /// The sample article the fixtures name; it gets [`MANY_COMMENTS`] comments.
 pub const MANY_COMMENTS_SLUG: &str = "vell-river-otters-return-after-thirty-year-absence";
@@ -33,19 +33,8 @@ pub const MANY_COMMENTS: usize = 50;
 pub const SOME_COMMENTS: usize = 10;
 
 /// The site every benchmark serves.
-///
-/// # Panics
-/// Never: [`SITE_ORIGIN`] is a valid origin.
 pub fn site() -> Site {
-    Site::new(SiteOrigin::parse(SITE_ORIGIN).expect("SITE_ORIGIN is a valid origin"))
-}
-
-/// Parses a slug this module names.
-///
-/// # Panics
-/// If `s` is not a slug (a typo in this module).
-pub fn slug(s: &str) -> Slug {
-    Slug::parse(s).unwrap_or_else(|e| panic!("{s:?} is not a slug: {e}"))
+    broadsheet_testkit::content::site(SITE_ORIGIN)
 }
 
 /// A memory store with the sample content (`infra/content/`, through the
@@ -91,47 +80,13 @@ pub fn sample_comments(n: usize) -> Vec<Comment> {
             let at = start + time::Duration::minutes(7 * i as i64);
             Comment {
                 id: CommentId::new_at(at),
-                author: format!("reader_{i:02}"),
+                author: Username::parse(&format!("reader_{i:02}")).expect("a valid username"),
                 author_name: format!("Reader {i}"),
                 body: COMMENT_TEXTS[i % COMMENT_TEXTS.len()].to_owned(),
                 created_at: at,
             }
         })
         .collect()
-}
-
-/// A logged-in reader: what their browser sends back.
-#[derive(Debug, Clone)]
-pub struct LoggedIn {
-    /// `bs_session=…`, for the event's `cookies` array.
-    pub cookie: String,
-    /// The session's CSRF token, for the forms' `csrf_token` field.
-    pub csrf: String,
-    pub username: Username,
-}
-
-/// Creates a session for `username` directly in `store` (what a successful
-/// login stores), bypassing the login form and its Argon2id hash.
-///
-/// # Panics
-/// If `username` or `display_name` is invalid, or the store fails.
-pub async fn log_in<S: Sessions>(store: &S, username: &str, display_name: &str) -> LoggedIn {
-    let token = SessionToken::generate();
-    let set_cookie = session_cookie(&token);
-    let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
-    let csrf = CsrfToken::generate().as_str().to_owned();
-    let username = Username::parse(username).expect("a valid username");
-    let now = OffsetDateTime::now_utc();
-    let session = Session {
-        token_hash: token.hash(),
-        username: username.clone(),
-        display_name: DisplayName::parse(display_name).expect("a valid display name"),
-        csrf_token: csrf.clone(),
-        created_at: now,
-        expires_at: now + time::Duration::days(1),
-    };
-    store.create_session(&session).await.expect("the store keeps the session");
-    LoggedIn { cookie, csrf, username }
 }
 
 /// A new one-time form key, as the article page puts in every comment form.

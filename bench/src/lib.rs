@@ -1,4 +1,4 @@
-//! # broadsheet-bench — measured performance (PRODUCT.md §7)
+//! # broadsheet-bench — measured performance (BENCHMARKS.md)
 //!
 //! Every figure here is printed beside a reference measured in the same run,
 //! on the same machine, so a reader can judge it without knowing the
@@ -14,7 +14,8 @@
 //!   reference for cold start and size.
 //! * [`events`] — real API Gateway HTTP API (v2) events from `infra/events/`,
 //!   edited per benchmark (path, cookies, form body), turned into the
-//!   `lambda_http::Request` a Lambda would get.
+//!   `lambda_http::Request` a Lambda would get (the test kit's, shared with
+//!   the tests).
 //! * [`content`] — a memory store seeded with the sample content plus
 //!   articles with 10 and 50 realistic comments; logged-in sessions created
 //!   directly in a store; [`content::Unthrottled`], the documented
@@ -27,6 +28,6 @@
 //! * `src/bin/pageweight.rs` — HTML bytes of each page type.
 
 pub mod content;
-pub mod events;
+pub use broadsheet_testkit::events;
 pub mod hello;
 pub mod runtime_api;

@@ -45,6 +45,8 @@ pub enum TableCommand {
 #[derive(Debug, Args)]
 pub struct DynamoArgs {
     /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for a local server (default: AWS).
+    /// For `serve`, the in-memory store unless given: the table is then
+    /// created if missing and seeded with the sample content if it has no articles.
     #[arg(long, env = "BROADSHEET_DYNAMODB_ENDPOINT")]
     pub dynamodb_endpoint: Option<String>,
     /// Table name.
@@ -57,13 +59,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    /// Use DynamoDB at this endpoint instead of memory; the table is created if
-    /// missing and seeded with the sample content if it has no articles.
-    #[arg(long, env = "BROADSHEET_DYNAMODB_ENDPOINT")]
-    pub dynamodb_endpoint: Option<String>,
-    /// Table name (with --dynamodb-endpoint).
-    #[arg(long, env = "BROADSHEET_TABLE", default_value = "broadsheet")]
-    pub table: String,
+    #[command(flatten)]
+    pub dynamo: DynamoArgs,
     /// Public origin for canonical links and feeds (default: http://ADDR).
     #[arg(long, env = "BROADSHEET_SITE_ORIGIN")]
     pub origin: Option<String>,
@@ -128,20 +125,19 @@ async fn serve_site(args: ServeArgs) -> Result<(), CliError> {
         None => SiteOrigin::parse(&format!("http://{}", args.addr))?,
     };
     let site = Site::new(origin);
-    match &args.dynamodb_endpoint {
+    match &args.dynamo.dynamodb_endpoint {
         None => {
             let store = MemoryStore::new();
             seed(&store, &args).await?;
             run_server(&args, Apps::new(store, site), "memory").await
         }
-        Some(endpoint) => {
-            let dynamo_args =
-                DynamoArgs { dynamodb_endpoint: Some(endpoint.clone()), table: args.table.clone() };
-            let client = dynamo_client(&dynamo_args).await?;
-            if dynamo::ensure_table(&client, &args.table).await? {
-                tracing::info!(table = %args.table, "created table");
+        Some(_) => {
+            let table = &args.dynamo.table;
+            let client = dynamo_client(&args.dynamo).await?;
+            if dynamo::ensure_table(&client, table).await? {
+                tracing::info!(%table, "created table");
             }
-            let store = DynamoStore::new(client, args.table.clone());
+            let store = DynamoStore::new(client, table.clone());
             seed(&store, &args).await?;
             run_server(&args, Apps::new(store, site), "dynamodb").await
         }

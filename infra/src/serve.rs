@@ -8,15 +8,14 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use broadsheet::config::Site;
-use broadsheet::http::{AppError, RequestInfo, Responder};
-use broadsheet::routes::{Function, Resolution, resolve};
+use broadsheet::edge;
+use broadsheet::http::{AppError, route_path};
+use broadsheet::routes::{Function, resolve};
 use broadsheet::store::{
     ArticleLister, ArticleReader, CommentWriter, RateLimiter, ReadCounter, Sessions, TrendingReader, Users,
 };
-use broadsheet::viewer::Viewer;
 use broadsheet_article::ArticleApp;
 use broadsheet_comment::CommentApp;
 use broadsheet_listing::Listing;
@@ -121,9 +120,8 @@ async fn dispatch<S: SiteStore>(
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
-    let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let context = context(&parts.method, parts.uri.path(), peer);
     let resp = match Limited::new(body, MAX_READ_BYTES).collect().await {
         Ok(collected) => {
             let bytes = collected.to_bytes();
@@ -135,33 +133,30 @@ async fn dispatch<S: SiteStore>(
                     Err(e) => lambda_http::Body::Binary(e.into_bytes()),
                 }
             };
-            let req = lambda_http::Request::from_parts(parts, body)
-                .with_request_context(context(&method, &path, peer));
-            route(apps, req).await
+            route(apps, lambda_http::Request::from_parts(parts, body).with_request_context(context)).await
         }
         Err(_) => {
             let req = lambda_http::Request::from_parts(parts, lambda_http::Body::Empty);
-            error(apps, &req, AppError::PayloadTooLarge)
+            edge::serve(&apps.listing, req.with_request_context(context), Err(AppError::PayloadTooLarge))
+                .await
         }
     };
-    tracing::info!(%method, %path, status = resp.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64, "request");
     into_hyper(resp)
 }
 
+/// Resolves the request against every function's routes, once, and hands
+/// it to the function that owns it. A path no function owns is answered by
+/// the listing function's edge, in the site's layout.
 async fn route<S: SiteStore>(
     apps: &Apps<S>,
     req: lambda_http::Request,
 ) -> lambda_http::Response<lambda_http::Body> {
-    match resolve(req.method().as_str(), req.uri().path()) {
-        Resolution::Found(route) => match route.function {
-            Function::Listing => broadsheet_listing::handle(&apps.listing, req).await,
-            Function::Article => broadsheet_article::handle(&apps.article, req).await,
-            Function::Login => broadsheet_login::handle(&apps.login, req).await,
-            Function::Comment => broadsheet_comment::handle(&apps.comment, req).await,
-        },
-        Resolution::MethodNotAllowed(allow) => error(apps, &req, AppError::MethodNotAllowed { allow }),
-        Resolution::NotFound => error(apps, &req, AppError::NotFound),
+    let routed = resolve(req.method().as_str(), route_path(&req));
+    match routed.as_ref().map(|m| m.spec.function) {
+        Ok(Function::Listing) | Err(_) => edge::serve(&apps.listing, req, routed).await,
+        Ok(Function::Article) => edge::serve(&apps.article, req, routed).await,
+        Ok(Function::Login) => edge::serve(&apps.login, req, routed).await,
+        Ok(Function::Comment) => edge::serve(&apps.comment, req, routed).await,
     }
 }
 
@@ -176,17 +171,6 @@ fn context(method: &http::Method, path: &str, peer: SocketAddr) -> RequestContex
     ctx.http.protocol = Some("HTTP/1.1".to_owned());
     ctx.http.source_ip = Some(peer.ip().to_string());
     RequestContext::ApiGatewayV2(ctx)
-}
-
-/// What API Gateway would answer for a route no function owns — rendered in
-/// the site layout, as a reader deserves.
-fn error<S>(
-    apps: &Apps<S>,
-    req: &lambda_http::Request,
-    err: AppError,
-) -> lambda_http::Response<lambda_http::Body> {
-    let info = RequestInfo::of(req);
-    Responder { site: &apps.site, info: &info, viewer: &Viewer::Anonymous }.error(err)
 }
 
 fn into_hyper(resp: lambda_http::Response<lambda_http::Body>) -> hyper::Response<Full<Bytes>> {

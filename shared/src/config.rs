@@ -15,18 +15,23 @@ pub struct SiteOrigin(String);
 pub struct InvalidOrigin(pub String);
 
 impl SiteOrigin {
+    /// Parses `scheme://host[:port]` (a trailing `/` is accepted) with the
+    /// URL standard's parser, and keeps the origin's canonical spelling:
+    /// lower case, IDNA host, no default port.
     pub fn parse(s: &str) -> Result<SiteOrigin, InvalidOrigin> {
         let bad = || InvalidOrigin(s.to_owned());
-        let s = s.trim_end_matches('/');
-        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or_else(bad)?;
-        let host_ok = !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
-        if !host_ok {
+        let url = url::Url::parse(s.trim()).map_err(|_| bad())?;
+        let origin_only = matches!(url.scheme(), "http" | "https")
+            && url.has_host()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if !origin_only {
             return Err(bad());
         }
-        Ok(SiteOrigin(s.to_ascii_lowercase()))
+        Ok(SiteOrigin(url.origin().ascii_serialization()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -117,6 +122,8 @@ mod tests {
             "https://news.example.com"
         );
         assert!(SiteOrigin::parse("http://127.0.0.1:3000").unwrap().url("/a") == "http://127.0.0.1:3000/a");
+        assert_eq!(SiteOrigin::parse("https://x.example:443").unwrap().as_str(), "https://x.example");
+        assert_eq!(SiteOrigin::parse("http://[::1]:3000/").unwrap().as_str(), "http://[::1]:3000");
         for bad in [
             "news.example.com",
             "ftp://x",
@@ -124,6 +131,9 @@ mod tests {
             "https://x/path",
             "https://x?q",
             "javascript:alert(1)",
+            "https://user@x",
+            "https://x#frag",
+            "https://bad host",
         ] {
             assert!(SiteOrigin::parse(bad).is_err(), "{bad}");
         }

@@ -1,5 +1,18 @@
-//! The site's routes: one table, read by the local server, checked against
-//! `template.yaml` and the `cargo lambda watch` router by the tests.
+//! The site's routes: one table, and the typed [`Route`] a request resolves to.
+//!
+//! A request's method and path are matched against [`ROUTES`] once, in
+//! [`resolve`] or [`resolve_in`], and its captures are parsed into domain
+//! types right there: a malformed percent-encoding is a `400`, a capture that
+//! cannot name anything (a slug with capitals, an unknown category, a comment
+//! id that is not a ULID) a `404`. Handlers then `match` on their own route
+//! enum and never look at the path again.
+//!
+//! The same table is served by `broadsheet serve` and checked by
+//! `tests/tests/routes.rs` against `template.yaml` and the `cargo lambda
+//! watch` router, so the three cannot drift apart.
+
+use crate::domain::{Category, CommentId, Slug};
+use crate::http::{AppError, decode_component};
 
 /// The Lambda function that owns a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,36 +35,174 @@ impl Function {
     }
 }
 
-/// One route: a method and a path pattern whose `{name}` segments match one
-/// non-empty path segment.
+/// A request the site can answer, its captures already parsed; one variant
+/// per function, each holding that function's own route enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Listing(ListingRoute),
+    Article(ArticleRoute),
+    Login(LoginRoute),
+    Comment(CommentRoute),
+}
+
+/// The listing function's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
+pub enum ListingRoute {
+    /// `GET /`
+    Front,
+    /// `GET /category/{slug}`
+    Category(Category),
+    /// `GET /trending`
+    Trending,
+    /// `GET /feed.xml`
+    FrontFeed,
+    /// `GET /category/{slug}/feed.xml`
+    CategoryFeed(Category),
+    /// `GET /sitemap.xml`
+    Sitemap,
+    /// `GET /robots.txt`
+    Robots,
+}
+
+/// The article function's routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleRoute {
+    /// `GET /articles/{slug}`
+    Show(Slug),
+}
+
+/// The login function's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRoute {
+    /// `GET /login`
+    LoginForm,
+    /// `POST /login`
+    LogIn,
+    /// `GET /signup`
+    SignupForm,
+    /// `POST /signup`
+    SignUp,
+    /// `POST /logout`
+    LogOut,
+}
+
+/// The comment function's routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentRoute {
+    /// `POST /articles/{slug}/comments`
+    Post(Slug),
+    /// `POST /articles/{slug}/comments/{id}/delete`
+    Delete(Slug, CommentId),
+}
+
+/// A function's own route enum: how the edge picks a function's routes out
+/// of [`Route`].
+pub trait FunctionRoute: Sized {
+    /// The function that serves these routes.
+    const FUNCTION: Function;
+    /// This function's route, or `None` for another function's.
+    fn from_route(route: Route) -> Option<Self>;
+}
+
+macro_rules! function_route {
+    ($ty:ty, $variant:ident) => {
+        impl FunctionRoute for $ty {
+            const FUNCTION: Function = Function::$variant;
+            fn from_route(route: Route) -> Option<Self> {
+                match route {
+                    Route::$variant(r) => Some(r),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+function_route!(ListingRoute, Listing);
+function_route!(ArticleRoute, Article);
+function_route!(LoginRoute, Login);
+function_route!(CommentRoute, Comment);
+
+/// One entry of the route table: a method, a path pattern whose `{name}`
+/// segments match one non-empty path segment, the function that owns it,
+/// and how its (decoded) captures become a [`Route`].
+#[derive(Clone, Copy)]
+pub struct RouteSpec {
     pub method: &'static str,
     pub pattern: &'static str,
     pub function: Function,
+    parse: fn(&[String]) -> Result<Route, AppError>,
 }
 
-const fn r(method: &'static str, pattern: &'static str, function: Function) -> Route {
-    Route { method, pattern, function }
+impl std::fmt::Debug for RouteSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({})", self.method, self.pattern, self.function.package())
+    }
+}
+
+impl RouteSpec {
+    /// `"GET /articles/{slug}"`: what the request logs name, never the
+    /// concrete path a reader typed.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method, self.pattern)
+    }
+}
+
+const fn r(
+    method: &'static str,
+    pattern: &'static str,
+    function: Function,
+    parse: fn(&[String]) -> Result<Route, AppError>,
+) -> RouteSpec {
+    RouteSpec { method, pattern, function, parse }
+}
+
+fn listing(route: ListingRoute) -> Result<Route, AppError> {
+    Ok(Route::Listing(route))
+}
+
+fn login(route: LoginRoute) -> Result<Route, AppError> {
+    Ok(Route::Login(route))
+}
+
+/// A captured category slug; an unknown one is a page that does not exist.
+fn category(raw: &str) -> Result<Category, AppError> {
+    Category::from_slug(raw).ok_or(AppError::NotFound)
+}
+
+/// A captured article slug; one that is not a valid slug names no article.
+fn slug(raw: &str) -> Result<Slug, AppError> {
+    Slug::parse(raw).map_err(|_| AppError::NotFound)
+}
+
+/// A captured comment id; one that is not a ULID names no comment.
+fn comment_id(raw: &str) -> Result<CommentId, AppError> {
+    CommentId::parse(raw).ok_or(AppError::NotFound)
 }
 
 /// Every route the site serves.
-pub const ROUTES: &[Route] = &[
-    r("GET", "/", Function::Listing),
-    r("GET", "/category/{slug}", Function::Listing),
-    r("GET", "/trending", Function::Listing),
-    r("GET", "/feed.xml", Function::Listing),
-    r("GET", "/category/{slug}/feed.xml", Function::Listing),
-    r("GET", "/sitemap.xml", Function::Listing),
-    r("GET", "/robots.txt", Function::Listing),
-    r("GET", "/articles/{slug}", Function::Article),
-    r("GET", "/login", Function::Login),
-    r("POST", "/login", Function::Login),
-    r("GET", "/signup", Function::Login),
-    r("POST", "/signup", Function::Login),
-    r("POST", "/logout", Function::Login),
-    r("POST", "/articles/{slug}/comments", Function::Comment),
-    r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment),
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/", Function::Listing, |_| listing(ListingRoute::Front)),
+    r("GET", "/category/{slug}", Function::Listing, |c| listing(ListingRoute::Category(category(&c[0])?))),
+    r("GET", "/trending", Function::Listing, |_| listing(ListingRoute::Trending)),
+    r("GET", "/feed.xml", Function::Listing, |_| listing(ListingRoute::FrontFeed)),
+    r("GET", "/category/{slug}/feed.xml", Function::Listing, |c| {
+        listing(ListingRoute::CategoryFeed(category(&c[0])?))
+    }),
+    r("GET", "/sitemap.xml", Function::Listing, |_| listing(ListingRoute::Sitemap)),
+    r("GET", "/robots.txt", Function::Listing, |_| listing(ListingRoute::Robots)),
+    r("GET", "/articles/{slug}", Function::Article, |c| Ok(Route::Article(ArticleRoute::Show(slug(&c[0])?)))),
+    r("GET", "/login", Function::Login, |_| login(LoginRoute::LoginForm)),
+    r("POST", "/login", Function::Login, |_| login(LoginRoute::LogIn)),
+    r("GET", "/signup", Function::Login, |_| login(LoginRoute::SignupForm)),
+    r("POST", "/signup", Function::Login, |_| login(LoginRoute::SignUp)),
+    r("POST", "/logout", Function::Login, |_| login(LoginRoute::LogOut)),
+    r("POST", "/articles/{slug}/comments", Function::Comment, |c| {
+        Ok(Route::Comment(CommentRoute::Post(slug(&c[0])?)))
+    }),
+    r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment, |c| {
+        Ok(Route::Comment(CommentRoute::Delete(slug(&c[0])?, comment_id(&c[1])?)))
+    }),
 ];
 
 /// Matches `path` against `pattern`, returning the captured segments in order.
@@ -75,45 +226,52 @@ pub fn match_pattern<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
     }
 }
 
-/// How a request's method and path resolve against [`ROUTES`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
-    Found(Route),
-    /// The path exists, the method does not: answer `405` with these methods in `Allow`.
-    MethodNotAllowed(Vec<&'static str>),
-    NotFound,
+/// A request matched to its route.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub route: Route,
+    /// The table entry it matched (its pattern labels the request's log line).
+    pub spec: &'static RouteSpec,
 }
 
-/// Resolves a request against every route (the local server's view: HEAD is served as GET).
-pub fn resolve(method: &str, path: &str) -> Resolution {
+/// Resolves a request against every route (the local server's view).
+pub fn resolve(method: &str, path: &str) -> Result<Matched, AppError> {
     resolve_where(method, path, |_| true)
 }
 
-/// Resolves a request against one function's routes (the function's own view:
-/// API Gateway only ever sends it those).
-pub fn resolve_in(function: Function, method: &str, path: &str) -> Resolution {
-    resolve_where(method, path, |r| r.function == function)
+/// Resolves a request against one function's routes (the function's own
+/// view: API Gateway only ever sends it those).
+pub fn resolve_in(function: Function, method: &str, path: &str) -> Result<Matched, AppError> {
+    resolve_where(method, path, |spec| spec.function == function)
 }
 
-fn resolve_where(method: &str, path: &str, keep: impl Fn(&Route) -> bool) -> Resolution {
+/// The one place a path is matched: `404` for no such path, `405` with the
+/// path's methods in `Allow`, else the route with its captures decoded
+/// (`400` when malformed) and parsed. `HEAD` is served as `GET`.
+fn resolve_where(method: &str, path: &str, keep: impl Fn(&RouteSpec) -> bool) -> Result<Matched, AppError> {
     let method = if method == "HEAD" { "GET" } else { method };
-    let mut allowed = Vec::new();
-    for route in ROUTES.iter().filter(|r| keep(r)) {
-        if match_pattern(route.pattern, path).is_some() {
-            if route.method == method {
-                return Resolution::Found(*route);
+    let mut allow = Vec::new();
+    for spec in ROUTES.iter().filter(|s| keep(s)) {
+        let Some(raw) = match_pattern(spec.pattern, path) else { continue };
+        if spec.method != method {
+            if !allow.contains(&spec.method) {
+                allow.push(spec.method);
             }
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method);
-            }
+            continue;
         }
+        let captures = raw.iter().map(|c| decode_component(c, false)).collect::<Result<Vec<_>, _>>()?;
+        return Ok(Matched { route: (spec.parse)(&captures)?, spec });
     }
-    if allowed.is_empty() { Resolution::NotFound } else { Resolution::MethodNotAllowed(allowed) }
+    if allow.is_empty() { Err(AppError::NotFound) } else { Err(AppError::MethodNotAllowed { allow }) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn route(method: &str, path: &str) -> Result<Route, AppError> {
+        resolve(method, path).map(|m| m.route)
+    }
 
     #[test]
     fn patterns() {
@@ -126,13 +284,88 @@ mod tests {
     }
 
     #[test]
-    fn resolution() {
-        assert!(
-            matches!(resolve("GET", "/articles/x"), Resolution::Found(r) if r.function == Function::Article)
+    fn captures_become_domain_types() {
+        use ListingRoute as L;
+        assert_eq!(route("GET", "/").unwrap(), Route::Listing(L::Front));
+        assert_eq!(route("HEAD", "/").unwrap(), Route::Listing(L::Front));
+        assert_eq!(
+            route("GET", "/category/news-analysis").unwrap(),
+            Route::Listing(L::Category(Category::NewsAnalysis))
         );
-        assert!(matches!(resolve("HEAD", "/"), Resolution::Found(_)));
-        assert_eq!(resolve("POST", "/"), Resolution::MethodNotAllowed(vec!["GET"]));
-        assert_eq!(resolve("GET", "/nope"), Resolution::NotFound);
-        assert_eq!(resolve_in(Function::Listing, "GET", "/articles/x"), Resolution::NotFound);
+        assert_eq!(
+            route("GET", "/category/sp%6Frts/feed.xml").unwrap(),
+            Route::Listing(L::CategoryFeed(Category::Sports))
+        );
+        for (path, want) in [
+            ("/trending", L::Trending),
+            ("/feed.xml", L::FrontFeed),
+            ("/sitemap.xml", L::Sitemap),
+            ("/robots.txt", L::Robots),
+        ] {
+            assert_eq!(route("GET", path).unwrap(), Route::Listing(want), "{path}");
+        }
+        assert_eq!(
+            route("GET", "/articles/a-b").unwrap(),
+            Route::Article(ArticleRoute::Show(slug("a-b").unwrap()))
+        );
+        assert_eq!(route("POST", "/logout").unwrap(), Route::Login(LoginRoute::LogOut));
+        assert!(
+            matches!(route("POST", "/articles/a-b/comments"), Ok(Route::Comment(CommentRoute::Post(s))) if s.as_str() == "a-b")
+        );
+        assert!(matches!(
+            route("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
+            Ok(Route::Comment(CommentRoute::Delete(_, id))) if id.to_string() == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        ));
+    }
+
+    #[test]
+    fn bad_captures_are_decided_here() {
+        for (method, path) in [
+            ("GET", "/category/weather"),
+            ("GET", "/articles/A%20B"),
+            ("GET", "/articles/"),
+            ("POST", "/articles/A!/comments"),
+            ("POST", "/articles/a/comments/not-an-id/delete"),
+            ("GET", "/nope"),
+        ] {
+            assert!(matches!(route(method, path), Err(AppError::NotFound)), "{method} {path}");
+        }
+        for path in ["/category/%zz", "/articles/%ff"] {
+            assert!(matches!(route("GET", path), Err(AppError::BadRequest(_))), "{path}");
+        }
+        assert!(matches!(route("POST", "/articles/%zz/comments"), Err(AppError::BadRequest(_))));
+    }
+
+    #[test]
+    fn wrong_methods_are_405_with_allow() {
+        assert!(
+            matches!(route("POST", "/"), Err(AppError::MethodNotAllowed { allow }) if allow == vec!["GET"])
+        );
+        assert!(matches!(route("DELETE", "/articles/x"), Err(AppError::MethodNotAllowed { .. })));
+        assert!(matches!(
+            route("PUT", "/login"),
+            Err(AppError::MethodNotAllowed { allow }) if allow == vec!["GET", "POST"]
+        ));
+    }
+
+    #[test]
+    fn a_function_sees_only_its_own_routes() {
+        assert!(matches!(resolve_in(Function::Listing, "GET", "/articles/x"), Err(AppError::NotFound)));
+        let m = resolve_in(Function::Article, "GET", "/articles/x").unwrap();
+        assert_eq!(m.spec.label(), "GET /articles/{slug}");
+        assert!(ArticleRoute::from_route(m.route.clone()).is_some());
+        assert!(ListingRoute::from_route(m.route).is_none());
+    }
+
+    #[test]
+    fn every_capture_pattern_has_a_parser_that_accepts_valid_input() {
+        for spec in ROUTES {
+            let path = spec
+                .pattern
+                .replace("{slug}", if spec.pattern.starts_with("/category") { "sports" } else { "a-b" })
+                .replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+            let m = resolve(spec.method, &path).unwrap_or_else(|e| panic!("{spec:?}: {e}"));
+            assert_eq!(m.spec.pattern, spec.pattern);
+        }
     }
 }

@@ -3,15 +3,13 @@
 //! * before it serves ([`function_init`]): logs, configuration, the DynamoDB
 //!   client — once per cold start, never per request;
 //! * around every event it serves ([`run`], [`invoke`]): a guard against
-//!   events `lambda_http` cannot convert without panicking, and one
-//!   structured log line per request.
+//!   events `lambda_http` cannot convert without panicking; the rest is the
+//!   request edge's ([`crate::edge`]).
 //!
 //! A function's `main` is three lines: `function_init`, build the app,
-//! `run(function, &config, |req| handle(&app, req))`.
+//! `run(&app)`.
 
 use std::convert::Infallible;
-use std::future::Future;
-use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -19,14 +17,13 @@ use lambda_http::http::HeaderMap;
 use lambda_http::http::header::HOST;
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
+use lambda_http::{Adapter, Request, Service, service_fn};
 use serde::Serialize;
 
-use crate::config::{FunctionConfig, Site};
-use crate::http::{AppError, MAX_BODY_BYTES, RequestInfo, Responder, route_path};
-use crate::routes::{Function, Resolution, resolve_in};
+use crate::config::FunctionConfig;
+use crate::edge::{self, Handler};
+use crate::http::{AppError, MAX_BODY_BYTES};
 use crate::store::dynamo::{self, DynamoStore};
-use crate::viewer::Viewer;
 
 /// Initialises logging, reads and validates the configuration, builds the
 /// DynamoDB client and warms its connection (a first call during init costs
@@ -49,24 +46,15 @@ pub async fn function_init() -> (FunctionConfig, DynamoStore) {
     (config, store)
 }
 
-/// Serves Lambda events with `handler` until the runtime stops: what every
+/// Serves Lambda events with `app` until the runtime stops: what every
 /// function's `main` ends with, in place of `lambda_http::run`.
 ///
-/// Each event goes through [`invoke`]. The handler never fails (every error
-/// is already its response), so the only invocation errors left are events
+/// Each event goes through [`invoke`]. The edge never fails (every error is
+/// already its response), so the only invocation errors left are events
 /// that are not HTTP events at all, which `lambda_runtime` reports itself.
-pub async fn run<H, F>(
-    function: Function,
-    config: &FunctionConfig,
-    handler: H,
-) -> Result<(), lambda_http::Error>
-where
-    H: Fn(Request) -> F + Sync,
-    F: Future<Output = Response<Body>> + Send,
-{
-    let (site, handler) = (&config.site, &handler);
+pub async fn run<H: Handler>(app: &H) -> Result<(), lambda_http::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| async move {
-        Ok::<_, Infallible>(invoke(function, site, handler, event).await)
+        Ok::<_, Infallible>(invoke(app, event).await)
     }))
     .await
 }
@@ -76,63 +64,26 @@ where
 /// REST API v1: `multiValueHeaders`) — `lambda_http`'s own serialisation.
 /// Tests feed it the fixtures in `infra/events/`.
 ///
-/// 1. The event is checked before `lambda_http` converts it (see [`guard`]);
-///    one it cannot convert safely is answered `400` (`413` for a body over
-///    the site's limit) without reaching the handler.
-/// 2. The handler answers the request.
-/// 3. One log line: request id, function, route (method and pattern — never
-///    the concrete path, query, headers, cookies or body, so no token or
-///    password can reach the logs), status and duration.
-pub async fn invoke<H, F>(
-    function: Function,
-    site: &Site,
-    handler: &H,
-    event: LambdaEvent<LambdaRequest>,
-) -> impl Serialize + use<H, F>
-where
-    H: Fn(Request) -> F + Sync,
-    F: Future<Output = Response<Body>> + Send,
-{
-    let started = Instant::now();
+/// The event is checked before `lambda_http` converts it (see [`guard`]);
+/// one it cannot convert safely is answered `400` (`413` for a body over the
+/// site's limit) by the edge without reaching the handler. Everything else
+/// is the edge's: [`edge::handle`].
+pub async fn invoke<H: Handler>(app: &H, event: LambdaEvent<LambdaRequest>) -> impl Serialize + use<H> {
     let LambdaEvent { mut payload, context } = event;
-    let request_id = context.request_id.clone();
     let mut rejection = guard(&mut payload);
     let serve = service_fn(|req: Request| {
         let rejection = rejection.take();
-        let request_id = &request_id;
         async move {
-            let route = route_label(function, &req);
             let resp = match rejection {
-                None => handler(req).await,
-                Some(err) => {
-                    let info = RequestInfo::of(&req);
-                    Responder { site, info: &info, viewer: &Viewer::Anonymous }.error(err)
-                }
+                None => edge::handle(app, req).await,
+                Some(err) => edge::serve(app, req, Err(err)).await,
             };
-            tracing::info!(
-                %request_id,
-                function = function.package(),
-                route,
-                status = resp.status().as_u16(),
-                duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-                "request"
-            );
             Ok::<_, Infallible>(resp)
         }
     });
     match Adapter::from(serve).call(LambdaEvent::new(payload, context)).await {
         Ok(resp) => resp,
         Err(never) => match never {},
-    }
-}
-
-/// `"GET /articles/{slug}"`: the request's method and the pattern it matched
-/// (`"-"` for none). The pattern, not the path, so a log line never carries
-/// what a reader typed.
-fn route_label(function: Function, req: &Request) -> String {
-    match resolve_in(function, req.method().as_str(), route_path(req)) {
-        Resolution::Found(route) => format!("{} {}", req.method(), route.pattern),
-        Resolution::MethodNotAllowed(_) | Resolution::NotFound => "-".to_owned(),
     }
 }
 

@@ -1,5 +1,8 @@
 //! Who is looking at a page.
 
+use crate::auth::{CsrfToken, DisplayName, Username};
+use crate::store::Session;
+
 /// The reader a page is rendered for. Pages for a [`Viewer::Reader`] vary by
 /// session and are never cached publicly.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -9,18 +12,29 @@ pub enum Viewer {
     Reader(Reader),
 }
 
-/// A logged-in reader.
+/// A logged-in reader, as the page shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reader {
-    /// Canonical (lowercase) username.
-    pub username: String,
+    pub username: Username,
     /// Display name as entered at sign-up; escaped wherever shown.
-    pub display_name: String,
+    pub display_name: DisplayName,
     /// The session's CSRF token, for the forms on the page.
-    pub csrf_token: String,
+    pub csrf_token: CsrfToken,
 }
 
 impl Viewer {
+    /// Who a page is for, given the request's session.
+    pub fn of(session: Option<&Session>) -> Viewer {
+        match session {
+            None => Viewer::Anonymous,
+            Some(s) => Viewer::Reader(Reader {
+                username: s.username.clone(),
+                display_name: s.display_name.clone(),
+                csrf_token: s.csrf_token.clone(),
+            }),
+        }
+    }
+
     pub fn reader(&self) -> Option<&Reader> {
         match self {
             Viewer::Anonymous => None,

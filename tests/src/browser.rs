@@ -10,15 +10,15 @@ use scraper::{Html, Selector};
 
 use crate::site::TestSite;
 
-/// One response, read whole.
+/// One response the test browser fetched, read whole.
 #[derive(Debug)]
-pub struct Page {
+pub struct Fetched {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: String,
 }
 
-impl Page {
+impl Fetched {
     pub fn html(&self) -> Html {
         Html::parse_document(&self.body)
     }
@@ -86,7 +86,7 @@ impl<'a> Browser<'a> {
         (!jar.is_empty()).then(|| jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+    async fn send(&self, req: reqwest::RequestBuilder) -> Fetched {
         let mut req = req;
         if let Some(c) = self.cookie_header() {
             req = req.header("cookie", c);
@@ -95,7 +95,7 @@ impl<'a> Browser<'a> {
             req = req.header(k, v);
         }
         let resp = req.send().await.expect("request reaches the test server");
-        let page = Page {
+        let page = Fetched {
             status: resp.status().as_u16(),
             headers: resp.headers().clone(),
             body: resp.text().await.expect("body"),
@@ -114,24 +114,30 @@ impl<'a> Browser<'a> {
         page
     }
 
-    pub async fn get(&self, path: &str) -> Page {
+    pub async fn get(&self, path: &str) -> Fetched {
         self.send(self.site.client.get(self.site.url(path))).await
     }
 
     /// POSTs `fields` as `application/x-www-form-urlencoded`.
-    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         self.post_raw(path, "application/x-www-form-urlencoded", body).await
     }
 
     /// POSTs a raw body with a content type (for malformed-input tests).
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Page {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Fetched {
         let req = self.site.client.post(self.site.url(path)).header("content-type", content_type).body(body);
         self.send(req).await
     }
 
     /// Signs up through the real form (GET for the token, then POST).
-    pub async fn sign_up(&self, username: &str, display_name: &str, password: &str, return_to: &str) -> Page {
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        return_to: &str,
+    ) -> Fetched {
         let form = self.get(&format!("/signup?return_to={}", encode(return_to))).await;
         assert_eq!(form.status, 200, "signup form");
         let csrf = form.field("csrf_token").expect("csrf field");
@@ -150,7 +156,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Logs in through the real form.
-    pub async fn log_in(&self, username: &str, password: &str, return_to: &str) -> Page {
+    pub async fn log_in(&self, username: &str, password: &str, return_to: &str) -> Fetched {
         let form = self.get(&format!("/login?return_to={}", encode(return_to))).await;
         assert_eq!(form.status, 200, "login form");
         let csrf = form.field("csrf_token").expect("csrf field");
@@ -163,7 +169,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Logs out with the token of the logout form on `/`.
-    pub async fn log_out(&self) -> Page {
+    pub async fn log_out(&self) -> Fetched {
         let home = self.get("/").await;
         let csrf = home.field("csrf_token").expect("logout form on the page");
         self.post("/logout", &[("csrf_token", &csrf)]).await

@@ -1,7 +1,6 @@
-//! Shared helpers for the integration tests.
+//! Helpers of the integration tests that need the whole site (what every
+//! test crate shares is in `broadsheet-testkit`).
 //!
-//! * [`dynamo`] — fresh tables on the DynamoDB-compatible test server (moto,
-//!   started by `scripts/test.sh`).
 //! * [`site`] — the whole site on `127.0.0.1:0`, on either store, seeded with
 //!   the sample content, plus a small HTTP client for it.
 //! * [`browser`] — a cookie-keeping client that signs up, logs in and fills forms.
@@ -9,6 +8,5 @@
 //!   axe-core inside it, and the Nu HTML Checker, for `tests/browser.rs`.
 
 pub mod browser;
-pub mod dynamo;
 pub mod site;
 pub mod webdriver;

@@ -7,6 +7,7 @@ use broadsheet::config::{Site, SiteOrigin};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet_cli::cli::SAMPLE_CONTENT;
 use broadsheet_cli::serve::{self, Apps, SiteStore};
+pub use broadsheet_testkit::Backend;
 
 /// A running site; the server stops when this is dropped.
 #[derive(Debug)]
@@ -26,19 +27,12 @@ impl Drop for TestSite {
 /// so tests can see that links come from configuration, not from `Host`.
 pub const TEST_ORIGIN: &str = "https://news.example.test";
 
-/// Which store a test site runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Memory,
-    Dynamo,
-}
-
 impl TestSite {
     /// Starts the site on `backend`, seeded with the sample content.
     pub async fn start(backend: Backend) -> TestSite {
         match backend {
             Backend::Memory => Self::start_with(MemoryStore::new()).await,
-            Backend::Dynamo => Self::start_with(crate::dynamo::fresh_store().await).await,
+            Backend::Dynamo => Self::start_with(broadsheet_testkit::dynamo::fresh_store().await).await,
         }
     }
 
@@ -58,7 +52,7 @@ impl TestSite {
     pub async fn start_at_own_origin(backend: Backend) -> TestSite {
         match backend {
             Backend::Memory => Self::own_origin_with(MemoryStore::new()).await,
-            Backend::Dynamo => Self::own_origin_with(crate::dynamo::fresh_store().await).await,
+            Backend::Dynamo => Self::own_origin_with(broadsheet_testkit::dynamo::fresh_store().await).await,
         }
     }
 

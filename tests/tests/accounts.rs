@@ -1,4 +1,4 @@
-//! End-to-end: sign up, log in, log out — every rule of PRODUCT.md §3 over
+//! End-to-end: sign up, log in, log out — every rule of docs/security.md over
 //! HTTP against the local server, on the memory store and on DynamoDB (moto).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
@@ -251,18 +251,7 @@ async fn signups_per_address_are_limited(backend: Backend) {
     assert_eq!(resp.field("username").as_deref(), Some("reader10"), "what the reader typed is kept");
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )*
-        }
-        mod dynamo {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Dynamo).await } )*
-        }
-    };
-}
-
-on_both_stores!(
+broadsheet_testkit::on_both_stores!(backend:
     signup_login_logout_and_replay,
     failed_logins_look_the_same,
     repeated_failures_are_throttled,

@@ -28,7 +28,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use broadsheet_tests::browser::{Browser, Page};
+use broadsheet_tests::browser::{Browser, Fetched};
 use broadsheet_tests::site::{Backend, TestSite};
 use broadsheet_tests::webdriver::{AxeReport, Chrome, validate_html};
 use fantoccini::key::Key;
@@ -545,7 +545,7 @@ async fn every_page_type_is_accessible_and_fits() {
 }
 
 /// Collects a page for the validator, checking its status on the way.
-fn keep(pages: &mut Vec<(String, String)>, name: &str, page: Page, status: u16) {
+fn keep(pages: &mut Vec<(String, String)>, name: &str, page: Fetched, status: u16) {
     assert_eq!(page.status, status, "{name}: {}", page.body);
     pages.push((name.to_owned(), page.body));
 }

@@ -1,6 +1,6 @@
 //! End-to-end: leaving and deleting comments over HTTP against `broadsheet
 //! serve`'s server, on the memory store and on DynamoDB (moto) — the comment
-//! rules of PRODUCT.md §2–§4 as a reader's browser meets them.
+//! rules of docs/site.md and docs/security.md as a reader's browser meets them.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
@@ -15,7 +15,7 @@ use broadsheet::auth::{DisplayName, Password, Username, hash_password};
 use broadsheet::store::User;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet_cli::serve::SiteStore;
-use broadsheet_tests::browser::{Browser, Page};
+use broadsheet_tests::browser::{Browser, Fetched};
 use broadsheet_tests::site::{Backend, TEST_ORIGIN, TestSite};
 use scraper::{ElementRef, Html, Selector};
 
@@ -46,7 +46,7 @@ fn article(slug: &str) -> String {
 }
 
 /// The number in the "Comments (N)" heading.
-fn comment_count(page: &Page) -> u64 {
+fn comment_count(page: &Fetched) -> u64 {
     let html = page.html();
     let h2 = text_of(html.select(&sel("h2#comments-heading")).next().expect("comments heading"));
     h2.strip_prefix("Comments (")
@@ -56,7 +56,7 @@ fn comment_count(page: &Page) -> u64 {
 }
 
 /// The ids of the comments listed on `page`, in page order.
-fn listed_ids(page: &Page) -> Vec<String> {
+fn listed_ids(page: &Fetched) -> Vec<String> {
     page.html()
         .select(&sel("section#comments ol.comments > li"))
         .filter_map(|li| li.value().id())
@@ -65,7 +65,7 @@ fn listed_ids(page: &Page) -> Vec<String> {
 }
 
 /// The "More comments" link, without its fragment.
-fn more_link(page: &Page) -> Option<String> {
+fn more_link(page: &Fetched) -> Option<String> {
     page.html()
         .select(&sel("section#comments a[rel=next]"))
         .find_map(|a| a.value().attr("href"))
@@ -73,7 +73,7 @@ fn more_link(page: &Page) -> Option<String> {
 }
 
 /// The value of hidden field `name` inside the form matching `form`.
-fn form_field(page: &Page, form: &str, name: &str) -> Option<String> {
+fn form_field(page: &Fetched, form: &str, name: &str) -> Option<String> {
     page.html()
         .select(&sel(&format!("{form} input[name=\"{name}\"]")))
         .find_map(|e| e.value().attr("value"))
@@ -81,7 +81,7 @@ fn form_field(page: &Page, form: &str, name: &str) -> Option<String> {
 }
 
 /// The comment form's hidden fields on `page`: (csrf_token, idempotency_key).
-fn comment_form(page: &Page) -> (String, String) {
+fn comment_form(page: &Fetched) -> (String, String) {
     let form = "form[action$=\"/comments\"]";
     (
         form_field(page, form, "csrf_token").expect("comment form has a csrf_token"),
@@ -90,17 +90,17 @@ fn comment_form(page: &Page) -> (String, String) {
 }
 
 /// The comment form's textarea content.
-fn textarea(page: &Page) -> String {
+fn textarea(page: &Fetched) -> String {
     text_of(page.html().select(&sel("form textarea[name=body]")).next().expect("textarea body"))
 }
 
 /// The message shown in the comment form.
-fn form_error(page: &Page) -> Option<String> {
+fn form_error(page: &Fetched) -> Option<String> {
     page.html().select(&sel("form[action$=\"/comments\"] [role=alert]")).next().map(text_of)
 }
 
 /// Opens the article and submits its comment form with `body`.
-async fn post_comment(b: &Browser<'_>, slug: &str, body: &str) -> Page {
+async fn post_comment(b: &Browser<'_>, slug: &str, body: &str) -> Fetched {
     let page = b.get(&article(slug)).await;
     assert_eq!(page.status, 200);
     let (csrf, key) = comment_form(&page);
@@ -112,7 +112,7 @@ async fn post_comment(b: &Browser<'_>, slug: &str, body: &str) -> Page {
 }
 
 /// The comment id a successful post redirects to, checking the redirect.
-fn posted_id(page: &Page, slug: &str) -> String {
+fn posted_id(page: &Fetched, slug: &str) -> String {
     assert_eq!(page.status, 303, "post answered {}: {}", page.status, page.body);
     let location = page.location().expect("Location");
     let prefix = format!("/articles/{slug}#comment-");
@@ -188,7 +188,7 @@ async fn site_with_readers(backend: Backend, n: usize) -> TestSite {
     }
     match backend {
         Backend::Memory => seeded(MemoryStore::new(), n).await,
-        Backend::Dynamo => seeded(broadsheet_tests::dynamo::fresh_store().await, n).await,
+        Backend::Dynamo => seeded(broadsheet_testkit::dynamo::fresh_store().await, n).await,
     }
 }
 
@@ -744,7 +744,7 @@ async fn resubmitting_a_posted_form_at_the_limit_lands_on_it(backend: Backend) {
     assert_eq!(comment_count(&reader.get(&article(&slug)).await), 5);
 }
 
-/// Bad input changes nothing (PRODUCT.md §4): posts to an article that does
+/// Bad input changes nothing (docs/site.md#bad-input-and-faults): posts to an article that does
 /// not exist are answered `404` and use none of the reader's five comments a
 /// minute.
 async fn posts_to_unknown_articles_leave_the_allowance_alone(backend: Backend) {
@@ -793,20 +793,7 @@ async fn another_readers_key_does_not_swallow_a_comment(backend: Backend) {
     assert_eq!(comment_count(&bob.get(&article(&slug)).await), 2);
 }
 
-macro_rules! on_both_stores {
-    ($( $(#[$attr:meta])* $name:ident ),* $(,)?) => {
-        mod memory {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] $(#[$attr])*
-               async fn $name() { super::$name(super::Backend::Memory).await } )*
-        }
-        mod dynamo {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] $(#[$attr])*
-               async fn $name() { super::$name(super::Backend::Dynamo).await } )*
-        }
-    };
-}
-
-on_both_stores!(
+broadsheet_testkit::on_both_stores!(backend:
     reader_signs_up_comments_and_deletes,
     double_submit_stores_one_comment,
     invalid_bodies_are_refused_and_kept,

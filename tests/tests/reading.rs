@@ -344,18 +344,7 @@ async fn hostile_input_never_breaks_a_page(backend: Backend) {
     assert_eq!(site.get("/").await.status(), 200);
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )*
-        }
-        mod dynamo {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Dynamo).await } )*
-        }
-    };
-}
-
-on_both_stores!(
+broadsheet_testkit::on_both_stores!(backend:
     front_page_lists_newest_twenty_with_layout,
     every_category_page_renders,
     pagination_visits_every_article_once,

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use broadsheet::store::dynamo::RequestCounter;
-use broadsheet_tests::browser::{Browser, Page};
-use broadsheet_tests::dynamo::fresh_counted_store;
+use broadsheet_testkit::dynamo::fresh_counted_store;
+use broadsheet_tests::browser::{Browser, Fetched};
 use broadsheet_tests::site::TestSite;
 
 fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
@@ -40,12 +40,12 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    async fn check<F: std::future::Future<Output = Page>>(
+    async fn check<F: std::future::Future<Output = Fetched>>(
         &mut self,
         label: &str,
         expected: &[(&str, usize)],
         f: F,
-    ) -> Page {
+    ) -> Fetched {
         self.counter.reset();
         let page = f.await;
         assert!(page.status < 400, "{label}: {} {}", page.status, page.body);

@@ -3,7 +3,7 @@
 //! Every test below is a generic `async fn` over a [`Store`]; the
 //! `contract_tests!` macro at the bottom instantiates each one twice, as
 //! `memory::<name>` (a fresh `MemoryStore`) and `dynamo::<name>` (a fresh
-//! table on the moto server; see `broadsheet_tests::dynamo`). Run with:
+//! table on the moto server; see `broadsheet_testkit::dynamo`). Run with:
 //!
 //! ```sh
 //! bash scripts/with-moto.sh cargo test -p broadsheet-tests --test store_contract
@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 
-use broadsheet::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
+use broadsheet::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use broadsheet::domain::{
     ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, SanitizedHtml, Slug,
 };
@@ -106,7 +106,7 @@ fn comment(n: i64) -> Comment {
     let created_at = T0 + Duration::minutes(n);
     Comment {
         id: CommentId::new_at(created_at),
-        author: format!("reader{n}"),
+        author: username(&format!("reader{n}")),
         author_name: format!("Reader {n}"),
         body: format!("Comment {n}\nsecond line"),
         created_at,
@@ -487,7 +487,7 @@ fn session(n: u64, expires_at: OffsetDateTime) -> Session {
         token_hash: token_hash(n),
         username: username("alice"),
         display_name: DisplayName::parse("Alice").expect("display name"),
-        csrf_token: format!("csrf-{n}"),
+        csrf_token: CsrfToken::generate(),
         created_at: T0,
         expires_at,
     }
@@ -519,7 +519,7 @@ async fn sessions_are_found_until_they_expire_or_are_deleted(store: impl Store) 
     assert_eq!(store.find_session(&token_hash(1), T0).await.expect("find"), None, "replay");
     store.delete_session(&token_hash(1)).await.expect("delete a missing session");
     let still = store.find_session(&token_hash(2), T0).await.expect("find").expect("other session");
-    assert_eq!(still.csrf_token, "csrf-2");
+    assert_eq!(still.csrf_token, other.csrf_token, "the other session is untouched");
 }
 
 // ---- rate limits ---------------------------------------------------------
@@ -605,7 +605,7 @@ async fn allowance_is_used_only_by_stored_comments(store: impl Store) {
     put(&store, &a).await;
     let window = Window::containing(T0, Duration::minutes(1));
     let allowance = Allowance { key: "comment#reader".into(), window, limit: 2 };
-    let by_reader = |n: i64| Comment { author: "reader".into(), ..comment(n) };
+    let by_reader = |n: i64| Comment { author: username("reader"), ..comment(n) };
     let (k1, k2, k3, k4) = (
         IdempotencyKey::generate(),
         IdempotencyKey::generate(),
@@ -715,7 +715,7 @@ async fn idempotency_keys_belong_to_one_article(store: impl Store) {
     // are scoped to their author, so a key can never turn someone's post
     // into a silent "duplicate" of another reader's comment.
     let mut other = comment(2);
-    other.author = "mallory".into();
+    other.author = username("mallory");
     assert_eq!(
         store.post_comment(&a.slug, &other, &key, &unlimited()).await.expect("post"),
         PostOutcome::Created(other.id)
@@ -791,7 +791,7 @@ async fn concurrent_double_submits_create_one_comment(store: impl Store) {
         .map(|i| {
             let (store, slug, key) = (store.clone(), a.slug.clone(), key.clone());
             let mut c = comment(i);
-            c.author = "double-clicker".into();
+            c.author = username("double-clicker");
             tokio::spawn(async move { store.post_comment(&slug, &c, &key, &unlimited()).await })
         })
         .collect();
@@ -823,7 +823,7 @@ async fn only_the_author_deletes_a_comment(store: impl Store) {
     assert_eq!(outcome, DeleteOutcome::NotAuthor);
     assert_eq!(thread(&store, &a.slug).await, (3, ids.clone()), "nothing changed");
 
-    let author = username(&target.author);
+    let author = target.author.clone();
     assert_eq!(
         store.delete_comment(&a.slug, target.id, &author).await.expect("delete"),
         DeleteOutcome::Deleted
@@ -860,7 +860,7 @@ async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
     }
     for i in [0, 4, 8] {
         let c = &comments[i];
-        let outcome = store.delete_comment(&a.slug, c.id, &username(&c.author)).await.expect("delete");
+        let outcome = store.delete_comment(&a.slug, c.id, &c.author).await.expect("delete");
         assert_eq!(outcome, DeleteOutcome::Deleted);
     }
     let left: Vec<CommentId> = [1, 2, 3, 5, 6, 7].iter().map(|&i| comments[i].id).collect();
@@ -877,29 +877,7 @@ async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
 
 // ---- instantiation -----------------------------------------------------
 
-macro_rules! contract_tests {
-    ($($name:ident),+ $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(broadsheet::store::memory::MemoryStore::new()).await;
-                }
-            )+
-        }
-
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(broadsheet_tests::dynamo::fresh_store().await).await;
-                }
-            )+
-        }
-    };
-}
-
-contract_tests!(
+broadsheet_testkit::on_both_stores!(store:
     put_and_get_article_with_body,
     put_is_idempotent_and_update_keeps_comment_count,
     update_moves_article_between_listings,
@@ -930,10 +908,10 @@ contract_tests!(
 
 // ---- DynamoDB only: round trips and faults -----------------------------
 
-/// The round-trip budgets of PRODUCT.md §5, counted on the wire.
+/// The round-trip budgets of docs/table-design.md, counted on the wire.
 mod dynamo_only {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use broadsheet_tests::dynamo::{fresh_counted_store, fresh_table, test_client};
+    use broadsheet_testkit::dynamo::{fresh_counted_store, fresh_table, test_client};
 
     use super::*;
 
@@ -1024,7 +1002,7 @@ mod dynamo_only {
         store.delete_comment(&a.slug, c.id, &username("someone")).await.expect("delete");
         assert_eq!(counter.snapshot(), expected, "delete, not the author");
         counter.reset();
-        store.delete_comment(&a.slug, c.id, &username(&c.author)).await.expect("delete");
+        store.delete_comment(&a.slug, c.id, &c.author).await.expect("delete");
         assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "delete");
     }
 
@@ -1056,7 +1034,7 @@ mod dynamo_only {
         store.post_comment(&a.slug, &c, &key, &unlimited()).await.expect("post");
         let record = get("ARTICLE#ttl".into(), format!("I#{}#{key}", c.author)).await;
         assert_eq!(record["comment_id"], AttributeValue::S(c.id.to_string()));
-        assert_eq!(record["author"], AttributeValue::S(c.author.clone()));
+        assert_eq!(record["author"], AttributeValue::S(c.author.to_string()));
         assert_eq!(record["expires_at"], epoch(c.created_at + Duration::hours(24)));
 
         let expires = T0 + Duration::days(14);
@@ -1151,7 +1129,7 @@ mod dynamo_only {
     #[tokio::test]
     async fn ensure_table_creates_once() {
         let client = test_client(None).await;
-        let name = broadsheet_tests::dynamo::unique_table_name();
+        let name = broadsheet_testkit::dynamo::unique_table_name();
         assert!(broadsheet::store::dynamo::ensure_table(&client, &name).await.expect("ensure"));
         assert!(!broadsheet::store::dynamo::ensure_table(&client, &name).await.expect("ensure"));
         let ttl = client.describe_time_to_live().table_name(&name).send().await.expect("describe ttl");

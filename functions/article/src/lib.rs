@@ -13,12 +13,12 @@ use std::time::Duration;
 use broadsheet::auth::IdempotencyKey;
 use broadsheet::config::Site;
 use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, Slug};
-use broadsheet::http::form::{check_body_size, session_of, viewer_of};
+pub use broadsheet::edge::handle;
+use broadsheet::edge::{Exchange, Handler};
 use broadsheet::http::response::PAGE_CACHE;
-use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component, route_path};
-use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
-use broadsheet::store::{ArticleReader, ReadCounter, Sessions};
-use broadsheet::viewer::Viewer;
+use broadsheet::http::{AppError, Query};
+use broadsheet::routes::ArticleRoute;
+use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, Sessions};
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -72,83 +72,65 @@ impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
     }
 }
 
-/// Serves one request. Never fails: every error becomes its response here.
-///
-/// The reader's session is looked up concurrently with the article's read,
-/// so a logged-in view adds no round trip on the critical path.
-pub async fn handle<S>(app: &ArticleApp<S>, req: Request) -> Response<Body>
+/// The article page as read, before it is rendered for a viewer.
+#[derive(Debug)]
+pub struct Loaded {
+    slug: Slug,
+    /// The comments cursor the page was asked for, as the reader sent it.
+    comments_after: Option<String>,
+    page: Option<ArticleWithComments>,
+}
+
+impl<S> Handler for ArticleApp<S>
 where
     S: ArticleReader + ReadCounter + Sessions + Clone + 'static,
 {
-    let info = RequestInfo::of(&req);
-    let request = check_body_size(&req).and_then(|()| parse(&req));
-    let (slug, comments_after, after) = match request {
-        Ok(ok) => ok,
-        Err(err) => return Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous }.error(err),
-    };
-    let (session, page) =
-        tokio::join!(session_of(&app.store, &req), app.store.article_page(&slug, after, COMMENTS_PAGE_SIZE));
-    let viewer = match &session {
-        Ok(s) => viewer_of(s.as_ref()),
-        Err(_) => Viewer::Anonymous,
-    };
-    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
-    let page = match session.and(page) {
-        Ok(Some(page)) => page,
-        Ok(None) => return r.error(AppError::NotFound),
-        Err(err) => return r.error(err.into()),
-    };
-    if !info.is_head() {
-        app.count_read(page.article.summary.clone());
+    type Route = ArticleRoute;
+    type Store = S;
+    type Loaded = Loaded;
+
+    fn site(&self) -> &Site {
+        &self.site
     }
-    let next = page.comments.next.map(|id| id.to_cursor(&slug));
-    // A one-time key per rendered form: submitting it twice stores one comment.
-    let key = IdempotencyKey::generate();
-    let view = ArticleView {
-        article: &page.article,
-        comments: &page.comments.items,
-        next_comments_cursor: next.as_deref(),
-        comments_after: comments_after.as_deref(),
-        form: CommentForm { body: "", error: None, idempotency_key: key.as_str() },
-    };
-    r.html(StatusCode::OK, views::article_page(&app.site, r.viewer, &view), PAGE_CACHE)
-}
 
-/// The slug, the raw comments cursor and the position it decodes to.
-fn parse(req: &Request) -> Result<(Slug, Option<String>, Option<CommentId>), AppError> {
-    let slug = route(req.method().as_str(), route_path(req))?;
-    let query = Query::of(req)?;
-    let raw = query.get("comments_after").map(str::to_owned);
-    let after = raw
-        .as_deref()
-        .map(|c| CommentId::from_cursor(&slug, c))
-        .transpose()
-        .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-    Ok((slug, raw, after))
-}
+    fn store(&self) -> &S {
+        &self.store
+    }
 
-/// `/articles/{slug}` → the slug; a segment that is not a valid slug is a `404`
-/// (no such article), a malformed encoding a `400`.
-fn route(method: &str, path: &str) -> Result<Slug, AppError> {
-    let route = match resolve_in(Function::Article, method, path) {
-        Resolution::Found(route) => route,
-        Resolution::MethodNotAllowed(allow) => return Err(AppError::MethodNotAllowed { allow }),
-        Resolution::NotFound => return Err(AppError::NotFound),
-    };
-    let raw = match_pattern(route.pattern, path).and_then(|c| c.first().copied()).unwrap_or_default();
-    Slug::parse(&decode_component(raw, false)?).map_err(|_| AppError::NotFound)
-}
+    fn needs_session(_: &ArticleRoute) -> bool {
+        true
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// The article and a page of its comments: one round trip, concurrent
+    /// with the session lookup.
+    async fn load(&self, route: ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
+        let ArticleRoute::Show(slug) = route;
+        let comments_after = Query::of(req)?.get("comments_after").map(str::to_owned);
+        let after = comments_after
+            .as_deref()
+            .map(|c| CommentId::from_cursor(&slug, c))
+            .transpose()
+            .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
+        let page = self.store.article_page(&slug, after, COMMENTS_PAGE_SIZE).await?;
+        Ok(Loaded { slug, comments_after, page })
+    }
 
-    #[test]
-    fn routes() {
-        assert_eq!(route("GET", "/articles/a-b").unwrap().as_str(), "a-b");
-        assert!(matches!(route("GET", "/articles/A%20B"), Err(AppError::NotFound)));
-        assert!(matches!(route("GET", "/articles/%ff"), Err(AppError::BadRequest(_))));
-        assert!(matches!(route("GET", "/articles/"), Err(AppError::NotFound)));
-        assert!(matches!(route("DELETE", "/articles/x"), Err(AppError::MethodNotAllowed { .. })));
+    async fn respond(&self, loaded: Loaded, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
+        let Loaded { slug, comments_after, page } = loaded;
+        let page = page.ok_or(AppError::NotFound)?;
+        if !ex.r.info.is_head() {
+            self.count_read(page.article.summary.clone());
+        }
+        let next = page.comments.next.map(|id| id.to_cursor(&slug));
+        // A one-time key per rendered form: submitting it twice stores one comment.
+        let key = IdempotencyKey::generate();
+        let view = ArticleView {
+            article: &page.article,
+            comments: &page.comments.items,
+            next_comments_cursor: next.as_deref(),
+            comments_after: comments_after.as_deref(),
+            form: CommentForm { body: "", error: None, idempotency_key: key.as_str() },
+        };
+        Ok(ex.r.html(StatusCode::OK, views::article_page(&self.site, ex.r.viewer, &view), PAGE_CACHE))
     }
 }

@@ -1,13 +1,11 @@
 //! Lambda entry point of the article function: wiring only (the handler is
-//! [`broadsheet_article::handle`]; what happens around it is `broadsheet::startup`).
+//! [`broadsheet_article::ArticleApp`]; what happens around it is `broadsheet::startup`).
 
-use broadsheet::routes::Function;
 use broadsheet::startup::{function_init, run};
-use broadsheet_article::{ArticleApp, handle};
+use broadsheet_article::ArticleApp;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, store) = function_init().await;
-    let app = ArticleApp::new(store, config.site.clone());
-    run(Function::Article, &config, |req| handle(&app, req)).await
+    run(&ArticleApp::new(store, config.site)).await
 }

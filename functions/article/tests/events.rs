@@ -1,66 +1,59 @@
-//! The article handler fed with real API Gateway HTTP API (v2) events from
-//! `infra/events/`, exactly as Lambda would deliver them.
+//! The article function fed real API Gateway events from `infra/events/`:
+//! HTTP API (v2) events straight to the handler, and every other shape of
+//! HTTP event Lambda can deliver — REST API (v1, stage `prod`), a function
+//! URL, `sam local start-api` — through `broadsheet::startup::invoke`, the
+//! path a deployed function takes. The fixtures carry the reader's session
+//! in each shape's own way: v1's `Cookie` header (`; `-separated, next to
+//! another cookie), the v2 `cookies` array.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
-use broadsheet::config::{Site, SiteOrigin};
-use broadsheet::domain::{Category, Comment, CommentId, NewArticle, SanitizedHtml, Slug};
+use broadsheet::domain::NewArticle;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleWriter, TrendingReader};
 use broadsheet_article::{ArticleApp, handle};
-use lambda_http::Body;
+use broadsheet_testkit::content::{
+    FIXTURE_ORIGIN, FIXTURE_SESSION as SESSION, FIXTURE_SLUG as SLUG, article, comment, fixture_session,
+    site, slug,
+};
+use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request, text};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-/// The slug the article fixtures ask for (a sample article, so that
-/// `cargo lambda invoke` with these fixtures works against seeded content too).
-const SLUG: &str = "vell-river-otters-return-after-thirty-year-absence";
-
-fn event(name: &str) -> lambda_http::Request {
-    let path = format!("{}/../../infra/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let json = std::fs::read_to_string(&path).expect("fixture exists");
-    lambda_http::request::from_str(&json).expect("fixture is a valid API Gateway event")
-}
-
-async fn app(comments: usize) -> ArticleApp<MemoryStore> {
+/// The fixtures' article (with a title that must be escaped) and `comments`
+/// comments a minute apart, on a site at the fixtures' origin.
+async fn app_with_comments(comments: usize) -> ArticleApp<MemoryStore> {
     let store = MemoryStore::new();
-    let slug = Slug::parse(SLUG).unwrap();
-    let article = NewArticle {
-        slug: slug.clone(),
-        title: "Tidal <turbines> power a fishing town".into(),
-        category: Category::Environment,
-        author: "Ines Calloway".into(),
-        published_at: datetime!(2026-11-20 08:30 UTC),
-        summary: "A summary.".into(),
-        body_html: SanitizedHtml::from_sanitized("<p>The body.</p>".into()),
-    };
-    store.put_article(&article).await.unwrap();
+    let story = NewArticle { title: "Tidal <turbines> power a fishing town".into(), ..article(SLUG) };
+    store.put_article(&story).await.unwrap();
     for i in 0..comments {
         let at = datetime!(2026-11-21 00:00 UTC) + time::Duration::minutes(i as i64);
-        let comment = Comment {
-            id: CommentId::new_at(at),
-            author: format!("reader{i}"),
-            author_name: format!("Reader {i}"),
-            body: format!("Comment number {i}"),
-            created_at: at,
-        };
-        store.seed_comment(&slug, comment).await.unwrap();
+        store
+            .seed_comment(&slug(SLUG), comment(&format!("reader{i}"), &format!("Comment number {i}"), at))
+            .await
+            .unwrap();
     }
-    ArticleApp::new(store, Site::new(SiteOrigin::parse("https://news.example.com").unwrap()))
+    ArticleApp::new(store, site(FIXTURE_ORIGIN))
 }
 
-fn text(body: &Body) -> String {
-    match body {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8(b.clone()).unwrap(),
-        _ => String::new(),
-    }
+/// The fixtures' article and reader's session, on a site at `origin`.
+async fn app(origin: &str) -> ArticleApp<MemoryStore> {
+    let store = MemoryStore::new();
+    store.put_article(&article(SLUG)).await.unwrap();
+    fixture_session(&store).await;
+    ArticleApp::new(store, site(origin))
+}
+
+async fn invoke(app: &ArticleApp<MemoryStore>, json: &str) -> Answer {
+    let answer = Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await);
+    app.flush_reads().await;
+    answer
 }
 
 #[tokio::test]
 async fn article_event_renders_and_counts_the_read() {
-    let app = app(2).await;
-    let resp = handle(&app, event("article.json")).await;
+    let app = app_with_comments(2).await;
+    let resp = handle(&app, request("article.json")).await;
     assert_eq!(resp.status(), 200);
     let body = text(resp.body());
     assert!(body.contains("Tidal &lt;turbines&gt; power a fishing town"), "title escaped");
@@ -75,12 +68,12 @@ async fn article_event_renders_and_counts_the_read() {
 
 #[tokio::test]
 async fn later_comment_pages_follow_the_cursor() {
-    let app = app(55).await;
-    let body = text(handle(&app, event("article.json")).await.body());
+    let app = app_with_comments(55).await;
+    let body = text(handle(&app, request("article.json")).await.body());
     assert!(body.contains("Comment number 49") && !body.contains("Comment number 50"));
     let cursor =
         body.split("comments_after=").nth(1).unwrap().split(['"', '#', '&']).next().unwrap().to_owned();
-    let mut req = event("article.json");
+    let mut req = request("article.json");
     *req.uri_mut() = format!("/articles/{SLUG}?comments_after={cursor}").parse().unwrap();
     let body = text(handle(&app, req).await.body());
     assert!(body.contains("Comment number 50") && body.contains("Comment number 54"));
@@ -89,9 +82,50 @@ async fn later_comment_pages_follow_the_cursor() {
 
 #[tokio::test]
 async fn unknown_article_event_is_a_404_page() {
-    let app = app(0).await;
-    let resp = handle(&app, event("article-unknown.json")).await;
+    let app = app_with_comments(0).await;
+    let resp = handle(&app, request("article-unknown.json")).await;
     assert_eq!(resp.status(), 404);
     let body = text(resp.body());
     assert!(body.contains("Page not found") && body.contains("<nav"));
+}
+
+#[tokio::test]
+async fn a_logged_in_readers_article_in_every_shape() {
+    for shape in SHAPES {
+        let app = app(shape.origin()).await;
+        let answer = invoke(&app, &shape.fixture("article")).await;
+        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
+        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        // The slug came from the path; the session from the shape's cookies.
+        assert!(answer.body.contains("<h1>Otters return to the Vell</h1>"), "{shape:?}");
+        assert!(answer.body.contains("Fixture Reader"), "{shape:?}: greeted by name");
+        assert!(answer.body.contains("name=\"body\""), "{shape:?}: the comment form");
+        assert!(!answer.body.contains("You need to login"), "{shape:?}");
+        assert_eq!(answer.header("cache-control"), Some("private, no-store"), "{shape:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_anonymous_readers_article_is_cacheable_in_every_shape() {
+    for shape in SHAPES {
+        let app = app(shape.origin()).await;
+        // The same event without the session cookie.
+        let json = shape.fixture("article").replace(&format!("bs_session={SESSION}"), "other=1");
+        let answer = invoke(&app, &json).await;
+        assert_eq!(answer.status, 200, "{shape:?}");
+        assert!(answer.body.contains("You need to login to leave a comment."), "{shape:?}");
+        assert_eq!(answer.header("cache-control"), Some("public, max-age=60"), "{shape:?}");
+        assert!(answer.header("etag").is_some(), "{shape:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_client_error_not_a_panic() {
+    let app = app(FIXTURE_ORIGIN).await;
+    let mut json: serde_json::Value = serde_json::from_str(&Shape::FunctionUrl.fixture("article")).unwrap();
+    json["headers"]["host"] = "not a host".into();
+    let answer = invoke(&app, &json.to_string()).await;
+    assert_eq!(answer.status, 400);
+    assert!(!answer.v1);
+    assert_eq!(invoke(&app, &Shape::FunctionUrl.fixture("article")).await.status, 200, "still serving");
 }

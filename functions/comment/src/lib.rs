@@ -1,4 +1,4 @@
-//! The comment function: post and delete comments (PRODUCT.md §2–§4).
+//! The comment function: post and delete comments (docs/site.md, docs/security.md).
 //!
 //! Every request needs a session (else `303` to the login page with a
 //! `return_to` back to the comments), a same-site origin and the session's
@@ -13,16 +13,15 @@ use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
 use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
 use broadsheet::config::Site;
 use broadsheet::domain::{COMMENTS_PAGE_SIZE, Comment, CommentId, Slug};
-use broadsheet::http::form::{
-    check_body_size, read_form, require_same_site, require_session_csrf, session_of, viewer_of,
-};
+pub use broadsheet::edge::handle;
+use broadsheet::edge::{Exchange, Handler};
+use broadsheet::http::form::{read_form, require_same_site, require_session_csrf};
 use broadsheet::http::response::set_retry_after;
-use broadsheet::http::{AppError, Cache, RequestInfo, Responder, decode_component, route_path};
-use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
+use broadsheet::http::{AppError, Cache, Responder};
+use broadsheet::routes::CommentRoute;
 use broadsheet::store::{
     Allowance, ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, Session, Sessions,
 };
-use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -39,52 +38,40 @@ pub struct CommentApp<S> {
 pub trait CommentStore: ArticleReader + CommentWriter + Sessions {}
 impl<T: ArticleReader + CommentWriter + Sessions> CommentStore for T {}
 
-/// What a request asks for.
-#[derive(Debug)]
-enum Action {
-    Post(Slug),
-    /// The id is kept raw: an unparsable id is simply "no such comment" (`404`).
-    Delete(Slug, String),
-}
-
-impl Action {
-    fn slug(&self) -> &Slug {
-        match self {
-            Action::Post(s) | Action::Delete(s, _) => s,
-        }
-    }
-}
-
 type Result<T> = std::result::Result<T, AppError>;
 
-/// Serves one request. Never fails: every error becomes its response here.
-pub async fn handle<S: CommentStore>(app: &CommentApp<S>, req: Request) -> Response<Body> {
-    let info = RequestInfo::of(&req);
-    let anonymous = Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous };
-    let action = match check_body_size(&req).and_then(|()| route(req.method().as_str(), route_path(&req))) {
-        Ok(a) => a,
-        Err(e) => return anonymous.error(e),
-    };
-    let session = match session_of(&app.store, &req).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            let back = format!("/articles/{}#comments", action.slug());
-            let target = format!("/login?return_to={}", encode(&back));
-            return anonymous.see_other(&target);
-        }
-        Err(e) => return anonymous.error(e.into()),
-    };
-    let viewer = viewer_of(Some(&session));
-    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
-    let result = match action {
-        Action::Post(slug) => post(app, &req, &r, &session, &slug).await,
-        Action::Delete(slug, id) => delete(app, &req, &r, &session, &slug, &id).await,
-    };
-    result.unwrap_or_else(|e| r.error(e))
-}
+impl<S: CommentStore> Handler for CommentApp<S> {
+    type Route = CommentRoute;
+    type Store = S;
+    type Loaded = CommentRoute;
 
-fn encode(path: &str) -> String {
-    broadsheet::http::request::encode_component(path).to_string()
+    fn site(&self) -> &Site {
+        &self.site
+    }
+
+    fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn needs_session(_: &CommentRoute) -> bool {
+        true
+    }
+
+    async fn load(&self, route: CommentRoute, _: &Request) -> Result<CommentRoute> {
+        Ok(route)
+    }
+
+    /// Anonymous readers are sent to log in and back to the comments.
+    async fn respond(&self, route: CommentRoute, ex: &Exchange<'_>) -> Result<Response<Body>> {
+        let slug = match &route {
+            CommentRoute::Post(slug) | CommentRoute::Delete(slug, _) => slug,
+        };
+        let session = ex.session_or_login(&format!("/articles/{slug}#comments"))?;
+        match route {
+            CommentRoute::Post(slug) => post(self, ex.req, &ex.r, session, &slug).await,
+            CommentRoute::Delete(slug, id) => delete(self, ex.req, &ex.r, session, &slug, id).await,
+        }
+    }
 }
 
 async fn post<S: CommentStore>(
@@ -123,7 +110,7 @@ async fn post<S: CommentStore>(
     };
     let comment = Comment {
         id: CommentId::new_at(now),
-        author: session.username.as_str().to_owned(),
+        author: session.username.clone(),
         author_name: session.display_name.as_str().to_owned(),
         body: body.into_string(),
         created_at: now,
@@ -186,12 +173,11 @@ async fn delete<S: CommentStore>(
     r: &Responder<'_>,
     session: &Session,
     slug: &Slug,
-    raw_id: &str,
+    id: CommentId,
 ) -> Result<Response<Body>> {
     require_same_site(req, &app.site)?;
     let form = read_form(req)?;
     require_session_csrf(session, &form)?;
-    let id = CommentId::parse(raw_id).ok_or(AppError::NotFound)?;
     let author: &Username = &session.username;
     match app.store.delete_comment(slug, id, author).await? {
         DeleteOutcome::Deleted => {
@@ -200,39 +186,5 @@ async fn delete<S: CommentStore>(
         }
         DeleteOutcome::NotFound => Err(AppError::NotFound),
         DeleteOutcome::NotAuthor => Err(AppError::Forbidden("You can only delete your own comments.")),
-    }
-}
-
-fn route(method: &str, path: &str) -> Result<Action> {
-    let route = match resolve_in(Function::Comment, method, path) {
-        Resolution::Found(route) => route,
-        Resolution::MethodNotAllowed(allow) => return Err(AppError::MethodNotAllowed { allow }),
-        Resolution::NotFound => return Err(AppError::NotFound),
-    };
-    let captured = match_pattern(route.pattern, path).unwrap_or_default();
-    let slug = Slug::parse(&decode_component(captured.first().copied().unwrap_or(""), false)?)
-        .map_err(|_| AppError::NotFound)?;
-    match captured.get(1) {
-        None => Ok(Action::Post(slug)),
-        Some(id) => Ok(Action::Delete(slug, decode_component(id, false)?)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes() {
-        assert!(
-            matches!(route("POST", "/articles/a-b/comments"), Ok(Action::Post(s)) if s.as_str() == "a-b")
-        );
-        assert!(matches!(
-            route("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
-            Ok(Action::Delete(_, id)) if id == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
-        ));
-        assert!(matches!(route("GET", "/articles/a/comments"), Err(AppError::MethodNotAllowed { .. })));
-        assert!(matches!(route("POST", "/articles/A!/comments"), Err(AppError::NotFound)));
-        assert!(matches!(route("POST", "/articles/%zz/comments"), Err(AppError::BadRequest(_))));
     }
 }

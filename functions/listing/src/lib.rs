@@ -1,21 +1,22 @@
 //! The listing function: the front page, category pages, #TrendingNews, the
 //! Atom feeds, the sitemap and robots.txt.
 //!
-//! [`handle`] is a plain async function over its dependencies, so the Lambda
-//! (`main.rs`), the local server (`broadsheet serve`) and the tests all run
-//! exactly this code.
+//! [`Listing`] is the function's [`Handler`]: the request edge
+//! (`broadsheet::edge`) opens every request, and [`handle`] is that edge, so
+//! the Lambda (`main.rs`), the local server (`broadsheet serve`) and the tests
+//! all run exactly this code.
 
 use broadsheet::config::Site;
 use broadsheet::domain::cursor::CursorScope;
 use broadsheet::domain::{
     ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE, TrendingArticle,
 };
-use broadsheet::http::form::{check_body_size, session_of, viewer_of};
+pub use broadsheet::edge::handle;
+use broadsheet::edge::{Exchange, Handler};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
-use broadsheet::http::{AppError, Query, RequestInfo, Responder, decode_component, route_path};
-use broadsheet::routes::{Function, Resolution, match_pattern, resolve_in};
+use broadsheet::http::{AppError, Query};
+use broadsheet::routes::ListingRoute;
 use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
-use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ListingKind};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -33,127 +34,99 @@ pub struct Listing<S> {
     pub site: Site,
 }
 
-/// What a request to this function asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Page {
-    Listing(ListingKind),
-    Trending,
-    Feed(ListingKind),
-    Sitemap,
-    Robots,
-}
-
-/// What the store returned for a page, before it is rendered for a viewer.
-enum Loaded {
-    Listing { kind: ListingKind, articles: Vec<ArticleSummary>, older: Option<String> },
+/// What the store returned for a route, before it is rendered for a viewer.
+#[derive(Debug)]
+pub enum Loaded {
+    /// A page of stories; `after` is the cursor it was asked for, `older` the next page's.
+    Listing {
+        kind: ListingKind,
+        articles: Vec<ArticleSummary>,
+        after: Option<String>,
+        older: Option<String>,
+    },
     Trending(Vec<TrendingArticle>),
     Feed(ListingKind, Vec<ArticleSummary>),
     Sitemap(Vec<ArticleSummary>),
     Robots,
 }
 
-/// Serves one request. Never fails: every error becomes its response here.
-///
-/// HTML pages look the reader's session up *concurrently* with the page's own
-/// read, so a logged-in view costs no extra round trip on the critical path.
-pub async fn handle<S>(app: &Listing<S>, req: Request) -> Response<Body>
+impl<S> Handler for Listing<S>
 where
     S: ArticleLister + TrendingReader + Sessions,
 {
-    let info = RequestInfo::of(&req);
-    let routed = check_body_size(&req).and_then(|()| route(req.method().as_str(), route_path(&req)));
-    let query = routed.and_then(|page| Ok((page, Query::of(&req)?)));
-    let (page, query) = match query {
-        Ok(ok) => ok,
-        Err(err) => return Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous }.error(err),
-    };
-    let personal = matches!(page, Page::Listing(_) | Page::Trending);
-    let session = async {
-        if personal { session_of(&app.store, &req).await.map_err(AppError::from) } else { Ok(None) }
-    };
-    let (session, loaded) = tokio::join!(session, load(app, page, &query));
-    let viewer = match &session {
-        Ok(s) => viewer_of(s.as_ref()),
-        Err(_) => Viewer::Anonymous,
-    };
-    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
-    match session.and(loaded) {
-        Ok(loaded) => render(app, &r, loaded, query.get("after")),
-        Err(err) => r.error(err),
+    type Route = ListingRoute;
+    type Store = S;
+    type Loaded = Loaded;
+
+    fn site(&self) -> &Site {
+        &self.site
+    }
+
+    fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// HTML pages greet a logged-in reader; feeds, the sitemap and
+    /// robots.txt are the same for everyone.
+    fn needs_session(route: &ListingRoute) -> bool {
+        matches!(route, ListingRoute::Front | ListingRoute::Category(_) | ListingRoute::Trending)
+    }
+
+    async fn load(&self, route: ListingRoute, req: &Request) -> Result<Loaded, AppError> {
+        Ok(match route {
+            ListingRoute::Front => self.listing(ListingKind::Front, req).await?,
+            ListingRoute::Category(c) => self.listing(ListingKind::Category(c), req).await?,
+            ListingRoute::Trending => {
+                Loaded::Trending(self.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
+            }
+            ListingRoute::FrontFeed => self.feed(ListingKind::Front).await?,
+            ListingRoute::CategoryFeed(c) => self.feed(ListingKind::Category(c)).await?,
+            ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(&self.store).await?),
+            ListingRoute::Robots => Loaded::Robots,
+        })
+    }
+
+    async fn respond(&self, loaded: Loaded, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
+        let (site, r) = (&self.site, &ex.r);
+        Ok(match loaded {
+            Loaded::Listing { kind, articles, after, older } => {
+                let html =
+                    views::listing_page(site, r.viewer, kind, &articles, older.as_deref(), after.as_deref());
+                r.html(StatusCode::OK, html, PAGE_CACHE)
+            }
+            Loaded::Trending(items) => {
+                r.html(StatusCode::OK, views::trending_page(site, r.viewer, &items), PAGE_CACHE)
+            }
+            Loaded::Feed(kind, items) => {
+                let xml = views::atom_feed(site, kind, &items);
+                r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE)
+            }
+            Loaded::Sitemap(items) => {
+                let xml = views::sitemap(site, &items);
+                r.body(StatusCode::OK, "application/xml; charset=utf-8", xml, FEED_CACHE)
+            }
+            Loaded::Robots => {
+                r.body(StatusCode::OK, "text/plain; charset=utf-8", views::robots_txt(site), FEED_CACHE)
+            }
+        })
     }
 }
 
-async fn load<S>(app: &Listing<S>, page: Page, query: &Query) -> Result<Loaded, AppError>
-where
-    S: ArticleLister + TrendingReader,
-{
-    Ok(match page {
-        Page::Listing(kind) => {
-            let after = query.get("after");
-            let position = after.map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
-            let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-            let page = app.store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
-            // A cursor past the end is a stale link, not an error: the page says "No stories yet".
-            let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
-            Loaded::Listing { kind, articles: page.items, older }
-        }
-        Page::Trending => {
-            Loaded::Trending(app.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
-        }
-        Page::Feed(kind) => {
-            Loaded::Feed(kind, app.store.list_articles(category(kind), None, FEED_SIZE).await?.items)
-        }
-        Page::Sitemap => Loaded::Sitemap(sitemap_articles(&app.store).await?),
-        Page::Robots => Loaded::Robots,
-    })
-}
-
-fn render<S>(app: &Listing<S>, r: &Responder<'_>, loaded: Loaded, after: Option<&str>) -> Response<Body> {
-    match loaded {
-        Loaded::Listing { kind, articles, older } => {
-            let html = views::listing_page(&app.site, r.viewer, kind, &articles, older.as_deref(), after);
-            r.html(StatusCode::OK, html, PAGE_CACHE)
-        }
-        Loaded::Trending(items) => {
-            r.html(StatusCode::OK, views::trending_page(&app.site, r.viewer, &items), PAGE_CACHE)
-        }
-        Loaded::Feed(kind, items) => {
-            let xml = views::atom_feed(&app.site, kind, &items);
-            r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE)
-        }
-        Loaded::Sitemap(items) => {
-            let xml = views::sitemap(&app.site, &items);
-            r.body(StatusCode::OK, "application/xml; charset=utf-8", xml, FEED_CACHE)
-        }
-        Loaded::Robots => {
-            r.body(StatusCode::OK, "text/plain; charset=utf-8", views::robots_txt(&app.site), FEED_CACHE)
-        }
+impl<S: ArticleLister> Listing<S> {
+    /// One page of a listing, from the `after` cursor of the query string.
+    async fn listing(&self, kind: ListingKind, req: &Request) -> Result<Loaded, AppError> {
+        let after = Query::of(req)?.get("after").map(str::to_owned);
+        let position = after.as_deref().map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
+        let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
+        let page = self.store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
+        // A cursor past the end is a stale link, not an error: the page says "No stories yet".
+        let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
+        Ok(Loaded::Listing { kind, articles: page.items, after, older })
     }
-}
 
-/// Maps method and path to a [`Page`]: `404` for unknown paths and category
-/// slugs, `405` with `Allow` for a known path with another method.
-fn route(method: &str, path: &str) -> Result<Page, AppError> {
-    let route = match resolve_in(Function::Listing, method, path) {
-        Resolution::Found(route) => route,
-        Resolution::MethodNotAllowed(allow) => return Err(AppError::MethodNotAllowed { allow }),
-        Resolution::NotFound => return Err(AppError::NotFound),
-    };
-    let captured = match_pattern(route.pattern, path).unwrap_or_default();
-    let category = || -> Result<Category, AppError> {
-        let raw = captured.first().copied().unwrap_or_default();
-        Category::from_slug(&decode_component(raw, false)?).ok_or(AppError::NotFound)
-    };
-    Ok(match route.pattern {
-        "/" => Page::Listing(ListingKind::Front),
-        "/category/{slug}" => Page::Listing(ListingKind::Category(category()?)),
-        "/trending" => Page::Trending,
-        "/feed.xml" => Page::Feed(ListingKind::Front),
-        "/category/{slug}/feed.xml" => Page::Feed(ListingKind::Category(category()?)),
-        "/sitemap.xml" => Page::Sitemap,
-        "/robots.txt" => Page::Robots,
-        _ => return Err(AppError::NotFound),
-    })
+    async fn feed(&self, kind: ListingKind) -> Result<Loaded, AppError> {
+        Ok(Loaded::Feed(kind, self.store.list_articles(category(kind), None, FEED_SIZE).await?.items))
+    }
 }
 
 fn category(kind: ListingKind) -> Option<Category> {
@@ -184,36 +157,4 @@ async fn sitemap_articles<S: ArticleLister>(store: &S) -> Result<Vec<ArticleSumm
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_map_to_pages() {
-        assert!(matches!(route("GET", "/"), Ok(Page::Listing(ListingKind::Front))));
-        assert!(matches!(route("HEAD", "/"), Ok(Page::Listing(ListingKind::Front))));
-        assert!(matches!(
-            route("GET", "/category/news-analysis"),
-            Ok(Page::Listing(ListingKind::Category(Category::NewsAnalysis)))
-        ));
-        assert!(matches!(
-            route("GET", "/category/sp%6Frts/feed.xml"),
-            Ok(Page::Feed(ListingKind::Category(Category::Sports)))
-        ));
-        assert!(matches!(route("GET", "/trending"), Ok(Page::Trending)));
-        assert!(matches!(route("GET", "/sitemap.xml"), Ok(Page::Sitemap)));
-        assert!(matches!(route("GET", "/robots.txt"), Ok(Page::Robots)));
-    }
-
-    #[test]
-    fn bad_routes_are_client_errors() {
-        assert!(matches!(route("GET", "/category/weather"), Err(AppError::NotFound)));
-        assert!(matches!(route("GET", "/category/%zz"), Err(AppError::BadRequest(_))));
-        assert!(matches!(route("GET", "/articles/x"), Err(AppError::NotFound)));
-        assert!(
-            matches!(route("POST", "/"), Err(AppError::MethodNotAllowed { allow }) if allow == vec!["GET"])
-        );
-    }
 }

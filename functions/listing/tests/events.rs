@@ -1,51 +1,54 @@
-//! The listing handler fed with real API Gateway HTTP API (v2) events from
-//! `infra/events/`, exactly as Lambda would deliver them.
+//! The listing function fed real API Gateway events from `infra/events/`:
+//! HTTP API (v2) events straight to the handler, and every other shape of
+//! HTTP event Lambda can deliver — REST API (v1, stage `prod`), a function
+//! URL, `sam local start-api` — through `broadsheet::startup::invoke`, the
+//! path a deployed function takes: the event guard, `lambda_http`'s
+//! conversion, the edge, the handler, and the response serialised for the
+//! event's origin.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
-use broadsheet::config::{Site, SiteOrigin};
-use broadsheet::domain::{Category, NewArticle, SanitizedHtml, Slug};
+use broadsheet::domain::{Category, NewArticle};
 use broadsheet::store::ArticleWriter;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet_listing::{Listing, handle};
-use lambda_http::Body;
+use broadsheet_testkit::content::{FIXTURE_ORIGIN, article, site};
+use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request, text};
 use time::macros::datetime;
 
-fn event(name: &str) -> lambda_http::Request {
-    let path = format!("{}/../../infra/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let json = std::fs::read_to_string(&path).expect("fixture exists");
-    lambda_http::request::from_str(&json).expect("fixture is a valid API Gateway event")
-}
+/// The "Older stories" cursor of the technology page over [`app`]'s 25
+/// articles, as baked into the `listing-category.*.json` fixtures.
+const PAGE_TWO: &str = "MTc5MzUzODAwMDAwMDAwMDAwMHx0ZWNoLXN0b3J5LTXAFo3HBLm8lQ";
 
-async fn app(technology_articles: usize) -> Listing<MemoryStore> {
+/// A site at `origin` with `n` technology stories an hour apart.
+async fn app_with(origin: &str, n: usize) -> Listing<MemoryStore> {
     let store = MemoryStore::new();
-    for i in 0..technology_articles {
-        let article = NewArticle {
-            slug: Slug::parse(&format!("tech-story-{i}")).unwrap(),
+    for i in 0..n {
+        let story = NewArticle {
             title: format!("Tech story {i}"),
             category: Category::Technology,
             author: "Ada Reporter".into(),
             published_at: datetime!(2026-11-01 08:00 UTC) + time::Duration::hours(i as i64),
             summary: format!("Summary {i}"),
-            body_html: SanitizedHtml::from_sanitized("<p>Body</p>".into()),
+            ..article(&format!("tech-story-{i}"))
         };
-        store.put_article(&article).await.unwrap();
+        store.put_article(&story).await.unwrap();
     }
-    Listing { store, site: Site::new(SiteOrigin::parse("https://news.example.com").unwrap()) }
+    Listing { store, site: site(origin) }
 }
 
-fn text(body: &Body) -> String {
-    match body {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8(b.clone()).unwrap(),
-        _ => String::new(),
-    }
+async fn app(origin: &str) -> Listing<MemoryStore> {
+    app_with(origin, 25).await
+}
+
+async fn invoke(app: &Listing<MemoryStore>, json: &str) -> Answer {
+    Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
 }
 
 #[tokio::test]
 async fn front_page_event() {
-    let app = app(3).await;
-    let resp = handle(&app, event("listing-front.json")).await;
+    let app = app_with(FIXTURE_ORIGIN, 3).await;
+    let resp = handle(&app, request("listing-front.json")).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     let body = text(resp.body());
@@ -59,8 +62,8 @@ async fn front_page_event() {
 
 #[tokio::test]
 async fn category_event_paginates() {
-    let app = app(25).await;
-    let resp = handle(&app, event("listing-category.json")).await;
+    let app = app_with(FIXTURE_ORIGIN, 25).await;
+    let resp = handle(&app, request("listing-category.json")).await;
     assert_eq!(resp.status(), 200);
     let body = text(resp.body());
     assert_eq!(body.matches("<h2><a href=\"/articles/tech-story-").count(), 20);
@@ -69,19 +72,79 @@ async fn category_event_paginates() {
 
 #[tokio::test]
 async fn forged_cursor_event_is_a_400() {
-    let app = app(1).await;
-    let resp = handle(&app, event("listing-category-bad-cursor.json")).await;
+    let app = app_with(FIXTURE_ORIGIN, 1).await;
+    let resp = handle(&app, request("listing-category-bad-cursor.json")).await;
     assert_eq!(resp.status(), 400);
     assert!(text(resp.body()).contains("Bad request"));
 }
 
 #[tokio::test]
 async fn trending_and_feed_events() {
-    let app = app(2).await;
-    let resp = handle(&app, event("listing-trending.json")).await;
+    let app = app_with(FIXTURE_ORIGIN, 2).await;
+    let resp = handle(&app, request("listing-trending.json")).await;
     assert_eq!(resp.status(), 200);
-    let resp = handle(&app, event("listing-feed.json")).await;
+    let resp = handle(&app, request("listing-feed.json")).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
     assert!(text(resp.body()).contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+}
+
+#[tokio::test]
+async fn the_fixtures_cursor_is_the_one_page_one_links_to() {
+    let app = app(FIXTURE_ORIGIN).await;
+    let page_one = invoke(&app, &Shape::HttpApi.fixture("listing-category")).await;
+    assert_eq!(page_one.status, 200);
+    assert!(
+        page_one.body.contains(&format!("?after={PAGE_TWO}\"")),
+        "the cursor format changed: regenerate the fixtures"
+    );
+}
+
+#[tokio::test]
+async fn category_page_two_in_every_shape() {
+    for shape in SHAPES {
+        let app = app(shape.origin()).await;
+        let answer = invoke(&app, &shape.fixture("listing-category")).await;
+        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
+        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"), "{shape:?}");
+        // The path parameter (category) and the query string (cursor) both arrived:
+        // page two of technology holds the five oldest stories.
+        for i in 0..5 {
+            assert!(answer.body.contains(&format!("Tech story {i}<")), "{shape:?}: story {i}");
+        }
+        assert!(!answer.body.contains("Tech story 5<"), "{shape:?}");
+        assert!(answer.set_cookies.is_empty(), "{shape:?}");
+    }
+}
+
+/// For a REST API event `lambda_http` puts the stage in the URI unless
+/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set; the handler routes either way.
+#[tokio::test]
+async fn the_rest_api_stage_never_reaches_the_router() {
+    let app = app(FIXTURE_ORIGIN).await;
+    let req = lambda_http::request::from_str(&Shape::Rest.fixture("listing-category")).unwrap();
+    assert_eq!(req.uri().path(), "/prod/category/technology", "lambda_http's default");
+    assert_eq!(handle(&app, req).await.status(), 200);
+
+    // What lambda_http builds with the variable set: no stage in the path.
+    let mut req = lambda_http::request::from_str(&Shape::Rest.fixture("listing-category")).unwrap();
+    *req.uri_mut() = format!("/category/technology?after={PAGE_TWO}").parse().unwrap();
+    assert_eq!(handle(&app, req).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_client_error_not_a_panic() {
+    let app = app(FIXTURE_ORIGIN).await;
+    let mut json: serde_json::Value = serde_json::from_str(&Shape::Rest.fixture("listing-category")).unwrap();
+    json["body"] = "%%% not base64 %%%".into();
+    json["isBase64Encoded"] = true.into();
+    let answer = invoke(&app, &json.to_string()).await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body.contains("Bad request") && answer.body.contains("<nav"),
+        "an error page in the layout"
+    );
+    // The same function still serves the next event.
+    assert_eq!(invoke(&app, &Shape::Rest.fixture("listing-category")).await.status, 200);
 }

@@ -274,7 +274,7 @@ async fn start_session<S: LoginStore>(
         token_hash: token.hash(),
         username: username.clone(),
         display_name: display_name.clone(),
-        csrf_token: CsrfToken::generate().as_str().to_owned(),
+        csrf_token: CsrfToken::generate(),
         created_at: now,
         expires_at: now + SESSION_TTL,
     };

@@ -1,4 +1,4 @@
-//! The login function: sign up, log in, log out (PRODUCT.md §3).
+//! The login function: sign up, log in, log out (docs/security.md).
 //!
 //! * `GET /login`, `GET /signup` — the forms, each with a fresh or reused
 //!   double-submit CSRF token (`bs_csrf` cookie + hidden field).
@@ -15,9 +15,10 @@
 mod flows;
 
 use broadsheet::config::Site;
-use broadsheet::http::form::{check_body_size, session_of, viewer_of};
-use broadsheet::http::{AppError, RequestInfo, Responder, route_path};
-use broadsheet::routes::{Function, Resolution, resolve_in};
+pub use broadsheet::edge::handle;
+use broadsheet::edge::{Exchange, Handler};
+use broadsheet::http::AppError;
+use broadsheet::routes::LoginRoute;
 use broadsheet::store::{RateLimiter, Sessions, Users};
 use lambda_http::{Body, Request, Response};
 
@@ -42,33 +43,37 @@ impl<S> LoginApp<S> {
 pub trait LoginStore: Users + Sessions + RateLimiter {}
 impl<T: Users + Sessions + RateLimiter> LoginStore for T {}
 
-/// Serves one request. Never fails: every error becomes its response here.
-pub async fn handle<S: LoginStore>(app: &LoginApp<S>, req: Request) -> Response<Body> {
-    let info = RequestInfo::of(&req);
-    let session = match check_body_size(&req) {
-        Ok(()) => session_of(&app.store, &req).await.map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    let (session, early_error) = match session {
-        Ok(s) => (s, None),
-        Err(e) => (None, Some(e)),
-    };
-    let viewer = viewer_of(session.as_ref());
-    let r = Responder { site: &app.site, info: &info, viewer: &viewer };
-    if let Some(e) = early_error {
-        return r.error(e);
+impl<S: LoginStore> Handler for LoginApp<S> {
+    type Route = LoginRoute;
+    type Store = S;
+    type Loaded = LoginRoute;
+
+    fn site(&self) -> &Site {
+        &self.site
     }
-    let result = match resolve_in(Function::Login, req.method().as_str(), route_path(&req)) {
-        Resolution::Found(route) => match (route.method, route.pattern) {
-            ("GET", "/login") => flows::show_login(app, &req, &r),
-            ("POST", "/login") => flows::login(app, &req, &r).await,
-            ("GET", "/signup") => flows::show_signup(app, &req, &r),
-            ("POST", "/signup") => flows::signup(app, &req, &r).await,
-            ("POST", "/logout") => flows::logout(app, &req, &r, session.as_ref()).await,
-            _ => Err(AppError::NotFound),
-        },
-        Resolution::MethodNotAllowed(allow) => Err(AppError::MethodNotAllowed { allow }),
-        Resolution::NotFound => Err(AppError::NotFound),
-    };
-    result.unwrap_or_else(|e| r.error(e))
+
+    fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Every route needs it: the forms redirect a logged-in reader, logout
+    /// ends the session.
+    fn needs_session(_: &LoginRoute) -> bool {
+        true
+    }
+
+    async fn load(&self, route: LoginRoute, _: &Request) -> Result<LoginRoute, AppError> {
+        Ok(route)
+    }
+
+    async fn respond(&self, route: LoginRoute, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
+        let (req, r) = (ex.req, &ex.r);
+        match route {
+            LoginRoute::LoginForm => flows::show_login(self, req, r),
+            LoginRoute::LogIn => flows::login(self, req, r).await,
+            LoginRoute::SignupForm => flows::show_signup(self, req, r),
+            LoginRoute::SignUp => flows::signup(self, req, r).await,
+            LoginRoute::LogOut => flows::logout(self, req, r, ex.session).await,
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The one log line per request that `broadsheet::startup::invoke` writes:
+//! The one log line per request that the request edge writes (here under
+//! `broadsheet::startup::invoke`, as on Lambda):
 //! request id, function, route pattern, status, duration — and never a
 //! password, token or cookie, though a sign-up carries all three.
 //!
@@ -8,18 +9,14 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
-#[path = "../../shapes_support.rs"]
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use broadsheet::config::{Site, SiteOrigin};
-use broadsheet::routes::Function;
 use broadsheet::store::memory::MemoryStore;
-use broadsheet_login::{LoginApp, handle};
+use broadsheet_login::LoginApp;
+use broadsheet_testkit::content::{FIXTURE_ORIGIN, site};
+use broadsheet_testkit::events::{Answer, REQUEST_ID, Shape, lambda_event};
 use serde_json::Value;
-use support::{Answer, Shape, event};
 use tracing::instrument::WithSubscriber;
 
 const PASSWORD: &str = "correct horse battery";
@@ -41,16 +38,12 @@ impl Write for Captured {
 
 #[tokio::test]
 async fn one_log_line_per_request_and_no_secret_in_it() {
-    let app =
-        LoginApp::new(MemoryStore::new(), Site::new(SiteOrigin::parse("https://news.example.com").unwrap()));
-    let handler = |req| handle(&app, req);
+    let app = LoginApp::new(MemoryStore::new(), site(FIXTURE_ORIGIN));
     let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
-    let event = event(&Shape::Rest.fixture("login-signup-post"));
-    let response = broadsheet::startup::invoke(Function::Login, &app.site, &handler, event)
-        .with_subscriber(subscriber)
-        .await;
+    let event = lambda_event(&Shape::Rest.fixture("login-signup-post"));
+    let response = broadsheet::startup::invoke(&app, event).with_subscriber(subscriber).await;
     let answer = Answer::of(response);
     assert_eq!(answer.status, 303);
 
@@ -59,7 +52,7 @@ async fn one_log_line_per_request_and_no_secret_in_it() {
     let requests: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "request").collect();
     assert_eq!(requests.len(), 1, "{text}");
     let fields = &requests[0]["fields"];
-    assert_eq!(fields["request_id"], "0f8e2a61-4c3b-4d5e-9f7a-1b2c3d4e5f60");
+    assert_eq!(fields["request_id"], REQUEST_ID);
     assert_eq!(fields["function"], "broadsheet-login");
     assert_eq!(fields["route"], "POST /signup");
     assert_eq!(fields["status"], 303);

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Most characters (not bytes) in a comment (PRODUCT.md §3).
+/// Most characters (not bytes) in a comment (docs/security.md#comments).
 pub const COMMENT_MAX_CHARS: usize = 5_000;
 
 /// A comment's text: line breaks normalised to `\n`, trimmed, 1–5,000

@@ -1,6 +1,6 @@
 //! CSRF protection: every state-changing POST carries a token the server
 //! checks in constant time, and requests that browsers label cross-site are
-//! refused outright (PRODUCT.md §3: `403`, storing nothing).
+//! refused outright (docs/security.md#csrf: `403`, storing nothing).
 //!
 //! Two layers, because each covers the other's gap:
 //!

@@ -4,7 +4,7 @@
 //! double click, a resubmission after a slow response, or the back button
 //! sends the same key again, and the store's conditional write on it turns
 //! the repeat into "already posted" instead of a second comment
-//! (PRODUCT.md §3).
+//! (docs/security.md#comments).
 
 use std::fmt;
 

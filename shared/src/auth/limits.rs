@@ -1,4 +1,4 @@
-//! The throttling policy (PRODUCT.md §3) and its window arithmetic.
+//! The throttling policy (docs/security.md#throttles-and-limits) and its window arithmetic.
 //!
 //! | what                         | key             | limit | window  |
 //! |------------------------------|-----------------|-------|---------|

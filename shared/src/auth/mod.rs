@@ -1,4 +1,4 @@
-//! Accounts, sessions and comments: the pure building blocks (PRODUCT.md §3).
+//! Accounts, sessions and comments: the pure building blocks (docs/security.md).
 //!
 //! Nothing here touches storage or HTTP handlers; each piece is a parsed type
 //! or a small function that a handler composes, so the security rules live in

@@ -15,7 +15,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret as _, SecretString};
 
-/// Fewest characters (not bytes) in a new password (PRODUCT.md §3).
+/// Fewest characters (not bytes) in a new password (docs/security.md#passwords).
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Most characters in a new password. Argon2 would take more, but a cap
 /// keeps a pathological form submission from being interesting.

@@ -1,5 +1,5 @@
 //! `return_to`: where to send the reader after login, without becoming an
-//! open redirect (PRODUCT.md §3).
+//! open redirect (docs/security.md#return_to).
 //!
 //! An open redirect lets a phishing link start on this site's domain
 //! (`https://news.example/login?return_to=https://evil.example`) and end

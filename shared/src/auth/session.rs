@@ -89,7 +89,7 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The attributes every session cookie carries (PRODUCT.md §3).
+/// The attributes every session cookie carries (docs/security.md#sessions).
 ///
 /// `HttpOnly`: no script can read it. `Secure`: never sent in clear text
 /// (browsers treat `http://localhost` as secure, so local development still

@@ -9,7 +9,7 @@ pub const USERNAME_MAX_LEN: usize = 32;
 
 /// A username in canonical form: 3–32 characters of `a-z`, `0-9`, `_`, `-`.
 ///
-/// Usernames are unique case-insensitively (PRODUCT.md §3). Rather than
+/// Usernames are unique case-insensitively (docs/security.md#usernames). Rather than
 /// compare case-insensitively everywhere, [`Username::parse`] folds the input
 /// to one canonical spelling, and that spelling is what is stored, keyed and
 /// compared: `Alice`, `ALICE` and ` alice ` are the same account, and the

@@ -4,6 +4,8 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
+use crate::auth::Username;
+
 /// A comment id: a ULID, so ids sort by creation time and a comment's place in
 /// the article's list is its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,7 +43,7 @@ impl fmt::Display for CommentId {
 pub struct Comment {
     pub id: CommentId,
     /// The author's username (stable; used to decide who may delete).
-    pub author: String,
+    pub author: Username,
     /// The author's display name at the time of writing.
     pub author_name: String,
     /// Plain text as written (trimmed); the view escapes it.

@@ -15,6 +15,10 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// The action needs a logged-in reader: `303` to the login page, which
+    /// brings the reader back to `return_to` (a local path) afterwards.
+    #[error("login required")]
+    LoginRequired { return_to: String },
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<&'static str> },
     /// Malformed request: the message is safe to show.
@@ -51,6 +55,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -65,6 +70,7 @@ impl AppError {
     pub fn public_text(&self) -> (&'static str, &'static str) {
         match self {
             AppError::NotFound => ("Page not found", "We could not find the page you asked for."),
+            AppError::LoginRequired { .. } => ("Please log in", "You need to log in to do that."),
             AppError::MethodNotAllowed { .. } => {
                 ("Method not allowed", "This address does not accept that kind of request.")
             }

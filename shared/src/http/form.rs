@@ -5,15 +5,12 @@ use lambda_http::Request;
 use lambda_http::RequestExt;
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
-use time::OffsetDateTime;
 
 use super::{AppError, MAX_BODY_BYTES, Query};
 use crate::auth::csrf::{CSRF_COOKIE, CSRF_FIELD};
-use crate::auth::session::SESSION_COOKIE;
-use crate::auth::{SessionToken, cookie_value, cross_site, tokens_match};
+use crate::auth::{cookie_value, cross_site, tokens_match};
 use crate::config::Site;
-use crate::store::{Session, Sessions, StoreError};
-use crate::viewer::{Reader, Viewer};
+use crate::store::Session;
 
 /// Rejects bodies over [`MAX_BODY_BYTES`] with `413` — on every route, before
 /// anything else looks at the request.
@@ -60,31 +57,10 @@ pub fn require_form_csrf(req: &Request, form: &Query) -> Result<(), AppError> {
 /// The check of a logged-in reader's forms: the hidden field must equal the
 /// token stored with the session.
 pub fn require_session_csrf(session: &Session, form: &Query) -> Result<(), AppError> {
-    if tokens_match(&session.csrf_token, form.get(CSRF_FIELD).unwrap_or("")) {
+    if tokens_match(session.csrf_token.as_str(), form.get(CSRF_FIELD).unwrap_or("")) {
         Ok(())
     } else {
         Err(AppError::Forbidden(FORGED))
-    }
-}
-
-/// The session named by the request's cookie, if it is valid now. A missing,
-/// malformed, unknown or expired cookie is simply "not logged in".
-pub async fn session_of<S: Sessions>(store: &S, req: &Request) -> Result<Option<Session>, StoreError> {
-    let Some(token) = cookie_value(req.headers(), SESSION_COOKIE).and_then(SessionToken::parse) else {
-        return Ok(None);
-    };
-    store.find_session(&token.hash(), OffsetDateTime::now_utc()).await
-}
-
-/// Who a page is for, given the request's session.
-pub fn viewer_of(session: Option<&Session>) -> Viewer {
-    match session {
-        None => Viewer::Anonymous,
-        Some(s) => Viewer::Reader(Reader {
-            username: s.username.as_str().to_owned(),
-            display_name: s.display_name.as_str().to_owned(),
-            csrf_token: s.csrf_token.clone(),
-        }),
     }
 }
 

@@ -18,5 +18,5 @@ pub use error::AppError;
 pub use request::{Query, RequestInfo, decode_component, route_path};
 pub use response::{Cache, Responder};
 
-/// Largest request body any function accepts (PRODUCT.md §4): `413` beyond.
+/// Largest request body any function accepts (docs/site.md#bad-input-and-faults): `413` beyond.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

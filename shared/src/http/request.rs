@@ -20,7 +20,7 @@ use super::AppError;
 /// form field). `+` is a space when `plus_is_space` (query strings and forms).
 ///
 /// Unlike `form_urlencoded`, which silently keeps a bad `%zz` and replaces
-/// invalid UTF-8, this rejects both: PRODUCT.md §4 wants a `400` for them.
+/// invalid UTF-8, this rejects both: docs/site.md#bad-input-and-faults wants a `400` for them.
 pub fn decode_component(raw: &str, plus_is_space: bool) -> Result<String, AppError> {
     let bytes = raw.as_bytes();
     let mut i = 0;

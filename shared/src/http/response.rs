@@ -7,6 +7,7 @@ use lambda_http::{Body, Response};
 use maud::Markup;
 
 use super::error::cause_chain;
+use super::request::encode_component;
 use super::{AppError, RequestInfo};
 use crate::config::Site;
 use crate::viewer::Viewer;
@@ -90,6 +91,10 @@ impl Responder<'_> {
     /// The one place an [`AppError`] becomes a response: the internal cause
     /// is logged with the request id, the client gets the public text only.
     pub fn error(&self, err: AppError) -> Response<Body> {
+        if let AppError::LoginRequired { return_to } = &err {
+            let target = format!("/login?return_to={}", encode_component(return_to));
+            return self.see_other(&target);
+        }
         let status = err.status();
         if err.is_server_fault() {
             tracing::error!(request_id = %self.info.request_id, path = %self.info.path,

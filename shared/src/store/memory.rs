@@ -75,7 +75,7 @@ struct Inner {
     /// Per article, each posted form's (author, idempotency key) and the
     /// comment it created (the table's `I#{author}#{key}` items, in the
     /// article's partition).
-    posted: HashMap<Slug, HashMap<(String, IdempotencyKey), CommentId>>,
+    posted: HashMap<Slug, HashMap<(Username, IdempotencyKey), CommentId>>,
 }
 
 /// One rate-limit counter.
@@ -420,7 +420,7 @@ impl CommentWriter for MemoryStore {
         let Inner { articles, comments, .. } = &mut *inner;
         let Some(thread) = comments.get_mut(article) else { return Ok(DeleteOutcome::NotFound) };
         let Some(comment) = thread.get(&id) else { return Ok(DeleteOutcome::NotFound) };
-        if comment.author != author.as_str() {
+        if comment.author != *author {
             return Ok(DeleteOutcome::NotAuthor);
         }
         thread.remove(&id);

@@ -15,7 +15,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use crate::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
+use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
     TrendingArticle,
@@ -146,7 +146,7 @@ pub struct Session {
     /// Copied from the account so a page needs no second read to greet the reader.
     pub display_name: DisplayName,
     /// The CSRF token of this session's forms.
-    pub csrf_token: String,
+    pub csrf_token: CsrfToken,
     pub created_at: OffsetDateTime,
     /// After this the session is gone, whether or not DynamoDB's TTL has
     /// deleted the item yet (TTL deletion lags by up to days).
@@ -171,7 +171,7 @@ pub trait Sessions: Send + Sync {
 /// Fixed-window event counters for throttling (failed logins, comments).
 ///
 /// Keys are opaque strings chosen by the caller, e.g. `login-user#alice`,
-/// `login-ip#198.51.100.7`, `comment#alice`; counters expire with
+/// `login-addr#198.51.100.7`, `comment#alice`; counters expire with
 /// [`Window::expires_at`] (DynamoDB TTL).
 pub trait RateLimiter: Send + Sync {
     /// Events recorded for `key` in `window` (one `GetItem`).

@@ -30,7 +30,7 @@ pub(super) fn comments_section(viewer: &Viewer, view: &ArticleView<'_>) -> Marku
                             }
                             p { (comment_text(&c.body)) }
                             @if let Some(reader) = me.filter(|r| r.username == c.author) {
-                                (delete_form(&path, c, &reader.csrf_token))
+                                (delete_form(&path, c, reader.csrf_token.as_str()))
                             }
                         }
                     }
@@ -92,7 +92,7 @@ pub(super) fn leave_comment(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
             @match viewer.reader() {
                 Some(reader) => {
                     form method="post" action={ (path) "/comments" } {
-                        input type="hidden" name="csrf_token" value=(reader.csrf_token);
+                        input type="hidden" name="csrf_token" value=(reader.csrf_token.as_str());
                         input type="hidden" name="idempotency_key" value=(form.idempotency_key);
                         label for="comment-body" { "Your comment" }
                         p.hint #comment-hint { "Plain text, up to 5,000 characters. Links become clickable." }

@@ -27,7 +27,7 @@ mod tests {
 
     #[test]
     fn error_page_is_in_the_layout_and_escaped() {
-        let html = error_page(&site(), &reader_viewer("a"), 404, HOSTILE, HOSTILE).into_string();
+        let html = error_page(&site(), &reader_viewer("ann"), 404, HOSTILE, HOSTILE).into_string();
         assert_escaped(&html);
         assert!(html.contains(r#"<p class="status">Error 404</p>"#));
         assert!(html.contains("<h1>&lt;script&gt;"));

@@ -89,7 +89,7 @@ fn account(viewer: &Viewer) -> Markup {
                 Some(reader) => {
                     "Signed in as " strong { (reader.display_name) } " "
                     form method="post" action="/logout" {
-                        input type="hidden" name="csrf_token" value=(reader.csrf_token);
+                        input type="hidden" name="csrf_token" value=(reader.csrf_token.as_str());
                         button type="submit" { "Log out" }
                     }
                 }
@@ -154,7 +154,7 @@ mod tests {
         let html = page(&reader_viewer("alice"), "/");
         assert!(html.contains("Signed in as <strong>&lt;Alice&gt; &amp; &quot;co&quot;</strong>"));
         assert!(html.contains(r#"<form method="post" action="/logout">"#));
-        assert!(html.contains(r#"<input type="hidden" name="csrf_token" value="csrf-&lt;tok&gt;">"#));
+        assert!(html.contains(&format!(r#"<input type="hidden" name="csrf_token" value="{CSRF}">"#)));
         assert!(html.contains(r#"<button type="submit">Log out</button>"#));
         assert!(!html.contains(r#"href="/login""#));
     }

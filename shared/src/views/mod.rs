@@ -164,7 +164,7 @@ mod tests {
         let comments: Vec<_> = (0..10)
             .map(|i| Comment {
                 id: CommentId::new_at(at(1_790_000_000 + i)),
-                author: format!("reader{i}"),
+                author: crate::auth::Username::parse(&format!("reader{i}")).unwrap(),
                 author_name: format!("Reader Number {i}"),
                 body: "A considered comment, with a link https://example.com/x\nand a second line."
                     .to_owned(),

@@ -3,9 +3,13 @@
 
 use time::OffsetDateTime;
 
+use crate::auth::{CsrfToken, DisplayName, Username};
 use crate::config::{Site, SiteOrigin};
 use crate::domain::{Article, ArticleSummary, Category, Comment, CommentId, SanitizedHtml, Slug};
 use crate::viewer::{Reader, Viewer};
+
+/// The reader's CSRF token in [`reader_viewer`]'s forms.
+pub const CSRF: &str = "Pq4Wr7Ty2Ui9Op3As6Df1Gh8Jk5Lz0Xc2Vb7Nm4Qw1E";
 
 /// A title that tries to break out of every context it is rendered in.
 pub const HOSTILE: &str = r#"<script>alert("x")</script> & 'q' </title>"#;
@@ -16,9 +20,9 @@ pub fn site() -> Site {
 
 pub fn reader_viewer(username: &str) -> Viewer {
     Viewer::Reader(Reader {
-        username: username.to_owned(),
-        display_name: r#"<Alice> & "co""#.to_owned(),
-        csrf_token: "csrf-<tok>".to_owned(),
+        username: Username::parse(username).unwrap(),
+        display_name: DisplayName::parse(r#"<Alice> & "co""#).unwrap(),
+        csrf_token: CsrfToken::parse(CSRF).unwrap(),
     })
 }
 
@@ -48,7 +52,7 @@ pub fn article(slug: &str, comment_count: u64) -> Article {
 pub fn comment(author: &str, body: &str, unix: i64) -> Comment {
     Comment {
         id: CommentId::new_at(at(unix)),
-        author: author.to_owned(),
+        author: Username::parse(author).unwrap(),
         author_name: format!("{author} {HOSTILE}"),
         body: body.to_owned(),
         created_at: at(unix),

@@ -1,7 +1,7 @@
 //! Posting and deleting comments on DynamoDB: one transaction each.
 //!
 //! A comment and its article's `comment_count` change together or not at
-//! all (PRODUCT.md §3), so every write here is one `TransactWriteItems`
+//! all (docs/security.md#comments), so every write here is one `TransactWriteItems`
 //! whose items are each conditional:
 //!
 //! * **post** — `Put` the idempotency record `I#{key}` (must be new), `Put`

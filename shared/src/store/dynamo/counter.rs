@@ -1,5 +1,5 @@
 //! Counting DynamoDB round trips, for the benchmarks and the tests that
-//! hold each route to its budget (PRODUCT.md §5, §7: counted, not estimated).
+//! hold each route to its budget (docs/table-design.md, BENCHMARKS.md: counted, not estimated).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use crate::auth::{DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
+use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::timefmt;
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, SanitizedHtml, Slug,
@@ -136,12 +136,12 @@ pub(crate) fn comment_key(article: &Slug, id: CommentId) -> Item {
 /// "duplicate" of someone else's comment). `I` sorts after `C#~`, so these
 /// items are never inside the article page's `SK BETWEEN "A" AND "C#~"`
 /// range; usernames contain no `#`.
-pub(crate) fn idempotency_sk(author: &str, key: &IdempotencyKey) -> String {
+pub(crate) fn idempotency_sk(author: &Username, key: &IdempotencyKey) -> String {
     format!("I#{author}#{key}")
 }
 
 /// The primary key of an idempotency record.
-pub(crate) fn idempotency_key(article: &Slug, author: &str, key: &IdempotencyKey) -> Item {
+pub(crate) fn idempotency_key(article: &Slug, author: &Username, key: &IdempotencyKey) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(article_pk(article))),
         (SK.to_owned(), AttributeValue::S(idempotency_sk(author, key))),
@@ -255,7 +255,7 @@ pub(crate) fn comment_item(article: &Slug, comment: &Comment) -> Item {
         (PK.to_owned(), s(article_pk(article))),
         (SK.to_owned(), s(comment_sk(comment.id))),
         (ID.to_owned(), s(comment.id.to_string())),
-        (AUTHOR.to_owned(), s(&comment.author)),
+        (AUTHOR.to_owned(), s(comment.author.as_str())),
         (AUTHOR_NAME.to_owned(), s(&comment.author_name)),
         (BODY.to_owned(), s(&comment.body)),
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(comment.created_at))),
@@ -269,7 +269,7 @@ pub(crate) fn idempotency_item(article: &Slug, key: &IdempotencyKey, comment: &C
     let mut item = idempotency_key(article, &comment.author, key);
     item.extend([
         (COMMENT_ID.to_owned(), s(comment.id.to_string())),
-        (AUTHOR.to_owned(), s(&comment.author)),
+        (AUTHOR.to_owned(), s(comment.author.as_str())),
         (EXPIRES_AT.to_owned(), n((comment.created_at + IDEMPOTENCY_TTL).unix_timestamp())),
     ]);
     item
@@ -295,7 +295,7 @@ pub(crate) fn session_item(session: &Session) -> Item {
     item.extend([
         (USERNAME.to_owned(), s(session.username.as_str())),
         (DISPLAY_NAME.to_owned(), s(session.display_name.as_str())),
-        (CSRF_TOKEN.to_owned(), s(&session.csrf_token)),
+        (CSRF_TOKEN.to_owned(), s(session.csrf_token.as_str())),
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(session.created_at))),
         (EXPIRES_AT.to_owned(), n(session.expires_at.unix_timestamp())),
     ]);
@@ -310,11 +310,11 @@ pub(crate) fn rate_expires_at(window: &Window) -> AttributeValue {
 // ---- reading -------------------------------------------------------------
 
 /// Reads attributes of one item, naming the item in every error.
-struct Reader<'a> {
+struct ItemReader<'a> {
     item: &'a Item,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> ItemReader<'a> {
     fn corrupt(&self, problem: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt(format!("item {}: {problem}", describe_key(self.item)))
     }
@@ -355,6 +355,12 @@ impl<'a> Reader<'a> {
             Ok(u) if u.as_str() == v => Ok(u),
             _ => Err(self.corrupt(format_args!("attribute `{name}` is not a canonical username: {v:?}"))),
         }
+    }
+
+    fn csrf_token(&self) -> Result<CsrfToken, StoreError> {
+        // The error never repeats the stored value: it is a secret.
+        CsrfToken::parse(self.string(CSRF_TOKEN)?)
+            .ok_or_else(|| self.corrupt("attribute `csrf_token` is not a CSRF token"))
     }
 
     fn display_name(&self) -> Result<DisplayName, StoreError> {
@@ -402,7 +408,7 @@ pub(crate) fn sort_key(item: &Item) -> Option<&str> {
 /// An article summary: from an article item, a listing-index projection or a
 /// trending row (they share the attribute names).
 pub(crate) fn summary_from_item(item: &Item) -> Result<ArticleSummary, StoreError> {
-    let r = Reader { item };
+    let r = ItemReader { item };
     Ok(ArticleSummary {
         slug: r.slug()?,
         title: r.string(TITLE)?.to_owned(),
@@ -417,7 +423,7 @@ pub(crate) fn summary_from_item(item: &Item) -> Result<ArticleSummary, StoreErro
 /// A whole article from its item.
 pub(crate) fn article_from_item(item: &Item) -> Result<Article, StoreError> {
     let summary = summary_from_item(item)?;
-    let body = Reader { item }.string(BODY_HTML)?;
+    let body = ItemReader { item }.string(BODY_HTML)?;
     // The body was sanitised by the importer before it was written; the
     // table is trusted storage (see `SanitizedHtml::from_sanitized`).
     Ok(Article { summary, body_html: SanitizedHtml::from_sanitized(body.to_owned()) })
@@ -440,13 +446,13 @@ pub(crate) fn new_article_from_item(item: &Item) -> Result<NewArticle, StoreErro
 
 /// A comment from its item.
 pub(crate) fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
-    let r = Reader { item };
+    let r = ItemReader { item };
     let id = r.string(ID)?;
     let id = CommentId::parse(id)
         .ok_or_else(|| r.corrupt(format_args!("attribute `id` is not a ULID: {id:?}")))?;
     Ok(Comment {
         id,
-        author: r.string(AUTHOR)?.to_owned(),
+        author: r.username(AUTHOR)?,
         author_name: r.string(AUTHOR_NAME)?.to_owned(),
         body: r.string(BODY)?.to_owned(),
         created_at: r.time(CREATED_AT)?,
@@ -455,7 +461,7 @@ pub(crate) fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
 
 /// An account from its item.
 pub(crate) fn user_from_item(item: &Item) -> Result<User, StoreError> {
-    let r = Reader { item };
+    let r = ItemReader { item };
     // The error says only that the hash does not parse, never the hash.
     let password_hash = PasswordHash::from_phc(r.string(PASSWORD_HASH)?.to_owned())
         .map_err(|_| r.corrupt("attribute `password_hash` is not a PHC string"))?;
@@ -470,12 +476,12 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, StoreError> {
 /// A session from its item; `token_hash` is the one it was looked up by
 /// (the item's key is derived from it).
 pub(crate) fn session_from_item(item: &Item, token_hash: &TokenHash) -> Result<Session, StoreError> {
-    let r = Reader { item };
+    let r = ItemReader { item };
     Ok(Session {
         token_hash: token_hash.clone(),
         username: r.username(USERNAME)?,
         display_name: r.display_name()?,
-        csrf_token: r.string(CSRF_TOKEN)?.to_owned(),
+        csrf_token: r.csrf_token()?,
         created_at: r.time(CREATED_AT)?,
         expires_at: r.epoch_seconds(EXPIRES_AT)?,
     })
@@ -484,13 +490,13 @@ pub(crate) fn session_from_item(item: &Item, token_hash: &TokenHash) -> Result<S
 /// The count of a rate-limit counter item (or of the attributes an
 /// `UpdateItem` returned), saturating at `u32::MAX`.
 pub(crate) fn rate_count_from_item(item: &Item) -> Result<u32, StoreError> {
-    let count = Reader { item }.number(RATE_COUNT)?;
+    let count = ItemReader { item }.number(RATE_COUNT)?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// The comment an idempotency record points to.
 pub(crate) fn idempotent_comment_id(item: &Item) -> Result<CommentId, StoreError> {
-    let r = Reader { item };
+    let r = ItemReader { item };
     let id = r.string(COMMENT_ID)?;
     CommentId::parse(id)
         .ok_or_else(|| r.corrupt(format_args!("attribute `comment_id` is not a ULID: {id:?}")))
@@ -498,13 +504,13 @@ pub(crate) fn idempotent_comment_id(item: &Item) -> Result<CommentId, StoreError
 
 /// The username that wrote a comment item (without mapping the rest).
 pub(crate) fn comment_author(item: &Item) -> Result<&str, StoreError> {
-    Reader { item }.string(AUTHOR)
+    ItemReader { item }.string(AUTHOR)
 }
 
 /// A trending row: the article as of its latest read in that hour, and the
 /// hour's read count.
 pub(crate) fn trending_row_from_item(item: &Item) -> Result<(ArticleSummary, u64), StoreError> {
-    Ok((summary_from_item(item)?, Reader { item }.number(READS)?))
+    Ok((summary_from_item(item)?, ItemReader { item }.number(READS)?))
 }
 
 #[cfg(test)]
@@ -564,7 +570,7 @@ mod tests {
         let slug = Slug::parse("x").unwrap();
         let c = Comment {
             id: CommentId::new_at(datetime!(2026-11-26 18:00 UTC)),
-            author: "ada".into(),
+            author: Username::parse("ada").unwrap(),
             author_name: "Ada L.".into(),
             body: "line 1\nline 2".into(),
             created_at: datetime!(2026-11-26 18:00:00.123 UTC),
@@ -609,7 +615,7 @@ mod tests {
             &a.slug,
             &Comment {
                 id: CommentId::new_at(datetime!(2026-11-26 18:00 UTC)),
-                author: "a".into(),
+                author: Username::parse("ann").unwrap(),
                 author_name: "A".into(),
                 body: "b".into(),
                 created_at: datetime!(2026-11-26 18:00 UTC),
@@ -662,7 +668,7 @@ mod tests {
             token_hash: hash.clone(),
             username: Username::parse("ada").unwrap(),
             display_name: DisplayName::parse("Ada").unwrap(),
-            csrf_token: "csrf".into(),
+            csrf_token: CsrfToken::generate(),
             created_at: datetime!(2026-11-26 18:00:00.5 UTC),
             expires_at: datetime!(2026-12-10 18:00:00.75 UTC),
         };
@@ -701,7 +707,7 @@ mod tests {
         let at = datetime!(2026-11-26 18:00 UTC);
         let c = Comment {
             id: CommentId::new_at(at),
-            author: "ada".into(),
+            author: Username::parse("ada").unwrap(),
             author_name: "Ada".into(),
             body: "b".into(),
             created_at: at,

@@ -1,16 +1,130 @@
-//! Test support shared by `functions/*/tests/shapes.rs` (each includes this
-//! file with `#[path]`): the event shapes kept in `infra/events/`, and a
-//! reader for what `broadsheet::startup::invoke` answers, in whichever form
-//! the event's origin expects.
-
-// Each test file uses the helpers it needs.
-#![allow(dead_code)]
+//! The API Gateway event fixtures in `infra/events/`, as a Lambda gets them.
+//!
+//! Tests and benchmarks feed the functions the requests a Lambda really
+//! gets: the fixtures, parsed by `lambda_http` itself, edited where a test
+//! needs another path, cookie or form body ([`Event`]). [`Shape`] names the
+//! kinds of HTTP event a function can be sent and [`Answer`] reads back what
+//! `broadsheet::startup::invoke` answers, in whichever form the event's
+//! origin expects.
 
 use std::collections::BTreeMap;
 
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Context, LambdaEvent};
+use lambda_http::{Body, Context, LambdaEvent, Request};
 use serde_json::Value;
+
+/// Where the fixtures live in the source tree.
+pub const EVENTS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/events");
+
+/// The text of `infra/events/{file}`.
+///
+/// # Panics
+/// If the fixture is missing: a test without its input cannot run.
+pub fn fixture(file: &str) -> String {
+    let path = format!("{EVENTS_DIR}/{file}");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// The request `lambda_http` makes of fixture `file`, as in a Lambda.
+///
+/// # Panics
+/// If the fixture is missing or `lambda_http` does not accept it.
+pub fn request(file: &str) -> Request {
+    lambda_http::request::from_str(&fixture(file)).expect("the fixture is a valid API Gateway event")
+}
+
+/// The event as `lambda_runtime` hands it over: deserialised the way
+/// `lambda_http` does, with an invocation context.
+///
+/// # Panics
+/// If `lambda_http` does not accept `json` as an event.
+pub fn lambda_event(json: &str) -> LambdaEvent<LambdaRequest> {
+    let payload: LambdaRequest = serde_json::from_str(json).expect("an event lambda_http accepts");
+    let mut context = Context::default();
+    context.request_id = REQUEST_ID.to_owned();
+    LambdaEvent::new(payload, context)
+}
+
+/// The Lambda request id [`lambda_event`] gives every event.
+pub const REQUEST_ID: &str = "0f8e2a61-4c3b-4d5e-9f7a-1b2c3d4e5f60";
+
+/// A response body as text.
+pub fn text(body: &Body) -> String {
+    match body {
+        Body::Text(t) => t.clone(),
+        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// One API Gateway v2 event as JSON, ready to be edited and sent.
+#[derive(Debug, Clone)]
+pub struct Event(Value);
+
+impl Event {
+    /// Loads `infra/events/{name}`.
+    ///
+    /// # Panics
+    /// If the fixture is missing or is not JSON.
+    pub fn load(name: &str) -> Event {
+        Event(serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}")))
+    }
+
+    /// The same event for another path (`rawPath`, `requestContext.http.path`);
+    /// the query string is dropped.
+    pub fn with_path(mut self, path: &str) -> Event {
+        self.0["rawPath"] = Value::from(path);
+        self.0["rawQueryString"] = Value::from("");
+        self.0["requestContext"]["http"]["path"] = Value::from(path);
+        self
+    }
+
+    /// Replaces the v2 `cookies` array (`name=value` strings).
+    pub fn with_cookies(mut self, cookies: &[&str]) -> Event {
+        self.0["cookies"] = cookies.iter().map(|c| Value::from(*c)).collect();
+        self
+    }
+
+    /// Replaces the body with a plain (not base64) form body.
+    pub fn with_form(mut self, body: &str) -> Event {
+        self.0["body"] = Value::from(body);
+        self.0["isBase64Encoded"] = Value::from(false);
+        self
+    }
+
+    /// Replaces the client address API Gateway reports (`sourceIp`).
+    pub fn with_source_ip(mut self, ip: &str) -> Event {
+        self.0["requestContext"]["http"]["sourceIp"] = Value::from(ip);
+        self
+    }
+
+    /// The event as the Runtime API delivers it.
+    pub fn json(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// The request `lambda_http` makes of this event, as in a Lambda.
+    ///
+    /// # Panics
+    /// If `lambda_http` does not accept the event (a broken fixture).
+    pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.json()).expect("lambda_http accepts the API Gateway event")
+    }
+}
+
+/// A form body: `application/x-www-form-urlencoded` pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&broadsheet::http::request::encode_component(k).to_string());
+        out.push('=');
+        out.push_str(&broadsheet::http::request::encode_component(v).to_string());
+    }
+    out
+}
 
 /// The shapes of HTTP event a function can be sent, besides API Gateway's
 /// HTTP API (v2, the `*.json` fixtures without a shape suffix).
@@ -41,7 +155,7 @@ impl Shape {
             Shape::FunctionUrl => ".function-url",
             Shape::SamLocal => ".sam-local",
         };
-        read(&format!("{name}{suffix}.json"))
+        fixture(&format!("{name}{suffix}.json"))
     }
 
     /// The site origin the fixtures of this shape were made for (their
@@ -58,21 +172,6 @@ impl Shape {
     pub fn is_v1(self) -> bool {
         self == Shape::Rest
     }
-}
-
-/// The text of `infra/events/{file}`.
-pub fn read(file: &str) -> String {
-    let path = format!("{}/../../infra/events/{file}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The event as `lambda_runtime` hands it over: deserialised the way
-/// `lambda_http` does, with an invocation context.
-pub fn event(json: &str) -> LambdaEvent<LambdaRequest> {
-    let payload: LambdaRequest = serde_json::from_str(json).expect("an event lambda_http accepts");
-    let mut context = Context::default();
-    context.request_id = "0f8e2a61-4c3b-4d5e-9f7a-1b2c3d4e5f60".to_owned();
-    LambdaEvent::new(payload, context)
 }
 
 /// A response as the event's origin receives it.
