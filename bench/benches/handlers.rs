@@ -27,7 +27,7 @@ use broadsheet_bench::content::{self, MANY_COMMENTS_SLUG, NO_COMMENTS_SLUG, Unth
 use broadsheet_bench::events::{Event, form};
 use broadsheet_bench::hello::hello;
 use broadsheet_comment::CommentApp;
-use broadsheet_listing::Listing;
+use broadsheet_listing::ListingApp;
 use broadsheet_login::LoginApp;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion};
@@ -55,12 +55,12 @@ const COMMENT: &str = "Lovely to read something hopeful on a Monday. My grandfat
 fn handlers(c: &mut Criterion, rt: &Runtime) {
     let site = content::site();
     let store: MemoryStore = rt.block_on(content::seeded_store());
-    let listing = Listing { store: store.clone(), site: site.clone() };
+    let listing = ListingApp::new(store.clone(), site.clone());
     let article = ArticleApp::new(store.clone(), site.clone());
     let login = LoginApp::new(store.clone(), site.clone());
     // Its own store, so the comments it posts change no other benchmark's page.
     let comment_store = Unthrottled(rt.block_on(content::seeded_store()));
-    let comment = CommentApp { store: comment_store.clone(), site: site.clone() };
+    let comment = CommentApp::new(comment_store.clone(), site);
     let reader = rt.block_on(content::log_in(&store, "bench_reader", "Bench Reader"));
     let poster = rt.block_on(content::log_in(&comment_store.0, "bench_poster", "Bench Poster"));
 
@@ -133,7 +133,7 @@ fn handlers(c: &mut Criterion, rt: &Runtime) {
     bench(&mut g, rt, "login_page", || login_page.request(), |r| broadsheet_login::handle(&login, r));
     bench(&mut g, rt, "comment_post", new_post, |r| broadsheet_comment::handle(&comment, r));
     g.finish();
-    rt.block_on(article.flush_reads());
+    rt.block_on(article.handler.flush_reads());
 }
 
 /// Times `handler` on requests made by `setup` (untimed), one per iteration.

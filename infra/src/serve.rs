@@ -18,7 +18,7 @@ use broadsheet::store::{
 };
 use broadsheet_article::ArticleApp;
 use broadsheet_comment::CommentApp;
-use broadsheet_listing::Listing;
+use broadsheet_listing::ListingApp;
 use broadsheet_login::LoginApp;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -36,7 +36,7 @@ const MAX_READ_BYTES: usize = 6 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Apps<S> {
     pub site: Site,
-    pub listing: Listing<S>,
+    pub listing: ListingApp<S>,
     pub article: ArticleApp<S>,
     pub login: LoginApp<S>,
     pub comment: CommentApp<S>,
@@ -73,10 +73,10 @@ impl<T> SiteStore for T where
 impl<S: SiteStore> Apps<S> {
     pub fn new(store: S, site: Site) -> Self {
         Apps {
-            listing: Listing { store: store.clone(), site: site.clone() },
+            listing: ListingApp::new(store.clone(), site.clone()),
             article: ArticleApp::new(store.clone(), site.clone()),
             login: LoginApp::new(store.clone(), site.clone()),
-            comment: CommentApp { store, site: site.clone() },
+            comment: CommentApp::new(store, site.clone()),
             site,
         }
     }

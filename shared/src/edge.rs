@@ -8,16 +8,18 @@
 //! 2. the body limit (`413` beyond 64 KiB, before anything reads the body);
 //! 3. the route: method and path matched once, captures parsed into domain
 //!    types ([`crate::routes`]); `404`/`405`/`400` decided there;
-//! 4. the reader's session, looked up *concurrently* with the handler's own
-//!    read ([`Handler::load`]), so a logged-in page view costs no extra round
-//!    trip; write routes get it before they act ([`Exchange::session_or_login`]);
+//! 4. the reader's session, for the routes the table marks personal, looked
+//!    up *concurrently* with the handler's own read ([`Handler::load`]), so a
+//!    logged-in page view costs no extra round trip; write routes get it
+//!    before they act ([`Exchange::session_or_login`]);
 //! 5. the [`Responder`] for that viewer, and the one place an [`AppError`]
 //!    becomes a response;
 //! 6. one log line per request: request id, function, route pattern (never
 //!    the concrete path, query, cookies or body), status and duration.
 //!
-//! A function implements [`Handler`]: its state, which of its routes depend on
-//! the session, its read, and its response — a `match` over its own route enum.
+//! A function is an [`App`] (site, store, and its own [`Handler`] state) and
+//! implements [`Handler`]: its read and its response, each a `match` over its
+//! own route enum.
 
 use std::future::Future;
 use std::time::Instant;
@@ -34,35 +36,43 @@ use crate::routes::{FunctionRoute, Matched, resolve_in};
 use crate::store::{Session, Sessions, StoreError};
 use crate::viewer::Viewer;
 
-/// One function's request handling, as the edge drives it.
-pub trait Handler: Sync {
+/// One function's state, built once per process: the site, the store, and
+/// the function's [`Handler`] with whatever it keeps of its own.
+#[derive(Debug, Clone)]
+pub struct App<S, H> {
+    pub site: Site,
+    pub store: S,
+    pub handler: H,
+}
+
+impl<S, H: Default> App<S, H> {
+    pub fn new(store: S, site: Site) -> Self {
+        App { site, store, handler: H::default() }
+    }
+}
+
+/// One function's request handling, as the edge drives it: a `match` over
+/// the function's own routes, in two steps.
+pub trait Handler<S>: Sized + Sync {
     /// The function's own routes.
-    type Route: FunctionRoute + Send;
-    /// The store it reads; every function reads sessions.
-    type Store: Sessions + Sync;
+    type Route: FunctionRoute + Send + Sync;
     /// What [`Handler::load`] hands to [`Handler::respond`].
     type Loaded: Send;
 
-    fn site(&self) -> &Site;
-    fn store(&self) -> &Self::Store;
-
-    /// Whether the response to `route` depends on who asks. When it does not
-    /// (feeds, the sitemap) no session is looked up at all.
-    fn needs_session(route: &Self::Route) -> bool;
-
-    /// The route's own read, run concurrently with the session lookup; it
-    /// cannot see the session. Write routes, which must see the session
-    /// before they touch anything, return the route and do their work in
-    /// [`Handler::respond`].
+    /// The route's own read, run concurrently with the session lookup (it
+    /// cannot see the session). Write routes, which must see the session
+    /// before they touch anything, read nothing here (`Loaded = ()`) and do
+    /// their work in [`Handler::respond`].
     fn load(
-        &self,
-        route: Self::Route,
+        app: &App<S, Self>,
+        route: &Self::Route,
         req: &Request,
     ) -> impl Future<Output = Result<Self::Loaded, AppError>> + Send;
 
     /// The response, rendered for the viewer the session names.
     fn respond(
-        &self,
+        app: &App<S, Self>,
+        route: Self::Route,
         loaded: Self::Loaded,
         ex: &Exchange<'_>,
     ) -> impl Future<Output = Result<Response<Body>, AppError>> + Send;
@@ -87,7 +97,11 @@ impl<'a> Exchange<'a> {
 
 /// Serves one request to `app`: resolves it against the function's own
 /// routes, then [`serve`]s it. Never fails: every error is its response.
-pub async fn handle<H: Handler>(app: &H, req: Request) -> Response<Body> {
+pub async fn handle<S, H>(app: &App<S, H>, req: Request) -> Response<Body>
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
     let function = <H::Route as FunctionRoute>::FUNCTION;
     let routed = resolve_in(function, req.method().as_str(), route_path(&req));
     serve(app, req, routed).await
@@ -96,7 +110,11 @@ pub async fn handle<H: Handler>(app: &H, req: Request) -> Response<Body> {
 /// Serves one request whose route is already known (the local server
 /// resolves against every function's routes to pick the function), or
 /// already refused (an event the Lambda guard rejected).
-pub async fn serve<H: Handler>(app: &H, req: Request, routed: Result<Matched, AppError>) -> Response<Body> {
+pub async fn serve<S, H>(app: &App<S, H>, req: Request, routed: Result<Matched, AppError>) -> Response<Body>
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
     let started = Instant::now();
     let info = RequestInfo::of(&req);
     let label = routed.as_ref().map_or_else(|_| "-".to_owned(), |m| m.spec.label());
@@ -112,36 +130,39 @@ pub async fn serve<H: Handler>(app: &H, req: Request, routed: Result<Matched, Ap
     resp
 }
 
-async fn open<H: Handler>(
-    app: &H,
+async fn open<S, H>(
+    app: &App<S, H>,
     req: &Request,
     info: &RequestInfo,
     routed: Result<Matched, AppError>,
-) -> Response<Body> {
-    let anonymous = Responder { site: app.site(), info, viewer: &Viewer::Anonymous };
+) -> Response<Body>
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
+    let anonymous = Responder { site: &app.site, info, viewer: &Viewer::Anonymous };
     let route = check_body_size(req).and(routed).and_then(|m| {
         // The route table only hands a function its own routes; another
         // function's would be a wiring bug, answered as "no such page".
-        H::Route::from_route(m.route).ok_or(AppError::NotFound)
+        let personal = m.spec.personal;
+        H::Route::from_route(m.route).map(|r| (r, personal)).ok_or(AppError::NotFound)
     });
-    let route = match route {
-        Ok(route) => route,
+    let (route, personal) = match route {
+        Ok(ok) => ok,
         Err(err) => return anonymous.error(err),
     };
-    let wants_session = H::needs_session(&route);
-    let session = async {
-        if wants_session { session_of(app.store(), req).await.map_err(AppError::from) } else { Ok(None) }
-    };
-    let (session, loaded) = tokio::join!(session, app.load(route, req));
+    let session =
+        async { if personal { session_of(&app.store, req).await.map_err(AppError::from) } else { Ok(None) } };
+    let (session, loaded) = tokio::join!(session, H::load(app, &route, req));
     let session = match session {
         Ok(session) => session,
         Err(err) => return anonymous.error(err),
     };
     let viewer = Viewer::of(session.as_ref());
-    let r = Responder { site: app.site(), info, viewer: &viewer };
+    let r = Responder { site: &app.site, info, viewer: &viewer };
     let ex = Exchange { req, session: session.as_ref(), r };
     let result = match loaded {
-        Ok(loaded) => app.respond(loaded, &ex).await,
+        Ok(loaded) => H::respond(app, route, loaded, &ex).await,
         Err(err) => Err(err),
     };
     result.unwrap_or_else(|err| r.error(err))

@@ -131,6 +131,10 @@ pub struct RouteSpec {
     pub method: &'static str,
     pub pattern: &'static str,
     pub function: Function,
+    /// Whether the response depends on who asks (pages greet a logged-in
+    /// reader, forms act for one): the edge looks the session up only then.
+    /// Feeds, the sitemap and robots.txt are the same for everyone.
+    pub personal: bool,
     parse: fn(&[String]) -> Result<Route, AppError>,
 }
 
@@ -148,13 +152,19 @@ impl RouteSpec {
     }
 }
 
+/// A route whose response depends on the reader's session.
+const PERSONAL: bool = true;
+/// A route whose response is the same for everyone.
+const PUBLIC: bool = false;
+
 const fn r(
     method: &'static str,
     pattern: &'static str,
     function: Function,
+    personal: bool,
     parse: fn(&[String]) -> Result<Route, AppError>,
 ) -> RouteSpec {
-    RouteSpec { method, pattern, function, parse }
+    RouteSpec { method, pattern, function, personal, parse }
 }
 
 fn listing(route: ListingRoute) -> Result<Route, AppError> {
@@ -182,25 +192,29 @@ fn comment_id(raw: &str) -> Result<CommentId, AppError> {
 
 /// Every route the site serves.
 pub const ROUTES: &[RouteSpec] = &[
-    r("GET", "/", Function::Listing, |_| listing(ListingRoute::Front)),
-    r("GET", "/category/{slug}", Function::Listing, |c| listing(ListingRoute::Category(category(&c[0])?))),
-    r("GET", "/trending", Function::Listing, |_| listing(ListingRoute::Trending)),
-    r("GET", "/feed.xml", Function::Listing, |_| listing(ListingRoute::FrontFeed)),
-    r("GET", "/category/{slug}/feed.xml", Function::Listing, |c| {
+    r("GET", "/", Function::Listing, PERSONAL, |_| listing(ListingRoute::Front)),
+    r("GET", "/category/{slug}", Function::Listing, PERSONAL, |c| {
+        listing(ListingRoute::Category(category(&c[0])?))
+    }),
+    r("GET", "/trending", Function::Listing, PERSONAL, |_| listing(ListingRoute::Trending)),
+    r("GET", "/feed.xml", Function::Listing, PUBLIC, |_| listing(ListingRoute::FrontFeed)),
+    r("GET", "/category/{slug}/feed.xml", Function::Listing, PUBLIC, |c| {
         listing(ListingRoute::CategoryFeed(category(&c[0])?))
     }),
-    r("GET", "/sitemap.xml", Function::Listing, |_| listing(ListingRoute::Sitemap)),
-    r("GET", "/robots.txt", Function::Listing, |_| listing(ListingRoute::Robots)),
-    r("GET", "/articles/{slug}", Function::Article, |c| Ok(Route::Article(ArticleRoute::Show(slug(&c[0])?)))),
-    r("GET", "/login", Function::Login, |_| login(LoginRoute::LoginForm)),
-    r("POST", "/login", Function::Login, |_| login(LoginRoute::LogIn)),
-    r("GET", "/signup", Function::Login, |_| login(LoginRoute::SignupForm)),
-    r("POST", "/signup", Function::Login, |_| login(LoginRoute::SignUp)),
-    r("POST", "/logout", Function::Login, |_| login(LoginRoute::LogOut)),
-    r("POST", "/articles/{slug}/comments", Function::Comment, |c| {
+    r("GET", "/sitemap.xml", Function::Listing, PUBLIC, |_| listing(ListingRoute::Sitemap)),
+    r("GET", "/robots.txt", Function::Listing, PUBLIC, |_| listing(ListingRoute::Robots)),
+    r("GET", "/articles/{slug}", Function::Article, PERSONAL, |c| {
+        Ok(Route::Article(ArticleRoute::Show(slug(&c[0])?)))
+    }),
+    r("GET", "/login", Function::Login, PERSONAL, |_| login(LoginRoute::LoginForm)),
+    r("POST", "/login", Function::Login, PERSONAL, |_| login(LoginRoute::LogIn)),
+    r("GET", "/signup", Function::Login, PERSONAL, |_| login(LoginRoute::SignupForm)),
+    r("POST", "/signup", Function::Login, PERSONAL, |_| login(LoginRoute::SignUp)),
+    r("POST", "/logout", Function::Login, PERSONAL, |_| login(LoginRoute::LogOut)),
+    r("POST", "/articles/{slug}/comments", Function::Comment, PERSONAL, |c| {
         Ok(Route::Comment(CommentRoute::Post(slug(&c[0])?)))
     }),
-    r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment, |c| {
+    r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment, PERSONAL, |c| {
         Ok(Route::Comment(CommentRoute::Delete(slug(&c[0])?, comment_id(&c[1])?)))
     }),
 ];

@@ -21,8 +21,9 @@ use lambda_http::{Adapter, Request, Service, service_fn};
 use serde::Serialize;
 
 use crate::config::FunctionConfig;
-use crate::edge::{self, Handler};
+use crate::edge::{self, App, Handler};
 use crate::http::{AppError, MAX_BODY_BYTES};
+use crate::store::Sessions;
 use crate::store::dynamo::{self, DynamoStore};
 
 /// Initialises logging, reads and validates the configuration, builds the
@@ -52,7 +53,11 @@ pub async fn function_init() -> (FunctionConfig, DynamoStore) {
 /// Each event goes through [`invoke`]. The edge never fails (every error is
 /// already its response), so the only invocation errors left are events
 /// that are not HTTP events at all, which `lambda_runtime` reports itself.
-pub async fn run<H: Handler>(app: &H) -> Result<(), lambda_http::Error> {
+pub async fn run<S, H>(app: &App<S, H>) -> Result<(), lambda_http::Error>
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
     lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| async move {
         Ok::<_, Infallible>(invoke(app, event).await)
     }))
@@ -68,7 +73,11 @@ pub async fn run<H: Handler>(app: &H) -> Result<(), lambda_http::Error> {
 /// one it cannot convert safely is answered `400` (`413` for a body over the
 /// site's limit) by the edge without reaching the handler. Everything else
 /// is the edge's: [`edge::handle`].
-pub async fn invoke<H: Handler>(app: &H, event: LambdaEvent<LambdaRequest>) -> impl Serialize + use<H> {
+pub async fn invoke<S, H>(app: &App<S, H>, event: LambdaEvent<LambdaRequest>) -> impl Serialize + use<S, H>
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
     let LambdaEvent { mut payload, context } = event;
     let mut rejection = guard(&mut payload);
     let serve = service_fn(|req: Request| {

@@ -11,7 +11,7 @@ use broadsheet::store::memory::MemoryStore;
 use broadsheet_article::ArticleApp;
 use broadsheet_bench::content::{self, MANY_COMMENTS_SLUG, NO_COMMENTS_SLUG, SOME_COMMENTS_SLUG};
 use broadsheet_bench::events::Event;
-use broadsheet_listing::Listing;
+use broadsheet_listing::ListingApp;
 use broadsheet_login::LoginApp;
 use lambda_http::{Body, Response};
 
@@ -27,7 +27,7 @@ async fn main() {
     let out_path = std::env::args().nth(1);
     let store: MemoryStore = content::seeded_store().await;
     let site = content::site();
-    let listing = Listing { store: store.clone(), site: site.clone() };
+    let listing = ListingApp::new(store.clone(), site.clone());
     let article = ArticleApp::new(store.clone(), site.clone());
     let login = LoginApp::new(store.clone(), site.clone());
     let reader = content::log_in(&store, "weigher", "Page Weigher").await;
@@ -121,7 +121,7 @@ async fn main() {
         ),
     ];
     // #TrendingNews after the article views above have been counted, so it lists them.
-    article.flush_reads().await;
+    article.handler.flush_reads().await;
     let trending = front.clone().with_path("/trending").request();
     let trending_bytes = bytes(&broadsheet_listing::handle(&listing, trending).await);
     rows.push(("#TrendingNews `/trending`", trending_bytes, false));

@@ -11,10 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use broadsheet::auth::IdempotencyKey;
-use broadsheet::config::Site;
-use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, Slug};
+use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId};
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler};
 use broadsheet::http::response::PAGE_CACHE;
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
@@ -28,21 +27,16 @@ use tokio::task::JoinSet;
 /// How long a read count may take before it is abandoned.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The article function's dependencies, built once per process.
-#[derive(Debug, Clone)]
-pub struct ArticleApp<S> {
-    pub store: S,
-    pub site: Site,
+/// The article function's handler: it keeps the read counts still in flight.
+#[derive(Debug, Clone, Default)]
+pub struct Article {
     counting: Arc<Mutex<JoinSet<()>>>,
 }
 
-impl<S> ArticleApp<S> {
-    pub fn new(store: S, site: Site) -> Self {
-        ArticleApp { store, site, counting: Arc::default() }
-    }
-}
+/// The article function: site, store and [`Article`].
+pub type ArticleApp<S> = App<S, Article>;
 
-impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
+impl Article {
     /// Waits for read counts still in flight (tests and graceful shutdown).
     pub async fn flush_reads(&self) {
         let mut set = match self.counting.lock() {
@@ -52,8 +46,8 @@ impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
         while set.join_next().await.is_some() {}
     }
 
-    fn count_read(&self, article: ArticleSummary) {
-        let store = self.store.clone();
+    fn count_read<S: ReadCounter + Clone + 'static>(&self, store: &S, article: ArticleSummary) {
+        let store = store.clone();
         let task = async move {
             let slug = article.slug.clone();
             match tokio::time::timeout(COUNT_TIMEOUT, store.record_read(&article, OffsetDateTime::now_utc()))
@@ -75,51 +69,43 @@ impl<S: ReadCounter + Clone + 'static> ArticleApp<S> {
 /// The article page as read, before it is rendered for a viewer.
 #[derive(Debug)]
 pub struct Loaded {
-    slug: Slug,
     /// The comments cursor the page was asked for, as the reader sent it.
     comments_after: Option<String>,
     page: Option<ArticleWithComments>,
 }
 
-impl<S> Handler for ArticleApp<S>
+impl<S> Handler<S> for Article
 where
     S: ArticleReader + ReadCounter + Sessions + Clone + 'static,
 {
     type Route = ArticleRoute;
-    type Store = S;
     type Loaded = Loaded;
-
-    fn site(&self) -> &Site {
-        &self.site
-    }
-
-    fn store(&self) -> &S {
-        &self.store
-    }
-
-    fn needs_session(_: &ArticleRoute) -> bool {
-        true
-    }
 
     /// The article and a page of its comments: one round trip, concurrent
     /// with the session lookup.
-    async fn load(&self, route: ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
+    async fn load(app: &ArticleApp<S>, route: &ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
         let ArticleRoute::Show(slug) = route;
         let comments_after = Query::of(req)?.get("comments_after").map(str::to_owned);
         let after = comments_after
             .as_deref()
-            .map(|c| CommentId::from_cursor(&slug, c))
+            .map(|c| CommentId::from_cursor(slug, c))
             .transpose()
             .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-        let page = self.store.article_page(&slug, after, COMMENTS_PAGE_SIZE).await?;
-        Ok(Loaded { slug, comments_after, page })
+        let page = app.store.article_page(slug, after, COMMENTS_PAGE_SIZE).await?;
+        Ok(Loaded { comments_after, page })
     }
 
-    async fn respond(&self, loaded: Loaded, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
-        let Loaded { slug, comments_after, page } = loaded;
+    async fn respond(
+        app: &ArticleApp<S>,
+        route: ArticleRoute,
+        loaded: Loaded,
+        ex: &Exchange<'_>,
+    ) -> Result<Response<Body>, AppError> {
+        let ArticleRoute::Show(slug) = route;
+        let Loaded { comments_after, page } = loaded;
         let page = page.ok_or(AppError::NotFound)?;
         if !ex.r.info.is_head() {
-            self.count_read(page.article.summary.clone());
+            app.handler.count_read(&app.store, page.article.summary.clone());
         }
         let next = page.comments.next.map(|id| id.to_cursor(&slug));
         // A one-time key per rendered form: submitting it twice stores one comment.
@@ -131,6 +117,6 @@ where
             comments_after: comments_after.as_deref(),
             form: CommentForm { body: "", error: None, idempotency_key: key.as_str() },
         };
-        Ok(ex.r.html(StatusCode::OK, views::article_page(&self.site, ex.r.viewer, &view), PAGE_CACHE))
+        Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), PAGE_CACHE))
     }
 }

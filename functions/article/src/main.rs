@@ -1,5 +1,5 @@
 //! Lambda entry point of the article function: wiring only (the handler is
-//! [`broadsheet_article::ArticleApp`]; what happens around it is `broadsheet::startup`).
+//! [`broadsheet_article::Article`]; what happens around it is `broadsheet::startup`).
 
 use broadsheet::startup::{function_init, run};
 use broadsheet_article::ArticleApp;

@@ -46,7 +46,7 @@ async fn app(origin: &str) -> ArticleApp<MemoryStore> {
 
 async fn invoke(app: &ArticleApp<MemoryStore>, json: &str) -> Answer {
     let answer = Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await);
-    app.flush_reads().await;
+    app.handler.flush_reads().await;
     answer
 }
 
@@ -60,7 +60,7 @@ async fn article_event_renders_and_counts_the_read() {
     assert!(body.contains("Comments (2)"));
     assert!(body.find("Comment number 0").unwrap() < body.find("Comment number 1").unwrap(), "oldest first");
     assert!(body.contains("You need to login to leave a comment."));
-    app.flush_reads().await;
+    app.handler.flush_reads().await;
     let trending = app.store.trending(OffsetDateTime::now_utc(), 10).await.unwrap();
     assert_eq!(trending.len(), 1);
     assert_eq!(trending[0].reads, 1);

@@ -11,10 +11,9 @@
 use broadsheet::auth::idempotency::IDEMPOTENCY_FIELD;
 use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
 use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
-use broadsheet::config::Site;
 use broadsheet::domain::{COMMENTS_PAGE_SIZE, Comment, CommentId, Slug};
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler};
 use broadsheet::http::form::{read_form, require_same_site, require_session_csrf};
 use broadsheet::http::response::set_retry_after;
 use broadsheet::http::{AppError, Cache, Responder};
@@ -27,12 +26,12 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
-/// The comment function's dependencies, built once per process.
-#[derive(Debug, Clone)]
-pub struct CommentApp<S> {
-    pub store: S,
-    pub site: Site,
-}
+/// The comment function's handler; it keeps nothing of its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Comments;
+
+/// The comment function: site, store and [`Comments`].
+pub type CommentApp<S> = App<S, Comments>;
 
 /// What every store behind the comment function must do.
 pub trait CommentStore: ArticleReader + CommentWriter + Sessions {}
@@ -40,36 +39,28 @@ impl<T: ArticleReader + CommentWriter + Sessions> CommentStore for T {}
 
 type Result<T> = std::result::Result<T, AppError>;
 
-impl<S: CommentStore> Handler for CommentApp<S> {
+impl<S: CommentStore> Handler<S> for Comments {
     type Route = CommentRoute;
-    type Store = S;
-    type Loaded = CommentRoute;
+    type Loaded = ();
 
-    fn site(&self) -> &Site {
-        &self.site
-    }
-
-    fn store(&self) -> &S {
-        &self.store
-    }
-
-    fn needs_session(_: &CommentRoute) -> bool {
-        true
-    }
-
-    async fn load(&self, route: CommentRoute, _: &Request) -> Result<CommentRoute> {
-        Ok(route)
+    async fn load(_: &CommentApp<S>, _: &CommentRoute, _: &Request) -> Result<()> {
+        Ok(())
     }
 
     /// Anonymous readers are sent to log in and back to the comments.
-    async fn respond(&self, route: CommentRoute, ex: &Exchange<'_>) -> Result<Response<Body>> {
+    async fn respond(
+        app: &CommentApp<S>,
+        route: CommentRoute,
+        (): (),
+        ex: &Exchange<'_>,
+    ) -> Result<Response<Body>> {
         let slug = match &route {
             CommentRoute::Post(slug) | CommentRoute::Delete(slug, _) => slug,
         };
         let session = ex.session_or_login(&format!("/articles/{slug}#comments"))?;
         match route {
-            CommentRoute::Post(slug) => post(self, ex.req, &ex.r, session, &slug).await,
-            CommentRoute::Delete(slug, id) => delete(self, ex.req, &ex.r, session, &slug, id).await,
+            CommentRoute::Post(slug) => post(app, ex.req, &ex.r, session, &slug).await,
+            CommentRoute::Delete(slug, id) => delete(app, ex.req, &ex.r, session, &slug, id).await,
         }
     }
 }

@@ -29,7 +29,7 @@ async fn app(origin: &str) -> CommentApp<MemoryStore> {
     let store = MemoryStore::new();
     store.put_article(&article(SLUG)).await.unwrap();
     fixture_session(&store).await;
-    CommentApp { store, site: site(origin) }
+    CommentApp::new(store, site(origin))
 }
 
 async fn invoke(app: &CommentApp<MemoryStore>, json: &str) -> Answer {

@@ -6,13 +6,12 @@
 //! the Lambda (`main.rs`), the local server (`broadsheet serve`) and the tests
 //! all run exactly this code.
 
-use broadsheet::config::Site;
 use broadsheet::domain::cursor::CursorScope;
 use broadsheet::domain::{
     ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE, TrendingArticle,
 };
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ListingRoute;
@@ -27,12 +26,12 @@ use time::OffsetDateTime;
 pub const SITEMAP_MAX: usize = 1000;
 const SITEMAP_QUERY_PAGE: usize = 250;
 
-/// The listing function's dependencies, built once per process.
-#[derive(Debug, Clone)]
-pub struct Listing<S> {
-    pub store: S,
-    pub site: Site,
-}
+/// The listing function's handler; it keeps nothing of its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing;
+
+/// The listing function: site, store and [`Listing`].
+pub type ListingApp<S> = App<S, Listing>;
 
 /// What the store returned for a route, before it is rendered for a viewer.
 #[derive(Debug)]
@@ -50,44 +49,35 @@ pub enum Loaded {
     Robots,
 }
 
-impl<S> Handler for Listing<S>
+impl<S> Handler<S> for Listing
 where
     S: ArticleLister + TrendingReader + Sessions,
 {
     type Route = ListingRoute;
-    type Store = S;
     type Loaded = Loaded;
 
-    fn site(&self) -> &Site {
-        &self.site
-    }
-
-    fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// HTML pages greet a logged-in reader; feeds, the sitemap and
-    /// robots.txt are the same for everyone.
-    fn needs_session(route: &ListingRoute) -> bool {
-        matches!(route, ListingRoute::Front | ListingRoute::Category(_) | ListingRoute::Trending)
-    }
-
-    async fn load(&self, route: ListingRoute, req: &Request) -> Result<Loaded, AppError> {
-        Ok(match route {
-            ListingRoute::Front => self.listing(ListingKind::Front, req).await?,
-            ListingRoute::Category(c) => self.listing(ListingKind::Category(c), req).await?,
+    async fn load(app: &ListingApp<S>, route: &ListingRoute, req: &Request) -> Result<Loaded, AppError> {
+        let store = &app.store;
+        Ok(match *route {
+            ListingRoute::Front => listing(store, ListingKind::Front, req).await?,
+            ListingRoute::Category(c) => listing(store, ListingKind::Category(c), req).await?,
             ListingRoute::Trending => {
-                Loaded::Trending(self.store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
+                Loaded::Trending(store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
             }
-            ListingRoute::FrontFeed => self.feed(ListingKind::Front).await?,
-            ListingRoute::CategoryFeed(c) => self.feed(ListingKind::Category(c)).await?,
-            ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(&self.store).await?),
+            ListingRoute::FrontFeed => feed(store, ListingKind::Front).await?,
+            ListingRoute::CategoryFeed(c) => feed(store, ListingKind::Category(c)).await?,
+            ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(store).await?),
             ListingRoute::Robots => Loaded::Robots,
         })
     }
 
-    async fn respond(&self, loaded: Loaded, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
-        let (site, r) = (&self.site, &ex.r);
+    async fn respond(
+        app: &ListingApp<S>,
+        _: ListingRoute,
+        loaded: Loaded,
+        ex: &Exchange<'_>,
+    ) -> Result<Response<Body>, AppError> {
+        let (site, r) = (&app.site, &ex.r);
         Ok(match loaded {
             Loaded::Listing { kind, articles, after, older } => {
                 let html =
@@ -112,21 +102,19 @@ where
     }
 }
 
-impl<S: ArticleLister> Listing<S> {
-    /// One page of a listing, from the `after` cursor of the query string.
-    async fn listing(&self, kind: ListingKind, req: &Request) -> Result<Loaded, AppError> {
-        let after = Query::of(req)?.get("after").map(str::to_owned);
-        let position = after.as_deref().map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
-        let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-        let page = self.store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
-        // A cursor past the end is a stale link, not an error: the page says "No stories yet".
-        let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
-        Ok(Loaded::Listing { kind, articles: page.items, after, older })
-    }
+/// One page of a listing, from the `after` cursor of the query string.
+async fn listing<S: ArticleLister>(store: &S, kind: ListingKind, req: &Request) -> Result<Loaded, AppError> {
+    let after = Query::of(req)?.get("after").map(str::to_owned);
+    let position = after.as_deref().map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
+    let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
+    let page = store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
+    // A cursor past the end is a stale link, not an error: the page says "No stories yet".
+    let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
+    Ok(Loaded::Listing { kind, articles: page.items, after, older })
+}
 
-    async fn feed(&self, kind: ListingKind) -> Result<Loaded, AppError> {
-        Ok(Loaded::Feed(kind, self.store.list_articles(category(kind), None, FEED_SIZE).await?.items))
-    }
+async fn feed<S: ArticleLister>(store: &S, kind: ListingKind) -> Result<Loaded, AppError> {
+    Ok(Loaded::Feed(kind, store.list_articles(category(kind), None, FEED_SIZE).await?.items))
 }
 
 fn category(kind: ListingKind) -> Option<Category> {

@@ -2,10 +2,10 @@
 //! [`broadsheet_listing::Listing`]; what happens around it is `broadsheet::startup`).
 
 use broadsheet::startup::{function_init, run};
-use broadsheet_listing::Listing;
+use broadsheet_listing::ListingApp;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, store) = function_init().await;
-    run(&Listing { store, site: config.site }).await
+    run(&ListingApp::new(store, config.site)).await
 }

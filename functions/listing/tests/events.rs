@@ -11,7 +11,7 @@
 use broadsheet::domain::{Category, NewArticle};
 use broadsheet::store::ArticleWriter;
 use broadsheet::store::memory::MemoryStore;
-use broadsheet_listing::{Listing, handle};
+use broadsheet_listing::{ListingApp, handle};
 use broadsheet_testkit::content::{FIXTURE_ORIGIN, article, site};
 use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request, text};
 use time::macros::datetime;
@@ -21,7 +21,7 @@ use time::macros::datetime;
 const PAGE_TWO: &str = "MTc5MzUzODAwMDAwMDAwMDAwMHx0ZWNoLXN0b3J5LTXAFo3HBLm8lQ";
 
 /// A site at `origin` with `n` technology stories an hour apart.
-async fn app_with(origin: &str, n: usize) -> Listing<MemoryStore> {
+async fn app_with(origin: &str, n: usize) -> ListingApp<MemoryStore> {
     let store = MemoryStore::new();
     for i in 0..n {
         let story = NewArticle {
@@ -34,14 +34,14 @@ async fn app_with(origin: &str, n: usize) -> Listing<MemoryStore> {
         };
         store.put_article(&story).await.unwrap();
     }
-    Listing { store, site: site(origin) }
+    ListingApp::new(store, site(origin))
 }
 
-async fn app(origin: &str) -> Listing<MemoryStore> {
+async fn app(origin: &str) -> ListingApp<MemoryStore> {
     app_with(origin, 25).await
 }
 
-async fn invoke(app: &Listing<MemoryStore>, json: &str) -> Answer {
+async fn invoke(app: &ListingApp<MemoryStore>, json: &str) -> Answer {
     Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
 }
 

@@ -14,66 +14,48 @@
 
 mod flows;
 
-use broadsheet::config::Site;
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler};
 use broadsheet::http::AppError;
 use broadsheet::routes::LoginRoute;
 use broadsheet::store::{RateLimiter, Sessions, Users};
 use lambda_http::{Body, Request, Response};
 
-/// The login function's dependencies, built once per process.
-#[derive(Debug, Clone)]
-pub struct LoginApp<S> {
-    pub store: S,
-    pub site: Site,
-}
+/// The login function's handler; it keeps nothing of its own. Nothing is
+/// computed for unknown-user logins either: the dummy hash they are verified
+/// against is a constant ([`broadsheet::auth::dummy_hash`]), so the first
+/// such login costs what every other does, and start-up pays no Argon2 run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Login;
 
-impl<S> LoginApp<S> {
-    /// Builds the app. Nothing is computed for unknown-user logins: the
-    /// dummy hash they are verified against is a constant
-    /// ([`broadsheet::auth::dummy_hash`]), so the first such login costs what
-    /// every other does, and start-up pays no Argon2 run for it.
-    pub fn new(store: S, site: Site) -> Self {
-        LoginApp { store, site }
-    }
-}
+/// The login function: site, store and [`Login`].
+pub type LoginApp<S> = App<S, Login>;
 
 /// What every store behind the login function must do.
 pub trait LoginStore: Users + Sessions + RateLimiter {}
 impl<T: Users + Sessions + RateLimiter> LoginStore for T {}
 
-impl<S: LoginStore> Handler for LoginApp<S> {
+impl<S: LoginStore> Handler<S> for Login {
     type Route = LoginRoute;
-    type Store = S;
-    type Loaded = LoginRoute;
+    type Loaded = ();
 
-    fn site(&self) -> &Site {
-        &self.site
+    async fn load(_: &LoginApp<S>, _: &LoginRoute, _: &Request) -> Result<(), AppError> {
+        Ok(())
     }
 
-    fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// Every route needs it: the forms redirect a logged-in reader, logout
-    /// ends the session.
-    fn needs_session(_: &LoginRoute) -> bool {
-        true
-    }
-
-    async fn load(&self, route: LoginRoute, _: &Request) -> Result<LoginRoute, AppError> {
-        Ok(route)
-    }
-
-    async fn respond(&self, route: LoginRoute, ex: &Exchange<'_>) -> Result<Response<Body>, AppError> {
+    async fn respond(
+        app: &LoginApp<S>,
+        route: LoginRoute,
+        (): (),
+        ex: &Exchange<'_>,
+    ) -> Result<Response<Body>, AppError> {
         let (req, r) = (ex.req, &ex.r);
         match route {
-            LoginRoute::LoginForm => flows::show_login(self, req, r),
-            LoginRoute::LogIn => flows::login(self, req, r).await,
-            LoginRoute::SignupForm => flows::show_signup(self, req, r),
-            LoginRoute::SignUp => flows::signup(self, req, r).await,
-            LoginRoute::LogOut => flows::logout(self, req, r, ex.session).await,
+            LoginRoute::LoginForm => flows::show_login(app, req, r),
+            LoginRoute::LogIn => flows::login(app, req, r).await,
+            LoginRoute::SignupForm => flows::show_signup(app, req, r),
+            LoginRoute::SignUp => flows::signup(app, req, r).await,
+            LoginRoute::LogOut => flows::logout(app, req, r, ex.session).await,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Lambda entry point of the login function: wiring only (the handler is
-//! [`broadsheet_login::LoginApp`]; what happens around it is `broadsheet::startup`).
+//! [`broadsheet_login::Login`]; what happens around it is `broadsheet::startup`).
 
 use broadsheet::startup::{function_init, run};
 use broadsheet_login::LoginApp;
