@@ -216,17 +216,17 @@ contains "You need to login to leave a comment." "anonymous article"
 
 request GET "/signup?return_to=$article%23comments"
 expect 200 "sign-up form"
-[[ -n "${jar[bs_csrf]:-}" ]] || fail "sign-up form: no bs_csrf cookie"
+[[ -n "${jar[__Host-bs_csrf]:-}" ]] || fail "sign-up form: no __Host-bs_csrf cookie"
 csrf="$(field csrf_token)"
-[[ "$csrf" == "${jar[bs_csrf]}" ]] || fail "sign-up form: the hidden csrf_token is not the cookie's"
+[[ "$csrf" == "${jar[__Host-bs_csrf]}" ]] || fail "sign-up form: the hidden csrf_token is not the cookie's"
 
 reader="smoke_$(python -c 'import secrets; print(secrets.token_hex(4))')"
 request POST /signup "csrf_token=$csrf" "return_to=$article#comments" "username=$reader" \
     "display_name=Smoke Reader" "password=correct horse battery staple"
 expect 303 "sign up"
 [[ "$(header location)" == "$article#comments" ]] || fail "sign up: redirected to $(header location)"
-[[ -n "${jar[bs_session]:-}" ]] || fail "sign up: no session cookie"
-[[ -z "${jar[bs_csrf]:-}" ]] || fail "sign up: the bs_csrf cookie was not expired"
+[[ -n "${jar[__Host-bs_session]:-}" ]] || fail "sign up: no session cookie"
+[[ -z "${jar[__Host-bs_csrf]:-}" ]] || fail "sign up: the __Host-bs_csrf cookie was not expired"
 
 request GET "$article"
 expect 200 "article, logged in"
@@ -246,7 +246,7 @@ contains "$comment" "article with the comment"
 
 request POST /logout "csrf_token=$session_csrf"
 expect 303 "log out"
-[[ -z "${jar[bs_session]:-}" ]] || fail "log out: the session cookie was not cleared"
+[[ -z "${jar[__Host-bs_session]:-}" ]] || fail "log out: the session cookie was not cleared"
 
 request GET "$article"
 expect 200 "article after logging out"

@@ -29,11 +29,11 @@ async fn signup_login_logout_and_replay(backend: Backend) {
     let resp = reader.sign_up("Alice_1", "Alice <Liddell>", PASSWORD, &back).await;
     assert_eq!(resp.status, 303, "{}", resp.body);
     assert_eq!(resp.location(), Some(back.as_str()));
-    let cookie = resp.set_cookie("bs_session").expect("session cookie");
+    let cookie = resp.set_cookie("__Host-bs_session").expect("session cookie");
     for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie} has {attr}");
     }
-    let token = reader.cookie("bs_session").unwrap();
+    let token = reader.cookie("__Host-bs_session").unwrap();
     assert!(token.len() >= 22, "at least 128 bits");
 
     // Logged in on the article page: name in the header, the form, never cached.
@@ -52,12 +52,12 @@ async fn signup_login_logout_and_replay(backend: Backend) {
     let out = reader.log_out().await;
     assert_eq!(out.status, 303);
     assert_eq!(out.location(), Some("/"));
-    assert!(out.set_cookie("bs_session").unwrap().contains("Max-Age=0"));
+    assert!(out.set_cookie("__Host-bs_session").unwrap().contains("Max-Age=0"));
     let page = reader.get(&article).await;
     assert!(has_login_prompt(&page.body));
 
     // Replaying the old cookie is just an anonymous visit.
-    reader.set_cookie("bs_session", Some(&token));
+    reader.set_cookie("__Host-bs_session", Some(&token));
     let page = reader.get(&article).await;
     assert_eq!(page.status, 200);
     assert!(has_login_prompt(&page.body), "old session is dead");
@@ -68,7 +68,7 @@ async fn signup_login_logout_and_replay(backend: Backend) {
     let resp = again.log_in("alice_1", PASSWORD, &back).await;
     assert_eq!(resp.status, 303, "{}", resp.body);
     assert_eq!(resp.location(), Some(back.as_str()));
-    let new_token = again.cookie("bs_session").unwrap();
+    let new_token = again.cookie("__Host-bs_session").unwrap();
     assert_ne!(new_token, token);
     assert!(again.get(&article).await.body.contains("Alice &lt;Liddell&gt;"));
 }
@@ -85,7 +85,7 @@ async fn failed_logins_look_the_same(backend: Backend) {
         assert_eq!(resp.status, 422);
         assert!(resp.body.contains("Incorrect username or password."));
         assert!(!resp.body.contains("wrong password!"), "password never echoed");
-        assert!(resp.set_cookie("bs_session").is_none());
+        assert!(resp.set_cookie("__Host-bs_session").is_none());
     }
     assert_eq!(wrong.field("username").as_deref(), Some("bob"), "username kept");
     assert_eq!(unknown.field("username").as_deref(), Some("nobody-here"));
@@ -109,7 +109,7 @@ async fn repeated_failures_are_throttled(backend: Backend) {
     assert_eq!(blocked.status, 429, "even the right password waits out the window");
     let secs: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=900).contains(&secs));
-    assert!(blocked.set_cookie("bs_session").is_none());
+    assert!(blocked.set_cookie("__Host-bs_session").is_none());
 
     // Per address: twenty failures on different names block the address.
     let site = TestSite::start(backend).await;
@@ -118,6 +118,89 @@ async fn repeated_failures_are_throttled(backend: Backend) {
         assert_eq!(spray.log_in(&format!("user{i}"), "guess-guess", "/").await.status, 422);
     }
     assert_eq!(spray.log_in("someone-else", "guess-guess", "/").await.status, 429);
+}
+
+/// How many of `pages` have `status`; every 429 among them must say when to retry.
+fn count_status(pages: &[broadsheet_tests::browser::Fetched], status: u16) -> usize {
+    for p in pages.iter().filter(|p| p.status == 429) {
+        let secs: u64 = p.header("retry-after").expect("429 has Retry-After").parse().unwrap();
+        assert!((1..=3600).contains(&secs), "Retry-After {secs}");
+    }
+    pages.iter().filter(|p| p.status == status).count()
+}
+
+/// Fifty attempts at once cannot slip past a limit: each is reserved
+/// atomically before its password is verified (or its account hashed), so
+/// exactly the limit are verified and the rest are told to wait.
+async fn racing_attempts_cannot_exceed_the_limits(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    assert_eq!(Browser::new(&site).sign_up("ivy", "Ivy", PASSWORD, "/").await.status, 303);
+    let attacker = Browser::new(&site);
+    // One form first, so every racing post carries the same double-submit cookie.
+    assert_eq!(attacker.get("/login").await.status, 200);
+    let pages =
+        futures::future::join_all((0..50).map(|_| attacker.log_in("ivy", "wrong password!", "/"))).await;
+    assert_eq!(count_status(&pages, 422), 5, "verified: the (username, address) limit");
+    assert_eq!(count_status(&pages, 429), 45);
+
+    // One address against fifty accounts at once: the per-address limit.
+    let site = TestSite::start(backend).await;
+    let sprayer = Browser::new(&site);
+    assert_eq!(sprayer.get("/login").await.status, 200);
+    let names: Vec<String> = (0..50).map(|i| format!("user{i}")).collect();
+    let pages = futures::future::join_all(names.iter().map(|n| sprayer.log_in(n, "guess-guess", "/"))).await;
+    assert_eq!(count_status(&pages, 422), 20, "verified: the per-address limit");
+    assert_eq!(count_status(&pages, 429), 30);
+
+    // Fifty sign-ups from one address at once: ten accounts.
+    let site = TestSite::start(backend).await;
+    let browsers: Vec<Browser<'_>> = (0..50).map(|_| Browser::new(&site)).collect();
+    let names: Vec<String> = (0..50).map(|i| format!("racer{i}")).collect();
+    let pages = futures::future::join_all(
+        browsers.iter().zip(&names).map(|(b, n)| b.sign_up(n, "Racer", PASSWORD, "/")),
+    )
+    .await;
+    assert_eq!(count_status(&pages, 303), 10, "created: the sign-up limit");
+    assert_eq!(count_status(&pages, 429), 40);
+}
+
+/// A cookie planted beside the real one (as a sibling subdomain could, were
+/// the names not `__Host-`) is trusted with neither: no session, no CSRF match.
+async fn a_shadowed_cookie_is_trusted_with_neither(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let alice = Browser::new(&site);
+    assert_eq!(alice.sign_up("judy", "Judy", PASSWORD, "/").await.status, 303);
+    let real = alice.cookie("__Host-bs_session").unwrap();
+    let mallory = Browser::new(&site);
+    assert_eq!(mallory.sign_up("mallory", "Mallory", PASSWORD, "/").await.status, 303);
+    let planted = mallory.cookie("__Host-bs_session").unwrap();
+    for cookies in [
+        format!("__Host-bs_session={planted}; __Host-bs_session={real}"),
+        format!("__Host-bs_session={real}; __Host-bs_session={planted}"),
+    ] {
+        let resp = site.client.get(site.url("/")).header("cookie", &cookies).send().await.unwrap();
+        assert!(
+            resp.headers()["cache-control"].to_str().unwrap().starts_with("public"),
+            "anonymous: {cookies}"
+        );
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains("Judy") && !body.contains("Mallory"), "logged in as nobody");
+    }
+    // The anonymous forms' double-submit token: two values never match.
+    let visitor = Browser::new(&site);
+    let csrf = visitor.get("/login").await.field("csrf_token").unwrap();
+    let other = Browser::new(&site).get("/login").await.field("csrf_token").unwrap();
+    let form = format!("csrf_token={csrf}&username=judy&password=correct+horse+battery");
+    let resp = site
+        .client
+        .post(site.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("__Host-bs_csrf={other}; __Host-bs_csrf={csrf}"))
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
 }
 
 async fn return_to_only_follows_local_paths(backend: Backend) {
@@ -193,7 +276,7 @@ async fn usernames_are_unique_case_insensitively(backend: Backend) {
     assert!(resp.body.contains("That username is taken"));
     assert_eq!(resp.field("username").as_deref(), Some("frank"));
     assert_eq!(resp.field("display_name").as_deref(), Some("Another Frank"));
-    assert!(resp.set_cookie("bs_session").is_none());
+    assert!(resp.set_cookie("__Host-bs_session").is_none());
 
     // Ten browsers race for one name: exactly one wins. (A fresh site: sign-ups
     // are also limited to ten an hour per client address.)
@@ -255,6 +338,8 @@ broadsheet_testkit::on_both_stores!(backend:
     signup_login_logout_and_replay,
     failed_logins_look_the_same,
     repeated_failures_are_throttled,
+    racing_attempts_cannot_exceed_the_limits,
+    a_shadowed_cookie_is_trusted_with_neither,
     return_to_only_follows_local_paths,
     forged_posts_are_refused_and_change_nothing,
     usernames_are_unique_case_insensitively,

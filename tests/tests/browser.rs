@@ -107,7 +107,8 @@ async fn journey(backend: Backend) {
     );
     assert_eq!(text(&chrome, ".account strong").await, "Chromium Reader");
     let cookies = chrome.client().get_all_cookies().await.unwrap();
-    let session = cookies.iter().find(|c| c.name() == "bs_session").expect("the session cookie is kept");
+    let session =
+        cookies.iter().find(|c| c.name() == "__Host-bs_session").expect("the session cookie is kept");
     assert_eq!((session.secure(), session.http_only()), (Some(true), Some(true)));
     assert_eq!(count(&chrome, "#comment-body").await, 1, "the comment form replaces the log-in prompt");
     chrome.screenshot("back-on-the-article").await;
@@ -142,7 +143,10 @@ async fn journey(backend: Backend) {
     assert_eq!(chrome.url().await.path, "/");
     assert_eq!(text(&chrome, ".account a[href='/login']").await, "Log-in");
     let cookies = chrome.client().get_all_cookies().await.unwrap();
-    assert!(cookies.iter().all(|c| c.name() != "bs_session"), "the session cookie is gone: {cookies:?}");
+    assert!(
+        cookies.iter().all(|c| c.name() != "__Host-bs_session"),
+        "the session cookie is gone: {cookies:?}"
+    );
     chrome.goto(&site.url(&article)).await;
     assert_eq!(count(&chrome, "#comment-body").await, 0, "logged out for good");
     chrome.screenshot("logged-out").await;

@@ -331,8 +331,8 @@ async fn hostile_input_never_breaks_a_page(backend: Backend) {
         for (name, value) in [
             ("if-none-match", "W/\"x\", \"unterminated"),
             ("accept", "application/json;q=abc, */*"),
-            ("cookie", "bs_session=%%%; bs_session=; =;;;"),
-            ("cookie", &format!("bs_session={long}")),
+            ("cookie", "__Host-bs_session=%%%; __Host-bs_session=; =;;;"),
+            ("cookie", &format!("__Host-bs_session={long}")),
         ] {
             let resp = site.client.get(site.url(path)).header(name, value).send().await;
             let Ok(resp) = resp else { continue }; // a header the client itself refuses to send

@@ -90,7 +90,7 @@ async fn requests_per_route() {
 
     let reader = Browser::new(&site);
     rec.check("GET /signup", &[], reader.get("/signup")).await;
-    let csrf = reader.cookie("bs_csrf").unwrap();
+    let csrf = reader.cookie("__Host-bs_csrf").unwrap();
     rec.check(
         "POST /signup (rate UpdateItem → user PutItem → session PutItem)",
         &[("UpdateItem", 1), ("PutItem", 2)],
@@ -145,8 +145,8 @@ async fn requests_per_route() {
     let login_form = reader.get("/login").await;
     let csrf = login_form.field("csrf_token").unwrap();
     rec.check(
-        "POST /login (2 counter GetItems + user GetItem concurrent → session PutItem)",
-        &[("GetItem", 3), ("PutItem", 1)],
+        "POST /login (3 counter reservations + user GetItem concurrent → Argon2 → 3 releases + session PutItem concurrent)",
+        &[("GetItem", 1), ("PutItem", 1), ("UpdateItem", 6)],
         reader.post(
             "/login",
             &[("csrf_token", &csrf), ("username", "counter"), ("password", "correct horse battery")],

@@ -531,32 +531,53 @@ fn window(at: OffsetDateTime) -> Window {
 async fn rate_limits_count_per_key_and_window(store: impl Store) {
     let w = window(T0);
     let next = window(T0 + Duration::minutes(1));
+    let unlimited = u32::MAX;
     assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 0);
-    assert_eq!(store.record("login-user#alice", &w).await.expect("record"), 1);
-    assert_eq!(store.record("login-user#alice", &w).await.expect("record"), 2);
+    assert!(store.try_record("login-user#alice", &w, unlimited).await.expect("try"));
+    assert!(store.try_record("login-user#alice", &w, unlimited).await.expect("try"));
     assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 2);
     // Keys and windows are independent.
     assert_eq!(store.count("login-user#bob", &w).await.expect("count"), 0);
     assert_eq!(store.count("login-user#alice", &next).await.expect("count"), 0);
-    assert_eq!(store.record("login-user#alice", &next).await.expect("record"), 1);
+    assert!(store.try_record("login-user#alice", &next, unlimited).await.expect("try"));
     assert_eq!(store.count("login-user#alice", &w).await.expect("count"), 2);
 
-    // try_record stops at the limit; record still counts past it.
+    // try_record stops at the limit.
     for expected in [true, true, true, false, false] {
         assert_eq!(store.try_record("comment#alice", &w, 3).await.expect("try"), expected);
     }
     assert_eq!(store.count("comment#alice", &w).await.expect("count"), 3);
-    assert_eq!(store.record("comment#alice", &w).await.expect("record"), 4);
+    assert!(store.try_record("comment#alice", &w, 4).await.expect("try"));
     assert!(!store.try_record("comment#alice", &w, 4).await.expect("try"));
-    assert!(store.try_record("comment#alice", &w, 5).await.expect("try"));
     assert!(store.try_record("comment#alice", &next, 3).await.expect("try"), "a new window");
     // A limit of zero allows nothing, not even a first event.
     assert!(!store.try_record("comment#bob", &w, 0).await.expect("try"));
     assert_eq!(store.count("comment#bob", &w).await.expect("count"), 0);
     // Keys are caller-chosen text: anything goes, kept apart exactly.
-    let odd = "login-ip#2001:db8::1 / ünïcode #";
-    assert_eq!(store.record(odd, &w).await.expect("record"), 1);
-    assert_eq!(store.count("login-ip#2001:db8::1", &w).await.expect("count"), 0);
+    let odd = "login-addr#2001:db8::/64#ünïcode #";
+    assert!(store.try_record(odd, &w, 1).await.expect("try"));
+    assert_eq!(store.count(odd, &w).await.expect("count"), 1);
+    assert_eq!(store.count("login-addr#2001:db8::/64", &w).await.expect("count"), 0);
+}
+
+async fn released_events_make_room_and_never_go_below_zero(store: impl Store) {
+    let w = window(T0);
+    let key = "login-addr#198.51.100.7#alice";
+    for _ in 0..2 {
+        assert!(store.try_record(key, &w, 2).await.expect("try"));
+    }
+    assert!(!store.try_record(key, &w, 2).await.expect("try"), "full");
+    store.release(key, &w).await.expect("release");
+    assert_eq!(store.count(key, &w).await.expect("count"), 1);
+    assert!(store.try_record(key, &w, 2).await.expect("try"), "the released place is free again");
+    for _ in 0..4 {
+        store.release(key, &w).await.expect("release");
+    }
+    assert_eq!(store.count(key, &w).await.expect("count"), 0, "never below zero");
+    // Releasing what was never recorded is not an error and changes nothing.
+    store.release("login-user#nobody", &w).await.expect("release");
+    assert_eq!(store.count("login-user#nobody", &w).await.expect("count"), 0);
+    assert!(store.try_record(key, &window(T0 + Duration::minutes(1)), 1).await.expect("try"));
 }
 
 async fn concurrent_events_are_counted_exactly(store: impl Store) {
@@ -567,25 +588,27 @@ async fn concurrent_events_are_counted_exactly(store: impl Store) {
             tokio::spawn(async move { store.try_record("comment#racer", &w, 5).await })
         })
         .collect();
-    let records: Vec<_> = (0..20)
+    // Twenty reservations and twenty releases racing on one key.
+    let key = "login-user#racer";
+    for _ in 0..20 {
+        assert!(store.try_record(key, &w, u32::MAX).await.expect("try"));
+    }
+    let releases: Vec<_> = (0..20)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.record("login-ip#192.0.2.1", &w).await })
+            tokio::spawn(async move { store.release(key, &w).await })
         })
         .collect();
     let mut allowed = 0;
     for task in tries {
         allowed += usize::from(task.await.expect("task").expect("try"));
     }
-    let mut seen = Vec::new();
-    for task in records {
-        seen.push(task.await.expect("task").expect("record"));
+    for task in releases {
+        task.await.expect("task").expect("release");
     }
     assert_eq!(allowed, 5, "concurrent callers cannot overshoot the limit");
     assert_eq!(store.count("comment#racer", &w).await.expect("count"), 5);
-    assert_eq!(store.count("login-ip#192.0.2.1", &w).await.expect("count"), 20);
-    seen.sort_unstable();
-    assert_eq!(seen, (1..=20).collect::<Vec<u32>>(), "each record saw its own new count");
+    assert_eq!(store.count(key, &w).await.expect("count"), 0, "every release counted");
 }
 
 // ---- posting and deleting comments ---------------------------------------
@@ -895,6 +918,7 @@ broadsheet_testkit::on_both_stores!(store:
     concurrent_sign_ups_have_one_winner,
     sessions_are_found_until_they_expire_or_are_deleted,
     rate_limits_count_per_key_and_window,
+    released_events_make_room_and_never_go_below_zero,
     concurrent_events_are_counted_exactly,
     posting_shows_the_comment_at_once_and_counts_it,
     idempotency_keys_belong_to_one_article,
@@ -979,9 +1003,9 @@ mod dynamo_only {
         counter.reset();
         let w = window(T0);
         store.count("k", &w).await.expect("count");
-        store.record("k", &w).await.expect("record");
-        assert!(store.try_record("k", &w, 2).await.expect("try"));
-        assert!(!store.try_record("k", &w, 2).await.expect("try"));
+        assert!(store.try_record("k", &w, 1).await.expect("try"));
+        assert!(!store.try_record("k", &w, 1).await.expect("try"));
+        store.release("k", &w).await.expect("release");
         assert_eq!(counter.snapshot(), counts(&[("GetItem", 1), ("UpdateItem", 3)]), "rate limits");
 
         let key = IdempotencyKey::generate();
@@ -1044,8 +1068,8 @@ mod dynamo_only {
         assert_eq!(item["username"], AttributeValue::S("alice".into()));
 
         let w = window(T0);
-        store.record("login-ip#192.0.2.1", &w).await.expect("record");
-        let item = get("RATE#login-ip#192.0.2.1".into(), format!("W#{}", w.start.unix_timestamp())).await;
+        assert!(store.try_record("login-addr#192.0.2.1", &w, 5).await.expect("try"));
+        let item = get("RATE#login-addr#192.0.2.1".into(), format!("W#{}", w.start.unix_timestamp())).await;
         assert_eq!(item["n"], AttributeValue::N("1".into()));
         assert_eq!(item["expires_at"], epoch(w.expires_at()));
 

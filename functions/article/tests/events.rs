@@ -110,7 +110,7 @@ async fn an_anonymous_readers_article_is_cacheable_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin()).await;
         // The same event without the session cookie.
-        let json = shape.fixture("article").replace(&format!("bs_session={SESSION}"), "other=1");
+        let json = shape.fixture("article").replace(&format!("__Host-bs_session={SESSION}"), "other=1");
         let answer = invoke(&app, &json).await;
         assert_eq!(answer.status, 200, "{shape:?}");
         assert!(answer.body.contains("You need to login to leave a comment."), "{shape:?}");

@@ -1,19 +1,16 @@
 //! The sign-up, login and logout flows.
 
 use broadsheet::auth::csrf::{CSRF_COOKIE, CSRF_FIELD};
-use broadsheet::auth::limits::{
-    LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_USERNAME, SIGNUP_WINDOW,
-    SIGNUPS_PER_ADDRESS,
-};
+use broadsheet::auth::limits::{SIGNUP_WINDOW, SIGNUPS_PER_ADDRESS};
 use broadsheet::auth::session::SESSION_TTL;
 use broadsheet::auth::{
     CsrfToken, DisplayName, Password, SessionToken, Username, Window, clear_csrf_cookie,
     clear_session_cookie, cookie_value, csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to,
     session_cookie, verify_password_off_thread,
 };
-use broadsheet::http::form::{
-    client_address, read_form, require_form_csrf, require_same_site, require_session_csrf,
-};
+use broadsheet::http::client::client_address;
+use broadsheet::http::error::cause_chain;
+use broadsheet::http::form::{read_form, require_form_csrf, require_same_site, require_session_csrf};
 use broadsheet::http::response::{append_cookie, set_retry_after};
 use broadsheet::http::{AppError, Cache, Query, Responder};
 use broadsheet::store::{Session, User};
@@ -22,7 +19,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
-use crate::{LoginApp, LoginStore};
+use crate::{LoginApp, LoginStore, throttle};
 
 /// The one message for every failed login: it must not reveal whether the
 /// username exists.
@@ -32,7 +29,7 @@ pub const USERNAME_TAKEN: &str = "That username is taken. Please choose another.
 
 type Result<T> = std::result::Result<T, AppError>;
 
-/// The CSRF token for a form page: the browser's existing `bs_csrf` cookie if
+/// The CSRF token for a form page: the browser's existing `__Host-bs_csrf` cookie if
 /// it has a valid one (so two open tabs both work), else a new one with the
 /// `Set-Cookie` that installs it.
 fn form_token(req: &Request) -> (CsrfToken, Option<String>) {
@@ -93,6 +90,32 @@ fn checked_form(app: &LoginApp<impl LoginStore>, req: &Request) -> Result<Query>
     Ok(form)
 }
 
+/// What a form says when storage failed: the reader's typed text is still in it.
+const OUTAGE: &str =
+    "We could not reach our storage just now, so nothing was changed. Please try again in a moment.";
+
+/// A storage failure while handling a form re-shows the form with what the
+/// reader typed (never the password), `503` with `Retry-After`, instead of a
+/// bare error page that would lose it. Every other outcome passes through.
+fn keep_form_on_outage(
+    attempt: Result<Response<Body>>,
+    r: &Responder<'_>,
+    reshow: impl FnOnce(&str) -> Response<Body>,
+) -> Result<Response<Body>> {
+    match attempt {
+        Err(err @ AppError::Unavailable(_)) => {
+            tracing::error!(request_id = %r.info.request_id, error = %cause_chain(&err),
+                "storage unavailable; the form is re-shown");
+            let mut resp = reshow(OUTAGE);
+            if let Some(secs) = err.retry_after() {
+                set_retry_after(&mut resp, secs);
+            }
+            Ok(resp)
+        }
+        other => other,
+    }
+}
+
 /// `POST /login`.
 pub async fn login<S: LoginStore>(
     app: &LoginApp<S>,
@@ -121,52 +144,64 @@ pub async fn login<S: LoginStore>(
         return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, None, username_error, password_error));
     }
 
-    let now = OffsetDateTime::now_utc();
-    let window = Window::containing(now, LOGIN_FAILURE_WINDOW);
-    let username = Username::parse(raw_username).ok();
-    // Names that cannot exist are throttled too, under their lowercase form.
-    let user_key = match &username {
-        Some(u) => format!("login-user#{u}"),
-        None => format!("login-user#{}", raw_username.to_lowercase().chars().take(64).collect::<String>()),
-    };
-    let addr_key = client_address(req).map(|a| format!("login-addr#{a}"));
-    let (user_failures, addr_failures, user) = tokio::try_join!(
-        app.store.count(&user_key, &window),
-        async {
-            match &addr_key {
-                Some(key) => app.store.count(key, &window).await,
-                None => Ok(0),
+    let attempt: Result<Response<Body>> = async {
+        let now = OffsetDateTime::now_utc();
+        let username = Username::parse(raw_username).ok();
+        let throttle_name =
+            username.as_ref().map_or_else(|| throttle::throttle_name(raw_username), |u| u.to_string());
+        // The attempt's place in every counter is taken before the password is
+        // looked at, concurrently with reading the account.
+        let (reserved, user) =
+            tokio::join!(throttle::reserve(&app.store, &throttle_name, client_address(req), now), async {
+                match &username {
+                    Some(u) => app.store.find_user(u).await,
+                    None => Ok(None),
+                }
+            },);
+        let reserved = match reserved? {
+            Ok(reserved) => reserved,
+            Err(refused) => {
+                let secs = refused.retry_after_secs;
+                let message =
+                    format!("Too many failed attempts. Please try again in {} minutes.", secs.div_ceil(60));
+                let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(&message), None, None);
+                set_retry_after(&mut resp, secs);
+                return Ok(resp);
             }
-        },
-        async {
-            match &username {
-                Some(u) => app.store.find_user(u).await,
-                None => Ok(None),
+        };
+        let user = match user {
+            Ok(user) => user,
+            Err(e) => {
+                // Nothing was verified: the attempt must not count.
+                let _ = reserved.release(&app.store).await;
+                return Err(e.into());
             }
-        },
-    )?;
-    if user_failures >= LOGIN_FAILURES_PER_USERNAME || addr_failures >= LOGIN_FAILURES_PER_ADDRESS {
-        let secs = window.retry_after_secs(now);
-        let message = format!("Too many failed attempts. Please try again in {} minutes.", secs.div_ceil(60));
-        let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(&message), None, None);
-        set_retry_after(&mut resp, secs);
-        return Ok(resp);
-    }
+        };
 
-    // Unknown users are verified against a dummy hash: the same work, the same answer.
-    let hash = user.as_ref().map_or_else(|| dummy_hash().clone(), |u| u.password_hash.clone());
-    let verified = verify_password_off_thread(Password::for_login(raw_password.to_owned()), hash).await;
-    let Some(user) = user.filter(|_| verified) else {
-        tokio::try_join!(app.store.record(&user_key, &window), async {
-            match &addr_key {
-                Some(key) => app.store.record(key, &window).await,
-                None => Ok(0),
-            }
-        })?;
-        tracing::info!(request_id = %r.info.request_id, "login failed");
-        return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, Some(LOGIN_FAILED), None, None));
-    };
-    start_session(app, r, &user.username, &user.display_name, &return_to).await
+        // Unknown users are verified against a dummy hash: the same work, the same answer.
+        let hash = user.as_ref().map_or_else(|| dummy_hash().clone(), |u| u.password_hash.clone());
+        let verified = verify_password_off_thread(Password::for_login(raw_password.to_owned()), hash).await;
+        let Some(user) = user.filter(|_| verified) else {
+            // The reservation stands: it is the recorded failure.
+            tracing::info!(request_id = %r.info.request_id, "login failed");
+            return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, Some(LOGIN_FAILED), None, None));
+        };
+        // A success is not a failure: give the places back, concurrently with
+        // starting the session. If that fails the reader is still logged in;
+        // the places lapse with their window.
+        let (released, response) = tokio::join!(
+            reserved.release(&app.store),
+            start_session(app, r, &user.username, &user.display_name, &return_to)
+        );
+        if let Err(e) = released {
+            tracing::warn!(request_id = %r.info.request_id, error = %e, "could not release a login reservation");
+        }
+        response
+    }
+    .await;
+    keep_form_on_outage(attempt, r, |message| {
+        reshow(StatusCode::SERVICE_UNAVAILABLE, Some(message), None, None)
+    })
 }
 
 /// `POST /signup`.
@@ -217,27 +252,34 @@ pub async fn signup<S: LoginStore>(
         }
     };
 
-    let now = OffsetDateTime::now_utc();
-    if let Some(addr) = client_address(req) {
-        let window = Window::containing(now, SIGNUP_WINDOW);
-        if !app.store.try_record(&format!("signup-addr#{addr}"), &window, SIGNUPS_PER_ADDRESS).await? {
-            let secs = window.retry_after_secs(now);
-            let message =
-                "Too many accounts were created from your network recently. Please try again later.";
-            let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(message), None, None, None);
-            set_retry_after(&mut resp, secs);
-            return Ok(resp);
+    let attempt: Result<Response<Body>> = async {
+        let now = OffsetDateTime::now_utc();
+        // Reserved before the hash is computed: racing sign-ups cannot overshoot.
+        if let Some(addr) = client_address(req) {
+            let window = Window::containing(now, SIGNUP_WINDOW);
+            if !app.store.try_record(&format!("signup-addr#{addr}"), &window, SIGNUPS_PER_ADDRESS).await? {
+                let secs = window.retry_after_secs(now);
+                let message =
+                    "Too many accounts were created from your network recently. Please try again later.";
+                let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(message), None, None, None);
+                set_retry_after(&mut resp, secs);
+                return Ok(resp);
+            }
         }
-    }
 
-    let password_hash =
-        hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
-    let user = User { username, display_name, password_hash, created_at: now };
-    if !app.store.create_user(&user).await? {
-        return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));
+        let password_hash =
+            hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
+        let user = User { username, display_name, password_hash, created_at: now };
+        if !app.store.create_user(&user).await? {
+            return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));
+        }
+        tracing::info!(request_id = %r.info.request_id, username = %user.username, "account created");
+        start_session(app, r, &user.username, &user.display_name, &return_to).await
     }
-    tracing::info!(request_id = %r.info.request_id, username = %user.username, "account created");
-    start_session(app, r, &user.username, &user.display_name, &return_to).await
+    .await;
+    keep_form_on_outage(attempt, r, |message| {
+        reshow(StatusCode::SERVICE_UNAVAILABLE, Some(message), None, None, None)
+    })
 }
 
 /// `POST /logout`: the session is deleted on the server, so a replayed cookie

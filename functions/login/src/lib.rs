@@ -1,18 +1,20 @@
 //! The login function: sign up, log in, log out (docs/security.md).
 //!
 //! * `GET /login`, `GET /signup` — the forms, each with a fresh or reused
-//!   double-submit CSRF token (`bs_csrf` cookie + hidden field).
+//!   double-submit CSRF token (`__Host-bs_csrf` cookie + hidden field).
 //! * `POST /signup` — validates every field, hashes the password with
 //!   Argon2id off the executor, creates the account with a conditional write
 //!   (one of two racing sign-ups wins), then logs the reader in.
-//! * `POST /login` — throttled per username and per client address; an
-//!   unknown user is verified against a dummy hash, so both failures cost the
-//!   same and read the same.
+//! * `POST /login` — throttled per (username, client address), per address
+//!   and per username across addresses, each attempt reserved before the
+//!   password is verified ([`throttle`]); an unknown user is verified against
+//!   a dummy hash, so both failures cost the same and read the same.
 //! * `POST /logout` — deletes the session server-side and clears the cookie.
 //!
 //! Every success answers `303 See Other` to the validated `return_to`.
 
 mod flows;
+mod throttle;
 
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler};

@@ -41,7 +41,10 @@ async fn signup_form_sets_a_csrf_cookie_and_is_not_cached() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "private, no-store");
     let cookies = set_cookies(&resp);
-    assert!(cookies.iter().any(|c| c.starts_with("bs_csrf=") && c.contains("HttpOnly")), "{cookies:?}");
+    assert!(
+        cookies.iter().any(|c| c.starts_with("__Host-bs_csrf=") && c.contains("HttpOnly")),
+        "{cookies:?}"
+    );
 }
 
 #[tokio::test]
@@ -58,7 +61,7 @@ async fn signup_posts_in_every_event_shape_log_the_reader_in() {
             "{fixture}"
         );
         let cookies = set_cookies(&resp);
-        let session = cookies.iter().find(|c| c.starts_with("bs_session=")).expect("session cookie");
+        let session = cookies.iter().find(|c| c.starts_with("__Host-bs_session=")).expect("session cookie");
         for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
             assert!(session.contains(attr), "{fixture}: {session}");
         }
@@ -76,7 +79,9 @@ async fn logout_event_deletes_the_session() {
     let now = OffsetDateTime::now_utc();
     let resp = handle(&app, request("login-logout.json")).await;
     assert_eq!(resp.status(), 303);
-    assert!(set_cookies(&resp).iter().any(|c| c.starts_with("bs_session=") && c.contains("Max-Age=0")));
+    assert!(
+        set_cookies(&resp).iter().any(|c| c.starts_with("__Host-bs_session=") && c.contains("Max-Age=0"))
+    );
     assert_eq!(app.store.find_session(&token.hash(), now).await.unwrap(), None);
 }
 
@@ -95,10 +100,10 @@ async fn signup_sets_the_session_and_expires_the_csrf_cookie_in_every_shape() {
         // `cookies`, v1 `multiValueHeaders` (checked by `Answer::of`).
         assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
         assert_eq!(answer.set_cookies.len(), 2, "{shape:?}: {:?}", answer.set_cookies);
-        let session = answer.cookie("bs_session").unwrap();
-        assert!(session.len() > "bs_session=".len() + 40 && session.contains("HttpOnly"), "{shape:?}");
-        let csrf = answer.cookie("bs_csrf").unwrap();
-        assert!(csrf.starts_with("bs_csrf=;") && csrf.contains("Max-Age=0"), "{shape:?}: {csrf}");
+        let session = answer.cookie("__Host-bs_session").unwrap();
+        assert!(session.len() > "__Host-bs_session=".len() + 40 && session.contains("HttpOnly"), "{shape:?}");
+        let csrf = answer.cookie("__Host-bs_csrf").unwrap();
+        assert!(csrf.starts_with("__Host-bs_csrf=;") && csrf.contains("Max-Age=0"), "{shape:?}: {csrf}");
         assert!(account_exists(&app).await, "{shape:?}");
     }
 }
@@ -115,7 +120,7 @@ async fn the_login_form_keeps_return_to_from_the_query_in_every_shape() {
             "{shape:?}: return_to"
         );
         assert_eq!(answer.set_cookies.len(), 1, "{shape:?}: a fresh double-submit cookie");
-        assert!(answer.cookie("bs_csrf").unwrap().contains("SameSite=Strict"), "{shape:?}");
+        assert!(answer.cookie("__Host-bs_csrf").unwrap().contains("SameSite=Strict"), "{shape:?}");
     }
 }
 

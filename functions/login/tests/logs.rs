@@ -58,8 +58,8 @@ async fn one_log_line_per_request_and_no_secret_in_it() {
     assert_eq!(fields["status"], 303);
     assert!(fields["duration_ms"].as_f64().unwrap() > 0.0);
 
-    let session = answer.cookie("bs_session").unwrap();
-    let token = &session["bs_session=".len()..session.find(';').unwrap()];
+    let session = answer.cookie("__Host-bs_session").unwrap();
+    let token = &session["__Host-bs_session=".len()..session.find(';').unwrap()];
     for secret in [PASSWORD, "correct+horse", CSRF, token, "Cookie", "cookie"] {
         assert!(!text.contains(secret), "{secret:?} in the logs: {text}");
     }

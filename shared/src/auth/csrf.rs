@@ -24,7 +24,9 @@ use subtle::ConstantTimeEq as _;
 use crate::config::SiteOrigin;
 
 /// The cookie that carries the anonymous forms' token (double submit).
-pub const CSRF_COOKIE: &str = "bs_csrf";
+/// `__Host-`, like the session cookie: a cookie a sibling subdomain could
+/// plant would let it choose the token its forged form then carries.
+pub const CSRF_COOKIE: &str = "__Host-bs_csrf";
 /// The hidden form field every state-changing form posts its token in.
 pub const CSRF_FIELD: &str = "csrf_token";
 /// How long an anonymous form stays submittable: a reader who leaves the
@@ -172,7 +174,7 @@ mod tests {
         let t = CsrfToken::generate();
         assert_eq!(
             csrf_cookie(&t),
-            format!("bs_csrf={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=7200", t.as_str())
+            format!("__Host-bs_csrf={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=7200", t.as_str())
         );
         assert!(HeaderValue::from_str(&csrf_cookie(&t)).is_ok());
     }

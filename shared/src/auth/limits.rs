@@ -1,17 +1,35 @@
 //! The throttling policy (docs/security.md#throttles-and-limits) and its window arithmetic.
 //!
-//! | what                         | key             | limit | window  |
-//! |------------------------------|-----------------|-------|---------|
-//! | failed logins                | username        | 5     | 15 min  |
-//! | failed logins                | client address  | 20    | 15 min  |
-//! | comments posted              | reader          | 5     | 1 min   |
+//! | what           | counted per                      | limit | window  | key (`RATE#…`)            |
+//! |----------------|----------------------------------|-------|---------|---------------------------|
+//! | login attempts | username *and* client address    | 5     | 15 min  | `login-addr#{addr}#{user}` |
+//! | login attempts | client address                   | 20    | 15 min  | `login-addr#{addr}`        |
+//! | login attempts | username, across all addresses   | 100   | 15 min  | `login-user#{user}`        |
+//! | sign-ups       | client address                   | 10    | 1 h     | `signup-addr#{addr}`       |
+//! | comments       | reader                           | 5     | 1 min   | `comment#{user}`           |
 //!
-//! Beyond the limit the answer is `429` with `Retry-After` set to the
-//! seconds left in the window ([`Window::retry_after_secs`]).
+//! A client address is an IPv4 address or an IPv6 /64
+//! ([`crate::http::client::ClientAddress`]). Beyond a limit the answer is
+//! `429` with `Retry-After` set to the seconds left in the window
+//! ([`Window::retry_after_secs`]).
 //!
-//! The per-username limit stops guessing one account's password from many
-//! addresses; the per-address limit stops one address from trying a few
-//! passwords on many accounts. A successful login does not consume either.
+//! # Logins: reserved before the password is checked
+//!
+//! A login attempt *reserves* one event in each of its three counters with
+//! a conditional `ADD` before Argon2 runs, and is refused (`429`, nothing
+//! verified) when any of them is full. However many requests race, at most
+//! the limit are ever verified: there is no read-then-write gap. A login
+//! that succeeds gives its reservations back, so only failures count.
+//!
+//! The tight limit is per (username, address): a stranger's wrong passwords
+//! for `alice` use up *their* address's allowance for `alice`, not Alice's,
+//! so she can still log in from her own address. The per-address limit stops
+//! one address from trying a few passwords on many accounts. Guessing one
+//! account from many addresses meets the per-username ceiling, high enough
+//! (100 per 15 minutes, so at least 20 addresses' worth of failures) that
+//! locking an owner out takes a distributed effort, low enough that guessing
+//! stays hopeless (under 10,000 guesses a day against a password that is not
+//! among the 10,000 most common).
 //!
 //! # Why fixed windows
 //!
@@ -29,13 +47,17 @@
 
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// Failed logins allowed per username per [`LOGIN_FAILURE_WINDOW`].
-pub const LOGIN_FAILURES_PER_USERNAME: u32 = 5;
+/// Failed logins allowed per (username, client address) per [`LOGIN_FAILURE_WINDOW`].
+pub const LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: u32 = 5;
 /// Failed logins allowed per client address per [`LOGIN_FAILURE_WINDOW`]:
 /// higher than per username, because many readers can share one address
 /// (offices, mobile carriers' NAT).
 pub const LOGIN_FAILURES_PER_ADDRESS: u32 = 20;
-/// The window for both login-failure limits.
+/// Failed logins allowed per username from all addresses together per
+/// [`LOGIN_FAILURE_WINDOW`]: the ceiling against guessing one account from
+/// many addresses.
+pub const LOGIN_FAILURES_PER_USERNAME: u32 = 100;
+/// The window for the login-failure limits.
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
 
 /// Comments one reader may post per [`COMMENT_WINDOW`].
@@ -184,7 +206,15 @@ mod tests {
 
     #[test]
     fn policy_matches_the_documentation() {
-        assert_eq!((LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURES_PER_ADDRESS), (5, 20));
+        assert_eq!(
+            (
+                LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS,
+                LOGIN_FAILURES_PER_ADDRESS,
+                LOGIN_FAILURES_PER_USERNAME
+            ),
+            (5, 20, 100)
+        );
+        assert_eq!((SIGNUPS_PER_ADDRESS, SIGNUP_WINDOW.whole_hours()), (10, 1));
         assert_eq!(LOGIN_FAILURE_WINDOW.whole_minutes(), 15);
         assert_eq!((COMMENTS_PER_READER, COMMENT_WINDOW.whole_seconds()), (5, 60));
     }

@@ -12,8 +12,11 @@ use http::HeaderMap;
 use http::header::COOKIE;
 use sha2::{Digest as _, Sha256};
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "bs_session";
+/// The session cookie's name. The `__Host-` prefix makes browsers accept it
+/// only when set `Secure`, with `Path=/` and no `Domain`, from this very
+/// host: a sibling subdomain (or a man in the middle on plain HTTP) cannot
+/// plant or overwrite it, so it cannot log a reader into another account.
+pub const SESSION_COOKIE: &str = "__Host-bs_session";
 
 /// How long a session lasts from login. The cookie's `Max-Age` and the
 /// stored record's expiry (DynamoDB TTL) both come from this.
@@ -114,28 +117,37 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; {SESSION_COOKIE_ATTRS}; Max-Age=0")
 }
 
-/// The value of cookie `name` in the request, if any.
+/// The value of cookie `name` in the request, if it has exactly one.
 ///
 /// Reads every `Cookie` header, because cookies do not always arrive in one:
 /// API Gateway v2 delivers a `cookies` array that `lambda_http` joins, HTTP/2
 /// clients may send one header per cookie, and local emulators differ.
 /// Pairs are split on `;` with or without a following space. Junk (pairs
 /// without `=`, non-UTF-8 headers) is skipped, not an error: a stray cookie
-/// from some other software on the domain must not break the site. The
-/// first occurrence wins. Names are compared exactly (they are
-/// case-sensitive); a value in double quotes is unquoted (RFC 6265 allows it).
+/// from some other software on the domain must not break the site. Names are
+/// compared exactly (they are case-sensitive); a value in double quotes is
+/// unquoted (RFC 6265 allows it).
+///
+/// A name sent twice with different values is ambiguous, and answers
+/// `None`: a browser never holds two cookies of one name for the same host
+/// and path, so two values mean one was planted (a sibling subdomain's
+/// cookie, a crafted request). Neither is trusted: the reader is simply not
+/// logged in, and a form's token does not match. (Repeats of the same value
+/// are harmless and read as that value.)
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut values = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|line| line.split(';'))
         .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| k.trim_matches([' ', '\t']) == name)
+        .filter(|(k, _)| k.trim_matches([' ', '\t']) == name)
         .map(|(_, v)| {
             let v = v.trim_matches([' ', '\t']);
             v.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(v)
-        })
+        });
+    let first = values.next()?;
+    values.all(|v| v == first).then_some(first)
 }
 
 #[cfg(test)]
@@ -210,10 +222,18 @@ mod tests {
     fn cookie_has_every_attribute() {
         let t = SessionToken::generate();
         let c = session_cookie(&t);
-        assert_eq!(c, format!("bs_session={}; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=1209600", t.0));
+        assert_eq!(
+            c,
+            format!("__Host-bs_session={}; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=1209600", t.0)
+        );
         assert!(HeaderValue::from_str(&c).is_ok());
         let cleared = clear_session_cookie();
-        assert_eq!(cleared, "bs_session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0");
+        assert_eq!(cleared, "__Host-bs_session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0");
+        // What browsers require of a `__Host-` cookie: Secure, Path=/, no Domain.
+        for cookie in [&c, &cleared] {
+            assert!(SESSION_COOKIE.starts_with("__Host-") && cookie.contains("; Secure;"));
+            assert!(cookie.contains("; Path=/;") && !cookie.to_ascii_lowercase().contains("domain="));
+        }
     }
 
     #[test]
@@ -232,13 +252,27 @@ mod tests {
 
     #[test]
     fn cookie_value_is_robust_to_junk() {
-        let h = headers(&["junk; =; ;;  ; noequals ; x==y; bs_session=tok ; bs_session=second"]);
+        let h = headers(&["junk; =; ;;  ; noequals ; x==y; bs_session=tok ; bs_session=tok"]);
         assert_eq!(cookie_value(&h, "bs_session"), Some("tok"));
         assert_eq!(cookie_value(&h, "x"), Some("=y"));
         assert_eq!(cookie_value(&h, "noequals"), None);
-        // First occurrence wins, across headers too.
-        let h = headers(&["bs_session=first", "bs_session=second"]);
-        assert_eq!(cookie_value(&h, "bs_session"), Some("first"));
+    }
+
+    #[test]
+    fn a_name_with_two_values_is_trusted_with_neither() {
+        // A shadowing cookie (say from a sibling subdomain) next to the real
+        // one, in one header or across headers, in either order.
+        for h in [
+            headers(&["bs_session=planted; bs_session=real"]),
+            headers(&["bs_session=real", "bs_session=planted"]),
+            headers(&["bs_session=real; theme=dark", "bs_session=\"planted\""]),
+        ] {
+            assert_eq!(cookie_value(&h, "bs_session"), None, "{h:?}");
+        }
+        assert_eq!(
+            cookie_value(&headers(&["bs_session=same", "bs_session=\"same\""]), "bs_session"),
+            Some("same")
+        );
         // Exact, case-sensitive names; no prefix or suffix matches.
         let h = headers(&["BS_SESSION=a; bs_session_old=b; xbs_session=c; bs_session=d"]);
         assert_eq!(cookie_value(&h, "bs_session"), Some("d"));

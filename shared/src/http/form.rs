@@ -2,9 +2,7 @@
 //! decoding, CSRF and cross-site checks, and who is asking.
 
 use lambda_http::Request;
-use lambda_http::RequestExt;
 use lambda_http::http::header;
-use lambda_http::request::RequestContext;
 
 use super::{AppError, MAX_BODY_BYTES, Query};
 use crate::auth::csrf::{CSRF_COOKIE, CSRF_FIELD};
@@ -44,7 +42,7 @@ pub fn require_same_site(req: &Request, site: &Site) -> Result<(), AppError> {
 }
 
 /// The double-submit check of anonymous forms (login, sign-up): the hidden
-/// field must equal the `bs_csrf` cookie, compared in constant time.
+/// field must equal the `__Host-bs_csrf` cookie, compared in constant time.
 pub fn require_form_csrf(req: &Request, form: &Query) -> Result<(), AppError> {
     let cookie = cookie_value(req.headers(), CSRF_COOKIE).unwrap_or("");
     if tokens_match(cookie, form.get(CSRF_FIELD).unwrap_or("")) {
@@ -61,16 +59,5 @@ pub fn require_session_csrf(session: &Session, form: &Query) -> Result<(), AppEr
         Ok(())
     } else {
         Err(AppError::Forbidden(FORGED))
-    }
-}
-
-/// The client's address as API Gateway saw it (the TCP peer for the local
-/// server), for per-address throttling. Never taken from `X-Forwarded-For`,
-/// which the client controls.
-pub fn client_address(req: &Request) -> Option<String> {
-    match req.request_context_ref()? {
-        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
-        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.clone(),
-        _ => None,
     }
 }

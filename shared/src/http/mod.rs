@@ -4,11 +4,12 @@
 //!   decoding, the request id, whether the client wants JSON.
 //! * [`error`] — [`AppError`], the one error type whose variants are HTTP
 //!   outcomes, and the one place that turns it into a response.
-//! * [`form`] — POST bodies, CSRF and cross-site checks, the session and
-//!   the client address behind a request.
+//! * [`form`] — POST bodies, CSRF and cross-site checks.
+//! * [`client`] — the client behind a request, for throttling (IPv6 per /64).
 //! * [`response`] — building responses: security headers on every one, cache
 //!   policy, `ETag` and `304 Not Modified`.
 
+pub mod client;
 pub mod error;
 pub mod form;
 pub mod request;

@@ -360,15 +360,19 @@ impl RateLimiter for MemoryStore {
         Ok(inner.counters.get(&(key.to_owned(), window.start.unix_timestamp())).map_or(0, |c| c.n))
     }
 
-    async fn record(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
-        Ok(self.add_event(key, window, |_| true).0)
-    }
-
     async fn try_record(&self, key: &str, window: &Window, limit: u32) -> Result<bool, StoreError> {
         if limit == 0 {
             return Ok(false);
         }
         Ok(self.add_event(key, window, |n| n < limit).1)
+    }
+
+    async fn release(&self, key: &str, window: &Window) -> Result<(), StoreError> {
+        if let Some(counter) = self.write().counters.get_mut(&(key.to_owned(), window.start.unix_timestamp()))
+        {
+            counter.n = counter.n.saturating_sub(1);
+        }
+        Ok(())
     }
 }
 

@@ -177,9 +177,6 @@ pub trait RateLimiter: Send + Sync {
     /// Events recorded for `key` in `window` (one `GetItem`).
     fn count(&self, key: &str, window: &Window) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Records one event unconditionally; returns the new count (one `UpdateItem` with `ADD`).
-    fn record(&self, key: &str, window: &Window) -> impl Future<Output = Result<u32, StoreError>> + Send;
-
     /// Records one event only while fewer than `limit` are recorded:
     /// `Ok(true)` when recorded, `Ok(false)` when the limit is reached (one
     /// conditional `UpdateItem`, so concurrent callers cannot overshoot).
@@ -189,6 +186,12 @@ pub trait RateLimiter: Send + Sync {
         window: &Window,
         limit: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Gives back one event [`RateLimiter::try_record`] recorded, for an
+    /// attempt reserved before its outcome was known that turned out not to
+    /// count (a login that succeeded). Never takes a count below zero (one
+    /// conditional `UpdateItem`).
+    fn release(&self, key: &str, window: &Window) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// What posting a comment did.

@@ -13,7 +13,7 @@ use crate::viewer::Viewer;
 /// The values and messages of a login or sign-up form being shown.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthForm<'a> {
-    /// The CSRF token for the hidden field (the same value is in the `bs_csrf` cookie).
+    /// The CSRF token for the hidden field (the same value is in the `__Host-bs_csrf` cookie).
     pub csrf_token: &'a str,
     /// The validated local path to go back to after success.
     pub return_to: &'a str,

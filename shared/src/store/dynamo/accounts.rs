@@ -14,7 +14,7 @@
 //! then the next attempt), and an eventually consistent read could miss it.
 //! The items are small (< 1 KB), so a consistent read costs one read unit.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
 use super::items;
@@ -115,25 +115,6 @@ impl RateLimiter for DynamoStore {
         out.item().map_or(Ok(0), items::rate_count_from_item)
     }
 
-    async fn record(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(items::rate_key(key, window)))
-            .update_expression("SET #exp = :exp ADD #n :one")
-            .expression_attribute_names("#exp", items::EXPIRES_AT)
-            .expression_attribute_names("#n", items::RATE_COUNT_ATTR)
-            .expression_attribute_values(":exp", items::rate_expires_at(window))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let attributes = out.attributes.unwrap_or_default();
-        items::rate_count_from_item(&attributes)
-    }
-
     async fn try_record(&self, key: &str, window: &Window, limit: u32) -> Result<bool, StoreError> {
         // `attribute_not_exists(n)` would let the first event through even
         // with a limit of zero, which allows nothing.
@@ -158,6 +139,29 @@ impl RateLimiter for DynamoStore {
             Ok(_) => Ok(true),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn release(&self, key: &str, window: &Window) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::rate_key(key, window)))
+            .update_expression("ADD #n :minus_one")
+            .condition_expression("#n > :zero")
+            .expression_attribute_names("#n", items::RATE_COUNT_ATTR)
+            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        match result {
+            // At zero (or gone with its window) there is nothing to give back.
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(())
             }
             Err(err) => Err(unavailable(err)),
         }
