@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs what the tests need itself: moto (a
-# DynamoDB-compatible server), SAM CLI and cfn-lint into .tools/venv; vnu-jar
-# and axe-core into .tools/node; Debian's chromium, chromium-driver and a JRE
-# with apt-get when they are missing. Starts moto on a free loopback port for
+# DynamoDB-compatible server), SAM CLI and cfn-lint into .tools/venv;
+# cargo-machete into .tools/cargo (no crate may declare a dependency it does
+# not use); vnu-jar and axe-core into .tools/node; Debian's chromium,
+# chromium-driver and a JRE with apt-get when they are missing. Starts moto on a free loopback port for
 # the DynamoDB tests and stops it afterwards.
 #
 #   bash scripts/test.sh            # everything
@@ -13,12 +14,15 @@ cd "$repo"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "installing test tools into .tools/venv"
+step "installing test tools into .tools/venv and .tools/cargo"
 bash scripts/tools.sh
-export PATH="$repo/.tools/venv/bin:$PATH"
+export PATH="$repo/.tools/venv/bin:$repo/.tools/cargo/bin:$PATH"
 
 step "installing browser-test tools (Chromium, chromedriver, a JRE; vnu-jar and axe-core into .tools/node)"
 bash scripts/browser-tools.sh
+
+step "checking for unused dependencies (cargo machete)"
+cargo machete
 
 step "checking template.yaml (sam validate --lint, cfn-lint)"
 SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
