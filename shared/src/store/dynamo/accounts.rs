@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
 use super::items;
-use super::{DynamoStore, unavailable};
+use super::{DynamoStore, applied, unavailable};
 use crate::auth::{TokenHash, Username, Window};
 use crate::store::{RateLimiter, Session, Sessions, StoreError, User, Users};
 
@@ -33,26 +33,11 @@ impl Users for DynamoStore {
             .expression_attribute_names("#pk", items::PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(result)
     }
 
     async fn find_user(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::user_key(username)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item().map(items::user_from_item).transpose()
+        self.get_consistent(items::user_key(username)).await?.as_ref().map(items::user_from_item).transpose()
     }
 }
 
@@ -75,17 +60,8 @@ impl Sessions for DynamoStore {
         token_hash: &TokenHash,
         now: OffsetDateTime,
     ) -> Result<Option<Session>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::session_key(token_hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let Some(item) = out.item() else { return Ok(None) };
-        let session = items::session_from_item(item, token_hash)?;
+        let Some(item) = self.get_consistent(items::session_key(token_hash)).await? else { return Ok(None) };
+        let session = items::session_from_item(&item, token_hash)?;
         Ok((now < session.expires_at).then_some(session))
     }
 
@@ -103,16 +79,10 @@ impl Sessions for DynamoStore {
 
 impl RateLimiter for DynamoStore {
     async fn count(&self, key: &str, window: &Window) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::rate_key(key, window)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item().map_or(Ok(0), items::rate_count_from_item)
+        self.get_consistent(items::rate_key(key, window))
+            .await?
+            .as_ref()
+            .map_or(Ok(0), items::rate_count_from_item)
     }
 
     async fn try_record(&self, key: &str, window: &Window, limit: u32) -> Result<bool, StoreError> {
@@ -135,13 +105,7 @@ impl RateLimiter for DynamoStore {
             .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(result)
     }
 
     async fn release(&self, key: &str, window: &Window) -> Result<(), StoreError> {
@@ -157,13 +121,7 @@ impl RateLimiter for DynamoStore {
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .send()
             .await;
-        match result {
-            // At zero (or gone with its window) there is nothing to give back.
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(())
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        // Refused at zero (or gone with its window): nothing to give back.
+        applied(result).map(|_| ())
     }
 }

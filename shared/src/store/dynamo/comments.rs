@@ -185,22 +185,6 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// One item, strongly consistent: used right after a cancelled
-    /// transaction, whose outcome an eventually consistent read could
-    /// contradict.
-    async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.item)
-    }
-
     /// Adds `comment` to the article `slug` and increments its comment count,
     /// together (one transaction of the same comment `Put` and count `Update`
     /// that [`CommentWriter::post_comment`] uses, without an idempotency

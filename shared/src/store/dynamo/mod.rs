@@ -31,6 +31,8 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileRegionProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Region;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
@@ -128,6 +130,21 @@ pub async fn client_with_interceptor(endpoint: Option<&str>, counter: RequestCou
     Client::from_conf(config)
 }
 
+/// Whether a conditional write was applied: `Ok(false)` when DynamoDB
+/// refused it because its condition did not hold, the store's error for
+/// any other failure.
+fn applied<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(err) => Err(unavailable(err)),
+    }
+}
+
 /// Maps an SDK (or SDK builder) error to [`StoreError::Unavailable`],
 /// keeping it as the source so the log shows the whole cause chain.
 fn unavailable<E>(err: E) -> StoreError
@@ -178,6 +195,42 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// One item, strongly consistent (`GetItem`): for reads that follow a
+    /// write the same reader just made, or a cancelled transaction whose
+    /// outcome an eventually consistent read could contradict.
+    pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// Up to `limit` + 2 of an article's items, strongly consistent and in
+    /// order, from sort key `from` to the end of its comments: the article
+    /// and its first comments (`from` = the article's key), or the comments
+    /// from a cursor on. The extra two are the cursor's own comment and the
+    /// one that tells whether another page follows.
+    fn article_rows(&self, pk: String, from: &str, limit: usize) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_names("#sk", items::SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(items::COMMENTS_END))
+            .scan_index_forward(true)
+            .limit(query_limit(limit.saturating_add(2)))
+            .consistent_read(true)
+    }
+
     /// A store over `table`, using `client` (see [`client`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoStore { client, table: table.into() }
@@ -224,22 +277,8 @@ impl ArticleReader for DynamoStore {
             None => {
                 // ONE round trip: the article item (SK "A") sorts right before
                 // its comments ("C#<ulid>"), and nothing else sorts between.
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expression_attribute_names("#pk", items::PK)
-                    .expression_attribute_names("#sk", items::SK)
-                    .expression_attribute_values(":pk", s(pk))
-                    .expression_attribute_values(":from", s(items::ARTICLE_SK))
-                    .expression_attribute_values(":to", s(items::COMMENTS_END))
-                    .scan_index_forward(true)
-                    .limit(query_limit(limit.saturating_add(2)))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
+                let out =
+                    self.article_rows(pk, items::ARTICLE_SK, limit).send().await.map_err(unavailable)?;
                 let mut rows = out.items().iter();
                 let Some(first) = rows.next() else { return Ok(None) };
                 if items::sort_key(first) != Some(items::ARTICLE_SK) {
@@ -254,31 +293,11 @@ impl ArticleReader for DynamoStore {
                 // is BETWEEN it and the end, skipping it. The article comes
                 // from a GetItem sent at the same time, not after.
                 let after_sk = items::comment_sk(after);
-                let get = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .set_key(Some(items::article_key(slug)))
-                    .consistent_read(true)
-                    .send();
-                let query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expression_attribute_names("#pk", items::PK)
-                    .expression_attribute_names("#sk", items::SK)
-                    .expression_attribute_values(":pk", s(pk))
-                    .expression_attribute_values(":from", s(after_sk.as_str()))
-                    .expression_attribute_values(":to", s(items::COMMENTS_END))
-                    .scan_index_forward(true)
-                    .limit(query_limit(limit.saturating_add(2)))
-                    .consistent_read(true)
-                    .send();
+                let get = self.get_consistent(items::article_key(slug));
+                let query = self.article_rows(pk, &after_sk, limit).send();
                 let (got, queried) = futures::join!(get, query);
-                let got = got.map_err(unavailable)?;
-                let Some(item) = got.item() else { return Ok(None) };
-                let article = items::article_from_item(item)?;
+                let Some(item) = got? else { return Ok(None) };
+                let article = items::article_from_item(&item)?;
                 let out = queried.map_err(unavailable)?;
                 let rows = out.items().iter().filter(|row| items::sort_key(row) != Some(after_sk.as_str()));
                 let truncated = out.last_evaluated_key().is_some();
@@ -330,16 +349,8 @@ impl ArticleWriter for DynamoStore {
     async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
         // Import is not a hot path: read first, so re-importing unchanged
         // content writes nothing (and costs no write capacity).
-        let current = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(&article.slug)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        if let Some(item) = current.item() {
+        let current = self.get_consistent(items::article_key(&article.slug)).await?;
+        if let Some(item) = &current {
             // An existing item that no longer maps is overwritten below:
             // re-importing is how a damaged article gets repaired.
             if matches!(items::new_article_from_item(item), Ok(existing) if existing == *article) {
