@@ -13,8 +13,13 @@
 //!    logged-in page view costs no extra round trip; write routes get it
 //!    before they act ([`Exchange::session_or_login`]);
 //! 5. the [`Responder`] for that viewer, and the one place an [`AppError`]
-//!    becomes a response;
-//! 6. one log line per request: request id, function, route pattern (never
+//!    becomes a response — when storage is unavailable, the page is the
+//!    function's form again with what the reader typed, if it has one
+//!    ([`Handler::unavailable_form`]);
+//! 6. a deadline: a request still unanswered after [`REQUEST_DEADLINE`] is
+//!    answered `503` (as storage being unavailable) instead of running into
+//!    Lambda's own timeout;
+//! 7. one log line per request: request id, function, route pattern (never
 //!    the concrete path, query, cookies or body), status and duration.
 //!
 //! A function is an [`App`] (site, store, and its own [`Handler`] state) and
@@ -22,9 +27,10 @@
 //! own route enum.
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lambda_http::{Body, Request, Response};
+use maud::Markup;
 use time::OffsetDateTime;
 
 use crate::auth::session::SESSION_COOKIE;
@@ -35,6 +41,16 @@ use crate::http::{AppError, RequestInfo, Responder, route_path};
 use crate::routes::{FunctionRoute, Matched, resolve_in};
 use crate::store::{Session, Sessions, StoreError};
 use crate::viewer::Viewer;
+
+/// The longest any request runs before it is answered `503` + `Retry-After`
+/// in the site's layout. Every DynamoDB operation gives up after
+/// [`OPERATION_TIMEOUT`](crate::store::dynamo::OPERATION_TIMEOUT) (4 s), so
+/// a page, whose reads are one round of concurrent operations, answers
+/// within that; this bounds the writes, which make two or three operations
+/// in a row, and leaves 2 s of the functions' 10 s Lambda timeout (and far
+/// more of API Gateway's 29–30 s) to answer in the site's own words rather
+/// than with a bare gateway error. docs/site.md, "Bad input and faults".
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
 
 /// One function's state, built once per process: the site, the store, and
 /// the function's [`Handler`] with whatever it keeps of its own.
@@ -55,7 +71,7 @@ impl<S, H: Default> App<S, H> {
 /// the function's own routes, in two steps.
 pub trait Handler<S>: Sized + Sync {
     /// The function's own routes.
-    type Route: FunctionRoute + Send + Sync;
+    type Route: FunctionRoute + Clone + Send + Sync;
     /// What [`Handler::load`] hands to [`Handler::respond`].
     type Loaded: Send;
 
@@ -76,6 +92,24 @@ pub trait Handler<S>: Sized + Sync {
         loaded: Self::Loaded,
         ex: &Exchange<'_>,
     ) -> impl Future<Output = Result<Response<Body>, AppError>> + Send;
+
+    /// The page to answer with when storage is unavailable (the SDK gave up,
+    /// or the request ran past [`REQUEST_DEADLINE`]), instead of the plain
+    /// `503` page: for a form, the form again, holding what the reader typed
+    /// (read back from `req`), so that nothing they wrote is lost. The
+    /// status, `Retry-After` and log line stay the error's
+    /// ([`Responder::error_with_form`]). `viewer` is whoever the session
+    /// named, or anonymous if it could not be looked up. The default, `None`,
+    /// answers the error page.
+    fn unavailable_form(
+        app: &App<S, Self>,
+        route: &Self::Route,
+        req: &Request,
+        viewer: &Viewer,
+    ) -> Option<Markup> {
+        let _ = (app, route, req, viewer);
+        None
+    }
 }
 
 /// One request as the edge opened it: the request, the reader's session if
@@ -151,21 +185,55 @@ where
         Ok(ok) => ok,
         Err(err) => return anonymous.error(err),
     };
+    let deadline = tokio::time::Instant::now() + REQUEST_DEADLINE;
     let session =
         async { if personal { session_of(&app.store, req).await.map_err(AppError::from) } else { Ok(None) } };
-    let (session, loaded) = tokio::join!(session, H::load(app, &route, req));
+    let opened =
+        tokio::time::timeout_at(deadline, async { tokio::join!(session, H::load(app, &route, req)) });
+    let (session, loaded) = match opened.await {
+        Ok(both) => both,
+        Err(_) => return fail(app, &route, req, anonymous, out_of_time()),
+    };
     let session = match session {
         Ok(session) => session,
-        Err(err) => return anonymous.error(err),
+        Err(err) => return fail(app, &route, req, anonymous, err),
     };
     let viewer = Viewer::of(session.as_ref());
     let r = Responder { site: &app.site, info, viewer: &viewer };
     let ex = Exchange { req, session: session.as_ref(), r };
     let result = match loaded {
-        Ok(loaded) => H::respond(app, route, loaded, &ex).await,
+        Ok(loaded) => tokio::time::timeout_at(deadline, H::respond(app, route.clone(), loaded, &ex))
+            .await
+            .unwrap_or_else(|_| Err(out_of_time())),
         Err(err) => Err(err),
     };
-    result.unwrap_or_else(|err| r.error(err))
+    result.unwrap_or_else(|err| fail(app, &route, req, r, err))
+}
+
+/// `err` as the response: the function's form again if storage is
+/// unavailable and the route has one, else the error page.
+fn fail<S, H: Handler<S>>(
+    app: &App<S, H>,
+    route: &H::Route,
+    req: &Request,
+    r: Responder<'_>,
+    err: AppError,
+) -> Response<Body> {
+    let form = match err {
+        AppError::Unavailable(_) => H::unavailable_form(app, route, req, r.viewer),
+        _ => None,
+    };
+    r.error_with_form(err, form)
+}
+
+/// A request that ran past [`REQUEST_DEADLINE`]. Only storage can hold a
+/// request that long, so it is answered as storage being unavailable.
+#[derive(Debug, thiserror::Error)]
+#[error("the request ran past its {}-second deadline", REQUEST_DEADLINE.as_secs())]
+struct OutOfTime;
+
+fn out_of_time() -> AppError {
+    AppError::Unavailable(StoreError::Unavailable(Box::new(OutOfTime)))
 }
 
 /// The session named by the request's cookie, if it is valid now. A missing,

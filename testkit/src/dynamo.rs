@@ -16,10 +16,17 @@
 //! environment instead; `scripts/with-moto.sh` exports
 //! `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`
 //! for them.
+//!
+//! Timeouts and retries: every client here waits as long as production's
+//! does ([`timeout_config`], [`retry_config`]), so the tests run under the
+//! timeouts production has. [`client_at`] is production's client in every
+//! setting that matters (for a site behind a [`crate::faults::FaultProxy`]);
+//! [`test_client`] only allows more attempts.
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, ConfigLoader, Region};
 use aws_sdk_dynamodb::Client;
-use broadsheet::store::dynamo::{DynamoStore, RequestCounter, create_table};
+use aws_sdk_dynamodb::config::retry::RetryPartition;
+use broadsheet::store::dynamo::{DynamoStore, RequestCounter, create_table, retry_config, timeout_config};
 
 /// The environment variable `scripts/with-moto.sh` sets to moto's URL.
 pub const ENDPOINT_VAR: &str = "BROADSHEET_TEST_DYNAMODB_ENDPOINT";
@@ -41,27 +48,44 @@ pub fn endpoint() -> String {
     }
 }
 
+/// Dummy credentials, `us-east-1`, `endpoint`, and production's timeouts.
+fn loader(endpoint: &str) -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .test_credentials()
+        .timeout_config(timeout_config())
+        .endpoint_url(endpoint)
+}
+
 /// A client for the test endpoint with dummy credentials, counting its
 /// requests in `counter` when one is given.
 ///
 /// moto's server is not thread-safe around transactions: under concurrent
 /// `TransactWriteItems` it sometimes answers `500 InternalError` (it copies
 /// and restores its whole table state per transaction). The SDK retries
-/// those as transient; the test client allows more attempts than the
-/// default three so concurrency tests measure Broadsheet, not moto's races.
+/// those as transient; the test client allows more attempts than
+/// production's three (within the same operation timeout) so concurrency
+/// tests measure Broadsheet, not moto's races.
 pub async fn test_client(counter: Option<RequestCounter>) -> Client {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .test_credentials()
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(10))
-        .endpoint_url(endpoint())
-        .load()
-        .await;
+    let sdk_config = loader(&endpoint()).retry_config(retry_config().with_max_attempts(10)).load().await;
     let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk_config);
     if let Some(counter) = counter {
         config = config.interceptor(counter);
     }
     Client::from_conf(config.build())
+}
+
+/// A client for `endpoint` (a [`crate::faults::FaultProxy`]) set up as
+/// production's is: the same timeouts and retry policy, three attempts
+/// included, so a test sees what a reader would under the same fault. Only
+/// the credentials are the dummy ones, and its retry quota (the SDK's token
+/// bucket, otherwise shared by every client in the process) is its own, so
+/// the retries one test provokes never starve another's.
+pub async fn client_at(endpoint: &str) -> Client {
+    let sdk_config = loader(endpoint).retry_config(retry_config()).load().await;
+    let partition = RetryPartition::new(format!("broadsheet-test-{:016x}", rand::random::<u64>()));
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config).retry_partition(partition).build();
+    Client::from_conf(config)
 }
 
 /// A new, empty table name nobody else uses: `t-` and 16 random hex digits.

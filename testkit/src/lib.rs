@@ -11,13 +11,18 @@
 //!   response read back as its origin receives it ([`events::Answer`]).
 //! * [`content`] — builders: articles, comments, and logged-in readers
 //!   (sessions created directly in a store, as a login would).
-//! * [`dynamo`] — fresh DynamoDB tables on the test server (moto).
+//! * [`dynamo`] — fresh DynamoDB tables on the test server (moto), and
+//!   clients with production's timeouts.
+//! * [`faults`] — a proxy in front of the test server that injects
+//!   DynamoDB's faults: unreachable, slow, throttling, `5xx`, and a write
+//!   whose answer is lost.
 //! * [`on_both_stores!`] — runs each test function once on the memory store
 //!   and once on DynamoDB.
 
 pub mod content;
 pub mod dynamo;
 pub mod events;
+pub mod faults;
 
 #[doc(hidden)]
 pub use broadsheet::store::memory::MemoryStore;

@@ -3,11 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::Client;
 use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::store::dynamo::DynamoStore;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet_cli::cli::SAMPLE_CONTENT;
 use broadsheet_cli::serve::{self, Apps, SiteStore};
 pub use broadsheet_testkit::Backend;
+use broadsheet_testkit::faults::FaultProxy;
 
 /// A running site; the server stops when this is dropped.
 #[derive(Debug)]
@@ -98,5 +101,37 @@ impl TestSite {
         let resp = self.get(path).await;
         let status = resp.status().as_u16();
         (status, resp.text().await.expect("body"))
+    }
+}
+
+/// The whole site on DynamoDB, reaching the test server only through a
+/// [`FaultProxy`] that a test switches between passing through and failing.
+/// The site's client is set up as production's ([`client_at`]); the table is
+/// fresh and seeded with the sample content.
+///
+/// [`client_at`]: broadsheet_testkit::dynamo::client_at
+#[derive(Debug)]
+pub struct FaultySite {
+    pub site: TestSite,
+    pub proxy: FaultProxy,
+    /// The same table, straight to the test server and past the proxy: for
+    /// setting up and for checking what a fault left in the table.
+    pub direct: DynamoStore,
+    /// The client behind [`FaultySite::direct`].
+    pub direct_client: Client,
+    pub table: String,
+}
+
+impl FaultySite {
+    pub async fn start() -> FaultySite {
+        let (direct_client, table) = broadsheet_testkit::dynamo::fresh_table().await;
+        let direct = DynamoStore::new(direct_client.clone(), table.clone());
+        broadsheet_cli::import::import_dir(&direct, Path::new(SAMPLE_CONTENT))
+            .await
+            .expect("sample content imports");
+        let proxy = FaultProxy::start(&broadsheet_testkit::dynamo::endpoint()).await;
+        let client = broadsheet_testkit::dynamo::client_at(proxy.endpoint()).await;
+        let site = TestSite::start_unseeded(DynamoStore::new(client, table.clone())).await;
+        FaultySite { site, proxy, direct, direct_client, table }
     }
 }

@@ -6,8 +6,10 @@
 //! rate-limited (5 a minute per reader), and written in one transaction with
 //! the article's comment count and the form's one-time idempotency key, so a
 //! double submit stores one comment. A rejected post re-shows the article
-//! with the reader's text in the form: nothing a reader wrote is lost.
+//! with the reader's text in the form; a post storage could not take (`503`)
+//! re-shows the form alone, text and key kept: nothing a reader wrote is lost.
 
+use broadsheet::auth::csrf::CSRF_FIELD;
 use broadsheet::auth::idempotency::IDEMPOTENCY_FIELD;
 use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
 use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
@@ -21,9 +23,11 @@ use broadsheet::routes::CommentRoute;
 use broadsheet::store::{
     Allowance, ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, Session, Sessions,
 };
+use broadsheet::viewer::Viewer;
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use maud::Markup;
 use time::OffsetDateTime;
 
 /// The comment function's handler; it keeps nothing of its own.
@@ -62,6 +66,31 @@ impl<S: CommentStore> Handler<S> for Comments {
             CommentRoute::Post(slug) => post(app, ex.req, &ex.r, session, &slug).await,
             CommentRoute::Delete(slug, id) => delete(app, ex.req, &ex.r, session, &slug, id).await,
         }
+    }
+
+    /// A post that storage could not take (the SDK gave up, or the request
+    /// ran out of time; the session lookup included) is answered `503` +
+    /// `Retry-After` with the form again: the reader's text as typed, the
+    /// CSRF token and the same one-time key. The article cannot be read
+    /// while storage is down, so the form stands alone. Posting it again is
+    /// safe: if this attempt did reach the table after all, the key lands
+    /// the repost on the stored comment instead of storing it twice.
+    fn unavailable_form(
+        app: &CommentApp<S>,
+        route: &CommentRoute,
+        req: &Request,
+        viewer: &Viewer,
+    ) -> Option<Markup> {
+        let CommentRoute::Post(slug) = route else { return None };
+        require_same_site(req, &app.site).ok()?;
+        let form = read_form(req).ok()?;
+        let key = form.get(IDEMPOTENCY_FIELD).and_then(IdempotencyKey::parse)?;
+        // The session's token when the session was read (the post checked the
+        // form's against it); else the form's own, unverified but only ever
+        // sent back to the browser that posted it.
+        let csrf = viewer.reader().map_or(form.get(CSRF_FIELD).unwrap_or(""), |r| r.csrf_token.as_str());
+        let body = form.get("body").unwrap_or("");
+        Some(views::comment_unsaved_page(&app.site, viewer, slug, csrf, body, key.as_str()))
     }
 }
 

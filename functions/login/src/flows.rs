@@ -9,7 +9,6 @@ use broadsheet::auth::{
     session_cookie, verify_password_off_thread,
 };
 use broadsheet::http::client::client_address;
-use broadsheet::http::error::cause_chain;
 use broadsheet::http::form::{read_form, require_form_csrf, require_same_site, require_session_csrf};
 use broadsheet::http::response::{append_cookie, set_retry_after};
 use broadsheet::http::{AppError, Cache, Query, Responder};
@@ -90,32 +89,6 @@ fn checked_form(app: &LoginApp<impl LoginStore>, req: &Request) -> Result<Query>
     Ok(form)
 }
 
-/// What a form says when storage failed: the reader's typed text is still in it.
-const OUTAGE: &str =
-    "We could not reach our storage just now, so nothing was changed. Please try again in a moment.";
-
-/// A storage failure while handling a form re-shows the form with what the
-/// reader typed (never the password), `503` with `Retry-After`, instead of a
-/// bare error page that would lose it. Every other outcome passes through.
-fn keep_form_on_outage(
-    attempt: Result<Response<Body>>,
-    r: &Responder<'_>,
-    reshow: impl FnOnce(&str) -> Response<Body>,
-) -> Result<Response<Body>> {
-    match attempt {
-        Err(err @ AppError::Unavailable(_)) => {
-            tracing::error!(request_id = %r.info.request_id, error = %cause_chain(&err),
-                "storage unavailable; the form is re-shown");
-            let mut resp = reshow(OUTAGE);
-            if let Some(secs) = err.retry_after() {
-                set_retry_after(&mut resp, secs);
-            }
-            Ok(resp)
-        }
-        other => other,
-    }
-}
-
 /// `POST /login`.
 pub async fn login<S: LoginStore>(
     app: &LoginApp<S>,
@@ -144,64 +117,58 @@ pub async fn login<S: LoginStore>(
         return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, None, username_error, password_error));
     }
 
-    let attempt: Result<Response<Body>> = async {
-        let now = OffsetDateTime::now_utc();
-        let username = Username::parse(raw_username).ok();
-        let throttle_name =
-            username.as_ref().map_or_else(|| throttle::throttle_name(raw_username), |u| u.to_string());
-        // The attempt's place in every counter is taken before the password is
-        // looked at, concurrently with reading the account.
-        let (reserved, user) =
-            tokio::join!(throttle::reserve(&app.store, &throttle_name, client_address(req), now), async {
-                match &username {
-                    Some(u) => app.store.find_user(u).await,
-                    None => Ok(None),
-                }
-            },);
-        let reserved = match reserved? {
-            Ok(reserved) => reserved,
-            Err(refused) => {
-                let secs = refused.retry_after_secs;
-                let message =
-                    format!("Too many failed attempts. Please try again in {} minutes.", secs.div_ceil(60));
-                let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(&message), None, None);
-                set_retry_after(&mut resp, secs);
-                return Ok(resp);
+    let now = OffsetDateTime::now_utc();
+    let username = Username::parse(raw_username).ok();
+    let throttle_name =
+        username.as_ref().map_or_else(|| throttle::throttle_name(raw_username), |u| u.to_string());
+    // The attempt's place in every counter is taken before the password is
+    // looked at, concurrently with reading the account.
+    let (reserved, user) =
+        tokio::join!(throttle::reserve(&app.store, &throttle_name, client_address(req), now), async {
+            match &username {
+                Some(u) => app.store.find_user(u).await,
+                None => Ok(None),
             }
-        };
-        let user = match user {
-            Ok(user) => user,
-            Err(e) => {
-                // Nothing was verified: the attempt must not count.
-                let _ = reserved.release(&app.store).await;
-                return Err(e.into());
-            }
-        };
-
-        // Unknown users are verified against a dummy hash: the same work, the same answer.
-        let hash = user.as_ref().map_or_else(|| dummy_hash().clone(), |u| u.password_hash.clone());
-        let verified = verify_password_off_thread(Password::for_login(raw_password.to_owned()), hash).await;
-        let Some(user) = user.filter(|_| verified) else {
-            // The reservation stands: it is the recorded failure.
-            tracing::info!(request_id = %r.info.request_id, "login failed");
-            return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, Some(LOGIN_FAILED), None, None));
-        };
-        // A success is not a failure: give the places back, concurrently with
-        // starting the session. If that fails the reader is still logged in;
-        // the places lapse with their window.
-        let (released, response) = tokio::join!(
-            reserved.release(&app.store),
-            start_session(app, r, &user.username, &user.display_name, &return_to)
-        );
-        if let Err(e) = released {
-            tracing::warn!(request_id = %r.info.request_id, error = %e, "could not release a login reservation");
+        },);
+    let reserved = match reserved? {
+        Ok(reserved) => reserved,
+        Err(refused) => {
+            let secs = refused.retry_after_secs;
+            let message =
+                format!("Too many failed attempts. Please try again in {} minutes.", secs.div_ceil(60));
+            let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(&message), None, None);
+            set_retry_after(&mut resp, secs);
+            return Ok(resp);
         }
-        response
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(e) => {
+            // Nothing was verified: the attempt must not count.
+            let _ = reserved.release(&app.store).await;
+            return Err(e.into());
+        }
+    };
+
+    // Unknown users are verified against a dummy hash: the same work, the same answer.
+    let hash = user.as_ref().map_or_else(|| dummy_hash().clone(), |u| u.password_hash.clone());
+    let verified = verify_password_off_thread(Password::for_login(raw_password.to_owned()), hash).await;
+    let Some(user) = user.filter(|_| verified) else {
+        // The reservation stands: it is the recorded failure.
+        tracing::info!(request_id = %r.info.request_id, "login failed");
+        return Ok(reshow(StatusCode::UNPROCESSABLE_ENTITY, Some(LOGIN_FAILED), None, None));
+    };
+    // A success is not a failure: give the places back, concurrently with
+    // starting the session. If that fails the reader is still logged in;
+    // the places lapse with their window.
+    let (released, response) = tokio::join!(
+        reserved.release(&app.store),
+        start_session(app, r, &user.username, &user.display_name, &return_to)
+    );
+    if let Err(e) = released {
+        tracing::warn!(request_id = %r.info.request_id, error = %e, "could not release a login reservation");
     }
-    .await;
-    keep_form_on_outage(attempt, r, |message| {
-        reshow(StatusCode::SERVICE_UNAVAILABLE, Some(message), None, None)
-    })
+    response
 }
 
 /// `POST /signup`.
@@ -252,34 +219,28 @@ pub async fn signup<S: LoginStore>(
         }
     };
 
-    let attempt: Result<Response<Body>> = async {
-        let now = OffsetDateTime::now_utc();
-        // Reserved before the hash is computed: racing sign-ups cannot overshoot.
-        if let Some(addr) = client_address(req) {
-            let window = Window::containing(now, SIGNUP_WINDOW);
-            if !app.store.try_record(&format!("signup-addr#{addr}"), &window, SIGNUPS_PER_ADDRESS).await? {
-                let secs = window.retry_after_secs(now);
-                let message =
-                    "Too many accounts were created from your network recently. Please try again later.";
-                let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(message), None, None, None);
-                set_retry_after(&mut resp, secs);
-                return Ok(resp);
-            }
+    let now = OffsetDateTime::now_utc();
+    // Reserved before the hash is computed: racing sign-ups cannot overshoot.
+    if let Some(addr) = client_address(req) {
+        let window = Window::containing(now, SIGNUP_WINDOW);
+        if !app.store.try_record(&format!("signup-addr#{addr}"), &window, SIGNUPS_PER_ADDRESS).await? {
+            let secs = window.retry_after_secs(now);
+            let message =
+                "Too many accounts were created from your network recently. Please try again later.";
+            let mut resp = reshow(StatusCode::TOO_MANY_REQUESTS, Some(message), None, None, None);
+            set_retry_after(&mut resp, secs);
+            return Ok(resp);
         }
-
-        let password_hash =
-            hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
-        let user = User { username, display_name, password_hash, created_at: now };
-        if !app.store.create_user(&user).await? {
-            return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));
-        }
-        tracing::info!(request_id = %r.info.request_id, username = %user.username, "account created");
-        start_session(app, r, &user.username, &user.display_name, &return_to).await
     }
-    .await;
-    keep_form_on_outage(attempt, r, |message| {
-        reshow(StatusCode::SERVICE_UNAVAILABLE, Some(message), None, None, None)
-    })
+
+    let password_hash =
+        hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
+    let user = User { username, display_name, password_hash, created_at: now };
+    if !app.store.create_user(&user).await? {
+        return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));
+    }
+    tracing::info!(request_id = %r.info.request_id, username = %user.username, "account created");
+    start_session(app, r, &user.username, &user.display_name, &return_to).await
 }
 
 /// `POST /logout`: the session is deleted on the server, so a replayed cookie

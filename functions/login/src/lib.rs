@@ -11,17 +11,30 @@
 //!   a dummy hash, so both failures cost the same and read the same.
 //! * `POST /logout` — deletes the session server-side and clears the cookie.
 //!
-//! Every success answers `303 See Other` to the validated `return_to`.
+//! Every success answers `303 See Other` to the validated `return_to`. A
+//! login or sign-up that storage could not take answers `503` with its form
+//! again, what the reader typed kept (never the password).
 
 mod flows;
 mod throttle;
 
+use broadsheet::auth::csrf::CSRF_FIELD;
+use broadsheet::auth::safe_return_to;
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler};
 use broadsheet::http::AppError;
+use broadsheet::http::form::{read_form, require_same_site};
 use broadsheet::routes::LoginRoute;
 use broadsheet::store::{RateLimiter, Sessions, Users};
+use broadsheet::viewer::Viewer;
+use broadsheet::views::{AuthForm, login_page, signup_page};
 use lambda_http::{Body, Request, Response};
+use maud::Markup;
+
+/// The message above a login or sign-up form re-shown because storage could
+/// not be reached.
+pub const STORAGE_UNAVAILABLE: &str =
+    "We are having trouble reaching our storage. Please try again in a few seconds.";
 
 /// The login function's handler; it keeps nothing of its own. Nothing is
 /// computed for unknown-user logins either: the dummy hash they are verified
@@ -59,5 +72,35 @@ impl<S: LoginStore> Handler<S> for Login {
             LoginRoute::SignUp => flows::signup(app, req, r).await,
             LoginRoute::LogOut => flows::logout(app, req, r, ex.session).await,
         }
+    }
+
+    /// A login or sign-up that storage could not take is answered `503` +
+    /// `Retry-After` with its form again: the username (and display name)
+    /// as typed, never the password, the same CSRF token (the browser's
+    /// `__Host-bs_csrf` cookie is unchanged) and `return_to`, and a sentence
+    /// saying to try again.
+    fn unavailable_form(
+        app: &LoginApp<S>,
+        route: &LoginRoute,
+        req: &Request,
+        viewer: &Viewer,
+    ) -> Option<Markup> {
+        let page = match route {
+            LoginRoute::LogIn => login_page,
+            LoginRoute::SignUp => signup_page,
+            LoginRoute::LoginForm | LoginRoute::SignupForm | LoginRoute::LogOut => return None,
+        };
+        require_same_site(req, &app.site).ok()?;
+        let form = read_form(req).ok()?;
+        let return_to = safe_return_to(form.get("return_to"));
+        let fields = AuthForm {
+            csrf_token: form.get(CSRF_FIELD).unwrap_or(""),
+            return_to: &return_to,
+            username: form.get("username").unwrap_or("").trim(),
+            display_name: form.get("display_name").unwrap_or("").trim(),
+            form_error: Some(STORAGE_UNAVAILABLE),
+            ..AuthForm::default()
+        };
+        Some(page(&app.site, viewer, &fields))
     }
 }

@@ -91,6 +91,15 @@ impl Responder<'_> {
     /// The one place an [`AppError`] becomes a response: the internal cause
     /// is logged with the request id, the client gets the public text only.
     pub fn error(&self, err: AppError) -> Response<Body> {
+        self.error_with_form(err, None)
+    }
+
+    /// [`Responder::error`], except that an HTML client gets `form` instead
+    /// of the error page when one is given: the form the reader sent, shown
+    /// again with what they typed (a `503` must not lose it). Status,
+    /// `Retry-After`, cache policy and log line are the error's, as for any
+    /// error; a JSON client gets the JSON error.
+    pub fn error_with_form(&self, err: AppError, form: Option<Markup>) -> Response<Body> {
         if let AppError::LoginRequired { return_to } = &err {
             let target = format!("/login?return_to={}", encode_component(return_to));
             return self.see_other(&target);
@@ -108,7 +117,9 @@ impl Responder<'_> {
             let json = serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
             self.body(status, "application/json", json.to_string(), Cache::NoStore)
         } else {
-            let page = views::error_page(self.site, self.viewer, status.as_u16(), heading, message);
+            let page = form.unwrap_or_else(|| {
+                views::error_page(self.site, self.viewer, status.as_u16(), heading, message)
+            });
             self.html(status, page, Cache::NoStore)
         };
         if let AppError::MethodNotAllowed { allow } = &err {

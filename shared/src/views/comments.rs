@@ -3,8 +3,9 @@
 use linkify::{LinkFinder, LinkKind};
 use maud::{Markup, html};
 
-use super::{ArticleView, article_path, datetime_attr, encode};
-use crate::domain::{Comment, timefmt};
+use super::{ArticleView, CommentForm, PageMeta, article_path, datetime_attr, encode, layout};
+use crate::config::Site;
+use crate::domain::{Comment, Slug, timefmt};
 use crate::viewer::Viewer;
 
 /// "Comments (N)": the list (oldest first), its pagination, and delete
@@ -85,25 +86,12 @@ fn is_web_url(s: &str) -> bool {
 pub(super) fn leave_comment(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
     let path = article_path(view.article.slug());
     let form = &view.form;
-    let described_by = if form.error.is_some() { "comment-hint comment-error" } else { "comment-hint" };
     html! {
         section.leave aria-labelledby="leave-heading" {
             h2 #leave-heading { "Leave a comment" }
             @match viewer.reader() {
                 Some(reader) => {
-                    form method="post" action={ (path) "/comments" } {
-                        input type="hidden" name="csrf_token" value=(reader.csrf_token.as_str());
-                        input type="hidden" name="idempotency_key" value=(form.idempotency_key);
-                        label for="comment-body" { "Your comment" }
-                        p.hint #comment-hint { "Plain text, up to 5,000 characters. Links become clickable." }
-                        @if let Some(error) = form.error {
-                            p.error #comment-error role="alert" { (error) }
-                        }
-                        textarea #comment-body name="body" rows="6" required maxlength="5000"
-                            aria-describedby=(described_by)
-                            aria-invalid=[form.error.map(|_| "true")] { (form.body) }
-                        p { button type="submit" { "Post comment" } }
-                    }
+                    (comment_form(&path, reader.csrf_token.as_str(), form))
                 }
                 None => {
                     p {
@@ -116,12 +104,91 @@ pub(super) fn leave_comment(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
     }
 }
 
+/// The comment form posting to the article at `path`, with the reader's
+/// text, key and message (if any) kept.
+fn comment_form(path: &str, csrf_token: &str, form: &CommentForm<'_>) -> Markup {
+    let described_by = if form.error.is_some() { "comment-hint comment-error" } else { "comment-hint" };
+    html! {
+        form method="post" action={ (path) "/comments" } {
+            input type="hidden" name="csrf_token" value=(csrf_token);
+            input type="hidden" name="idempotency_key" value=(form.idempotency_key);
+            label for="comment-body" { "Your comment" }
+            p.hint #comment-hint { "Plain text, up to 5,000 characters. Links become clickable." }
+            @if let Some(error) = form.error {
+                p.error #comment-error role="alert" { (error) }
+            }
+            textarea #comment-body name="body" rows="6" required maxlength="5000"
+                aria-describedby=(described_by)
+                aria-invalid=[form.error.map(|_| "true")] { (form.body) }
+            p { button type="submit" { "Post comment" } }
+        }
+    }
+}
+
+/// The page a comment post answers when storage could not be reached (a
+/// `503`): the article cannot be read either, so instead of the article this
+/// is the comment form alone, holding the reader's text, the form's CSRF
+/// token and its one-time key, with a sentence saying nothing was posted.
+/// Posting it again is safe: the key makes a post that did reach the table
+/// land on the stored comment instead of storing it twice.
+pub fn comment_unsaved_page(
+    site: &Site,
+    viewer: &Viewer,
+    slug: &Slug,
+    csrf_token: &str,
+    body: &str,
+    idempotency_key: &str,
+) -> Markup {
+    let path = article_path(slug);
+    let meta = PageMeta {
+        title: "Your comment is not posted yet",
+        description: "We could not reach our storage to save your comment.",
+        canonical_path: "",
+    };
+    let form = CommentForm { body, error: None, idempotency_key };
+    let main = html! {
+        section.leave aria-labelledby="unsaved-heading" {
+            h1 #unsaved-heading { "We could not save your comment yet" }
+            p.error role="alert" {
+                "We are having trouble reaching our storage, so your comment is not posted. "
+                "It is below as you wrote it: post it again in a few seconds."
+            }
+            (comment_form(&path, csrf_token, &form))
+            p { a href={ (path) "#comments" } { "Back to the article" } }
+        }
+    };
+    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn text(body: &str) -> String {
         comment_text(body).into_string()
+    }
+
+    #[test]
+    fn the_unsaved_page_keeps_text_token_and_key_escaped() {
+        use crate::views::test_support::*;
+        let slug = Slug::parse("a-story").unwrap();
+        let html = comment_unsaved_page(
+            &site(),
+            &reader_viewer("ann"),
+            &slug,
+            "tok\"",
+            HOSTILE,
+            "01J00000000000000000000000",
+        )
+        .into_string();
+        assert_escaped(&html);
+        assert!(html.contains(r#"<nav aria-label="Sections">"#), "in the layout");
+        assert!(html.contains("<h1 id=\"unsaved-heading\">We could not save your comment yet</h1>"));
+        assert!(html.contains(r#"<form method="post" action="/articles/a-story/comments">"#));
+        assert!(html.contains(r#"name="csrf_token" value="tok&quot;""#));
+        assert!(html.contains(r#"name="idempotency_key" value="01J00000000000000000000000""#));
+        assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+        assert!(!html.contains(r#"rel="canonical""#));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!
 //! * `layout` — the page shell shared by every HTML page.
 //! * `listing` — front page, category pages and #TrendingNews (cards).
-//! * `article` — one article: head metadata, body, then `share` and `comments`.
+//! * `article` — one article: head metadata, body, then `share` and `comments`
+//!   (which also has the page a comment post answers when storage is down).
 //! * `auth` — the login and sign-up forms.
 //! * `errors` — error pages in the site layout.
 //! * `feed`, `sitemap` — Atom feeds, `sitemap.xml`, `robots.txt` (XML built with
@@ -38,6 +39,7 @@ use crate::domain::{Category, Slug};
 
 pub use article::{ArticleView, CommentForm, article_page};
 pub use auth::{AuthForm, login_page, signup_page};
+pub use comments::comment_unsaved_page;
 pub use css::{style_csp_source, stylesheet};
 pub use errors::error_page;
 pub use feed::atom_feed;

@@ -9,6 +9,8 @@
 //!   limits in `accounts.rs`, comment transactions in `comments.rs`.
 //! * [`client`] / [`client_with_interceptor`] build the SDK client, once, at
 //!   start-up; [`DynamoStore::warm`] opens its connection during init.
+//!   [`timeout_config`] and [`retry_config`] are how long it waits and how
+//!   often it retries (the test clients use the same two).
 //! * [`create_table`] / [`ensure_table`] create the table where no SAM
 //!   template does (local runs, tests).
 //! * [`RequestCounter`] counts round trips per operation (benchmarks, tests).
@@ -25,10 +27,14 @@ mod items;
 mod table;
 mod trending;
 
+use std::time::Duration;
+
 use aws_config::BehaviorVersion;
 use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileRegionProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Region;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -92,6 +98,53 @@ fn https_client() -> SharedHttpClient {
         .build_https()
 }
 
+/// Opening a connection: TCP and the TLS handshake. In-region that is a
+/// few milliseconds, but a cold handshake on a Lambda's fraction of a vCPU
+/// was measured at ~0.9 s (BENCHMARKS.md).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// One attempt of one request, connecting included. DynamoDB answers in
+/// milliseconds; an attempt still unanswered after this is stuck, and a new
+/// attempt on a fresh connection is the better bet.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// One operation, all its attempts and backoff included: the longest a
+/// page waits for DynamoDB before answering `503`. A page's reads are one
+/// round of concurrent operations, so this bounds the page.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(4);
+/// Attempts per operation (the SDK's standard mode), for throttling, `5xx`,
+/// timeouts and broken connections alike.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// Backoff before the first retry is random up to this, doubling per retry
+/// ("full jitter"): 100 ms, then 200 ms, within [`OPERATION_TIMEOUT`].
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How long the client waits for DynamoDB: [`CONNECT_TIMEOUT`],
+/// [`ATTEMPT_TIMEOUT`], [`OPERATION_TIMEOUT`]. The SDK's default has no
+/// attempt or operation timeout at all, so a DynamoDB that accepts a
+/// request and never answers would hold a page until Lambda's own timeout
+/// killed it (a bare API Gateway error, not the site's `503`). Why these
+/// values: docs/site.md, "Bad input and faults". The test clients
+/// (`broadsheet-testkit`) use the same.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// How often the client retries: the SDK's standard mode (throttling,
+/// `5xx`, timeouts and I/O errors are retried; a retry quota stops retry
+/// storms), [`MAX_ATTEMPTS`] attempts with jittered backoff from
+/// [`INITIAL_BACKOFF`] (the SDK's own default starts at 1 s, which a reader
+/// waiting for a page would feel).
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
 async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     // The SDK's default region chain ends with EC2 instance metadata, which
     // on a laptop means waiting for a timeout; Broadsheet runs on Lambda
@@ -100,8 +153,11 @@ async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
     let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
         .or_else(ProfileFileRegionProvider::new())
         .or_else(Region::new(FALLBACK_REGION));
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(region).http_client(https_client());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .http_client(https_client())
+        .timeout_config(timeout_config())
+        .retry_config(retry_config());
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }
