@@ -19,14 +19,14 @@
 # them (see tests/src/webdriver.rs): BROADSHEET_CHROMEDRIVER,
 # BROADSHEET_CHROMIUM, BROADSHEET_JAVA, BROADSHEET_VNU_JAR, BROADSHEET_AXE_JS.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Pinned: a new checker or axe release can add rules, which should be a
 # deliberate change here, not a surprise in CI.
 VNU_VERSION="26.9.27"
 AXE_VERSION="4.14.1"
 
-prefix="$repo/.tools/node"
+prefix="$tools/node"
 stamp="$prefix/.versions"
 want="vnu-jar@$VNU_VERSION axe-core@$AXE_VERSION"
 
@@ -45,13 +45,13 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
 fi
 
 if ((${#apt_packages[@]})); then
-  echo "browser-tools: installing ${apt_packages[*]} with apt-get" >&2
+  say "installing ${apt_packages[*]} with apt-get"
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then
     if command -v sudo >/dev/null 2>&1; then
       sudo=(sudo)
     else
-      echo "browser-tools: need root (or sudo) to install ${apt_packages[*]}" >&2
+      say "need root (or sudo) to install ${apt_packages[*]}"
       exit 1
     fi
   fi
@@ -61,7 +61,7 @@ if ((${#apt_packages[@]})); then
 fi
 
 if ((npm_needed)); then
-  echo "browser-tools: installing $want into $prefix" >&2
+  say "installing $want into $prefix"
   mkdir -p "$prefix"
   # Its own package.json, so npm never walks up into another project's.
   [[ -f "$prefix/package.json" ]] || echo '{"private": true}' >"$prefix/package.json"
@@ -71,5 +71,5 @@ if ((npm_needed)); then
 fi
 
 for f in "$prefix/node_modules/vnu-jar/build/dist/vnu.jar" "$prefix/node_modules/axe-core/axe.min.js"; do
-  [[ -f "$f" ]] || { echo "browser-tools: $f is missing after install" >&2; exit 1; }
+  [[ -f "$f" ]] || { say "$f is missing after install"; exit 1; }
 done

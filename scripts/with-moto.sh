@@ -4,7 +4,7 @@
 #   bash scripts/with-moto.sh cargo test -p broadsheet-tests --test store_contract
 #
 # What it does, and why:
-#   * installs moto's server mode from PyPI into $REPO/.tools/venv the first
+#   * installs moto's server mode from PyPI into .tools/venv the first
 #     time (a venv, so nothing touches the system Python; pinned to moto 5.x
 #     because its DynamoDB behaviour is what the contract suite was written
 #     against);
@@ -23,39 +23,32 @@
 #
 # Works from any directory. Needs python3 with the venv module.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$REPO/.tools"
-VENV="$TOOLS/venv"
+VENV="$tools/venv"
 MOTO_SPEC='moto[server]>=5.1,<6'
-LOG="$REPO/target/moto.log"
+LOG="$repo/target/moto.log"
 
 if [ "$#" -eq 0 ]; then
     echo "usage: $0 COMMAND [ARGS...]" >&2
     exit 2
 fi
 
+# Installs moto unless it is there: checked again under the lock, where
+# another run may have installed it meanwhile.
 install_moto() {
+    [ -x "$VENV/bin/moto_server" ] && return
     if [ ! -x "$VENV/bin/python" ]; then
-        echo "with-moto: creating $VENV" >&2
+        say "creating $VENV"
         python3 -m venv "$VENV"
     fi
-    echo "with-moto: installing $MOTO_SPEC (first run only)" >&2
+    say "installing $MOTO_SPEC (first run only)"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$MOTO_SPEC"
 }
 
-mkdir -p "$TOOLS" "$REPO/target"
+mkdir -p "$tools" "$repo/target"
 if [ ! -x "$VENV/bin/moto_server" ]; then
-    # Two runs starting at once must not install into the same venv together.
-    if command -v flock >/dev/null 2>&1; then
-        exec 9>"$TOOLS/.install.lock"
-        flock 9
-        [ -x "$VENV/bin/moto_server" ] || install_moto
-        flock -u 9
-        exec 9>&-
-    else
-        install_moto
-    fi
+    with_install_lock install_moto
 fi
 
 PORT="$("$VENV/bin/python" -c 'import socket
@@ -66,7 +59,7 @@ s.close()')"
 ENDPOINT="http://127.0.0.1:$PORT"
 
 # One request at a time, as DynamoDB applies each atomically (see moto_serial.py).
-"$VENV/bin/python" "$REPO/scripts/moto_serial.py" 127.0.0.1 "$PORT" >"$LOG" 2>&1 &
+"$VENV/bin/python" "$repo/scripts/moto_serial.py" 127.0.0.1 "$PORT" >"$LOG" 2>&1 &
 MOTO_PID=$!
 
 stop_moto() {
@@ -82,7 +75,7 @@ ready=0
 deadline=$((SECONDS + 30))
 while [ "$SECONDS" -lt "$deadline" ]; do
     if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-        echo "with-moto: moto_server exited during start-up; its log ($LOG):" >&2
+        say "moto_server exited during start-up; its log ($LOG):"
         cat "$LOG" >&2 || true
         exit 1
     fi
@@ -99,7 +92,7 @@ PY
     sleep 0.1
 done
 if [ "$ready" -ne 1 ]; then
-    echo "with-moto: moto_server did not answer on $ENDPOINT within 30 s; log: $LOG" >&2
+    say "moto_server did not answer on $ENDPOINT within 30 s; log: $LOG"
     exit 1
 fi
 

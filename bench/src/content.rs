@@ -103,59 +103,60 @@ pub fn idempotency_key() -> String {
 /// [`Allowance`] carries an unreachable limit: the reader's counter is still
 /// read, incremented and stored inside the posting transaction — exactly the
 /// work of an allowed post — only the verdict can no longer be "too many".
-/// Posts, sessions and reads are `S`'s own code.
+/// Posts, sessions and reads are `S`'s own code: every method hands back
+/// `S`'s own future, so the wrapper adds no work of its own to what is timed.
 #[derive(Debug, Clone)]
 pub struct Unthrottled<S>(pub S);
 
 impl<S: ArticleReader> ArticleReader for Unthrottled<S> {
-    async fn article_page(
+    fn article_page(
         &self,
         slug: &Slug,
         comments_after: Option<CommentId>,
         limit: usize,
-    ) -> Result<Option<ArticleWithComments>, StoreError> {
-        self.0.article_page(slug, comments_after, limit).await
+    ) -> impl Future<Output = Result<Option<ArticleWithComments>, StoreError>> + Send {
+        self.0.article_page(slug, comments_after, limit)
     }
 }
 
 impl<S: CommentWriter> CommentWriter for Unthrottled<S> {
-    async fn post_comment(
+    fn post_comment(
         &self,
         article: &Slug,
         comment: &Comment,
         key: &IdempotencyKey,
         allowance: &Allowance,
-    ) -> Result<PostOutcome, StoreError> {
+    ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send {
         // The counter is still read, incremented and stored inside the
         // posting transaction; only the limit is out of reach.
         let lifted = Allowance { limit: u32::MAX, ..allowance.clone() };
-        self.0.post_comment(article, comment, key, &lifted).await
+        async move { self.0.post_comment(article, comment, key, &lifted).await }
     }
 
-    async fn delete_comment(
+    fn delete_comment(
         &self,
         article: &Slug,
         id: CommentId,
         author: &Username,
-    ) -> Result<DeleteOutcome, StoreError> {
-        self.0.delete_comment(article, id, author).await
+    ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send {
+        self.0.delete_comment(article, id, author)
     }
 }
 
 impl<S: Sessions> Sessions for Unthrottled<S> {
-    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.0.create_session(session).await
+    fn create_session(&self, session: &Session) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.0.create_session(session)
     }
 
-    async fn find_session(
+    fn find_session(
         &self,
         token_hash: &TokenHash,
         now: OffsetDateTime,
-    ) -> Result<Option<Session>, StoreError> {
-        self.0.find_session(token_hash, now).await
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
+        self.0.find_session(token_hash, now)
     }
 
-    async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
-        self.0.delete_session(token_hash).await
+    fn delete_session(&self, token_hash: &TokenHash) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.0.delete_session(token_hash)
     }
 }

@@ -740,12 +740,19 @@ More text with a [link](https://example.com/ferry).
         field(title, "technology", &format!("2026-11-01T10:{minute:02}:00Z"), "")
     }
 
-    #[tokio::test]
-    async fn imports_a_tree_and_reimport_is_unchanged() {
+    /// A tree of three articles, Alpha, Bravo and Charlie, one of them in a
+    /// nested folder, written out of path order.
+    fn three_articles() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "technology/b.md", &article("Bravo", 1));
         write(dir.path(), "sports/nested/a.md", &article("Alpha", 2));
         write(dir.path(), "technology/c.md", &article("Charlie", 3));
+        dir
+    }
+
+    #[tokio::test]
+    async fn imports_a_tree_and_reimport_is_unchanged() {
+        let dir = three_articles();
         write(dir.path(), "notes.txt", "not markdown");
         write(dir.path(), ".drafts/hidden.md", "not even front matter");
         write(dir.path(), "technology/.swap.md", "not even front matter");
@@ -765,10 +772,7 @@ More text with a [link](https://example.com/ferry).
 
     #[tokio::test]
     async fn writes_in_path_order() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "technology/b.md", &article("Bravo", 1));
-        write(dir.path(), "sports/nested/a.md", &article("Alpha", 2));
-        write(dir.path(), "technology/c.md", &article("Charlie", 3));
+        let dir = three_articles();
         write(dir.path(), "a.md", &article("Zulu", 4));
         let store = Recorder::default();
         import_dir(&store, dir.path()).await.unwrap();

@@ -34,6 +34,7 @@ pub mod domain;
 pub mod edge;
 pub mod http;
 pub mod markdown;
+mod newtype;
 pub mod routes;
 pub mod startup;
 pub mod store;

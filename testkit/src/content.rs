@@ -7,7 +7,8 @@
 use broadsheet::auth::{CsrfToken, DisplayName, SessionToken, Username, session_cookie};
 use broadsheet::config::{Site, SiteOrigin};
 use broadsheet::domain::{Category, Comment, CommentId, NewArticle, SanitizedHtml, Slug};
-use broadsheet::store::{Session, Sessions};
+use broadsheet::store::memory::MemoryStore;
+use broadsheet::store::{ArticleWriter, Session, Sessions};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -60,6 +61,19 @@ pub fn article(slug_text: &str) -> NewArticle {
         summary: "A summary.".into(),
         body_html: SanitizedHtml::from_sanitized("<p>The body.</p>".into()),
     }
+}
+
+/// A memory store holding what the `infra/events/` fixtures name: the
+/// article [`FIXTURE_SLUG`] (as [`article`] builds it) and the session of
+/// [`fixture_session`].
+///
+/// # Panics
+/// If the store fails.
+pub async fn fixture_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    store.put_article(&article(FIXTURE_SLUG)).await.expect("the store keeps the article");
+    fixture_session(&store).await;
+    store
 }
 
 /// A comment by `author` (display name "Reader {author}") written at `at`.

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use broadsheet::edge::{App, Handler};
+use broadsheet::store::Sessions;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request};
 use serde_json::Value;
@@ -47,6 +49,21 @@ pub fn lambda_event(json: &str) -> LambdaEvent<LambdaRequest> {
 
 /// The Lambda request id [`lambda_event`] gives every event.
 pub const REQUEST_ID: &str = "0f8e2a61-4c3b-4d5e-9f7a-1b2c3d4e5f60";
+
+/// What `app` answers to the event `json` through `broadsheet::startup::invoke`,
+/// the path a deployed function takes (the event guard, `lambda_http`'s
+/// conversion, the edge), read as the event's origin receives it.
+///
+/// # Panics
+/// If `lambda_http` does not accept `json` as an event, or the response is
+/// not a well-formed API Gateway response ([`Answer::of`]).
+pub async fn invoke<S, H>(app: &App<S, H>, json: &str) -> Answer
+where
+    S: Sessions + Sync,
+    H: Handler<S>,
+{
+    Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
+}
 
 /// A response body as text.
 pub fn text(body: &Body) -> String {
@@ -171,6 +188,24 @@ impl Shape {
     /// (`multiValueHeaders`) rather than v2 ones (`cookies` + `headers`).
     pub fn is_v1(self) -> bool {
         self == Shape::Rest
+    }
+
+    /// What `app` answers to fixture `name` in this shape ([`invoke`]),
+    /// checked for what every test of a shape checks first: the answer has
+    /// `status` (its body is shown when it has not) and went back in this
+    /// shape's own response format (v1 or v2, [`Shape::is_v1`]).
+    ///
+    /// # Panics
+    /// If either check fails, or as [`invoke`] does.
+    pub async fn answer<S, H>(self, app: &App<S, H>, name: &str, status: u16) -> Answer
+    where
+        S: Sessions + Sync,
+        H: Handler<S>,
+    {
+        let answer = invoke(app, &self.fixture(name)).await;
+        assert_eq!(answer.status, status, "{self:?} {name}: {}", answer.body);
+        assert_eq!(answer.v1, self.is_v1(), "{self:?} {name}: the response format");
+        answer
     }
 }
 

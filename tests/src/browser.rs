@@ -138,34 +138,25 @@ impl<'a> Browser<'a> {
         password: &str,
         return_to: &str,
     ) -> Fetched {
-        let form = self.get(&format!("/signup?return_to={}", encode(return_to))).await;
-        assert_eq!(form.status, 200, "signup form");
-        let csrf = form.field("csrf_token").expect("csrf field");
-        let rt = form.field("return_to").expect("return_to field");
-        self.post(
-            "/signup",
-            &[
-                ("csrf_token", &csrf),
-                ("return_to", &rt),
-                ("username", username),
-                ("display_name", display_name),
-                ("password", password),
-            ],
-        )
-        .await
+        let fields = [("username", username), ("display_name", display_name), ("password", password)];
+        self.fill_in("/signup", return_to, &fields).await
     }
 
     /// Logs in through the real form.
     pub async fn log_in(&self, username: &str, password: &str, return_to: &str) -> Fetched {
-        let form = self.get(&format!("/login?return_to={}", encode(return_to))).await;
-        assert_eq!(form.status, 200, "login form");
+        self.fill_in("/login", return_to, &[("username", username), ("password", password)]).await
+    }
+
+    /// Opens the account form at `path` with `?return_to=`, as a reader
+    /// arriving from a page would, and posts it back with its own hidden
+    /// fields (the CSRF token, the `return_to` it kept) and `fields`.
+    async fn fill_in(&self, path: &str, return_to: &str, fields: &[(&str, &str)]) -> Fetched {
+        let form = self.get(&format!("{path}?return_to={}", encode(return_to))).await;
+        assert_eq!(form.status, 200, "the form at {path}");
         let csrf = form.field("csrf_token").expect("csrf field");
         let rt = form.field("return_to").expect("return_to field");
-        self.post(
-            "/login",
-            &[("csrf_token", &csrf), ("return_to", &rt), ("username", username), ("password", password)],
-        )
-        .await
+        let hidden = [("csrf_token", csrf.as_str()), ("return_to", rt.as_str())];
+        self.post(path, &[&hidden[..], fields].concat()).await
     }
 
     /// Logs out with the token of the logout form on `/`.

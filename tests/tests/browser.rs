@@ -42,6 +42,15 @@ async fn attr(chrome: &Chrome, css: &str, name: &str) -> Option<String> {
     chrome.find(css).await.attr(name).await.unwrap()
 }
 
+/// Types each `(field, text)` into the form on the page and submits it, as
+/// a reader at the keyboard would.
+async fn submit_form(chrome: &Chrome, fields: &[(&str, &str)]) {
+    for (field, text) in fields {
+        chrome.fill(field, text).await;
+    }
+    chrome.click("main form button[type=submit]").await;
+}
+
 /// How many elements match `css`.
 async fn count(chrome: &Chrome, css: &str) -> usize {
     chrome.client().find_all(fantoccini::Locator::Css(css)).await.unwrap().len()
@@ -458,25 +467,19 @@ async fn every_page_type_is_accessible_and_fits() {
     check_page(&chrome, "login", &mut findings).await;
     keyboard_walk(&chrome, &site.url(&login), 1280, "login-keyboard", &mut findings).await;
 
-    chrome.fill("#f-username", "nobody").await;
-    chrome.fill("#f-password", "not the password").await;
-    chrome.click("main form button[type=submit]").await;
+    submit_form(&chrome, &[("#f-username", "nobody"), ("#f-password", "not the password")]).await;
     assert_eq!(text(&chrome, "#form-error").await, "Incorrect username or password.");
     check_page(&chrome, "login-422", &mut findings).await;
 
     // A forged form (wrong CSRF token) gets the 403 page.
     chrome.goto(&site.url("/login")).await;
     chrome.js("document.querySelector('input[name=csrf_token]').value = 'forged'; return null", vec![]).await;
-    chrome.fill("#f-username", "nobody").await;
-    chrome.fill("#f-password", "whatever it is").await;
-    chrome.click("main form button[type=submit]").await;
+    submit_form(&chrome, &[("#f-username", "nobody"), ("#f-password", "whatever it is")]).await;
     assert_eq!(text(&chrome, "main .status").await, "Error 403");
     check_page(&chrome, "403", &mut findings).await;
 
     chrome.goto(&site.url("/signup")).await;
-    chrome.fill("#f-username", "x!").await;
-    chrome.fill("#f-password", "short").await;
-    chrome.click("main form button[type=submit]").await;
+    submit_form(&chrome, &[("#f-username", "x!"), ("#f-password", "short")]).await;
     assert!(count(&chrome, "[aria-invalid=true]").await >= 2, "signup errors shown");
     check_page(&chrome, "signup-422", &mut findings).await;
 
@@ -485,9 +488,7 @@ async fn every_page_type_is_accessible_and_fits() {
     // count starts again, hence "until", not "six times".)
     for attempt in 1.. {
         chrome.goto(&site.url("/login")).await;
-        chrome.fill("#f-username", "victim").await;
-        chrome.fill("#f-password", "a wrong guess").await;
-        chrome.click("main form button[type=submit]").await;
+        submit_form(&chrome, &[("#f-username", "victim"), ("#f-password", "a wrong guess")]).await;
         if text(&chrome, "#form-error").await.starts_with("Too many failed attempts") {
             break;
         }
@@ -498,10 +499,15 @@ async fn every_page_type_is_accessible_and_fits() {
     // A reader: signed up, back on the article, with comments of their own.
     let signup = login.replacen("/login", "/signup", 1);
     chrome.goto(&site.url(&signup)).await;
-    chrome.fill("#f-username", "keyboard_reader").await;
-    chrome.fill("#f-display_name", "Keyboard Reader").await;
-    chrome.fill("#f-password", "a long enough passphrase").await;
-    chrome.click("main form button[type=submit]").await;
+    submit_form(
+        &chrome,
+        &[
+            ("#f-username", "keyboard_reader"),
+            ("#f-display_name", "Keyboard Reader"),
+            ("#f-password", "a long enough passphrase"),
+        ],
+    )
+    .await;
     assert_eq!(chrome.url().await.path, article);
     check_page(&chrome, "article-reader", &mut findings).await;
     for body in [

@@ -29,16 +29,24 @@ fn text_of(e: ElementRef<'_>) -> String {
     e.text().collect()
 }
 
-/// The first article card on `/category/science`: a real sample slug.
-async fn science_slug(site: &TestSite) -> String {
-    let (status, body) = site.get_text("/category/science").await;
+/// The first article card on `/category/{category}`: a real sample slug.
+async fn first_slug(site: &TestSite, category: &str) -> String {
+    let (status, body) = site.get_text(&format!("/category/{category}")).await;
     assert_eq!(status, 200);
     let html = Html::parse_document(&body);
     let href = html
         .select(&sel("main article h2 a"))
         .find_map(|a| a.value().attr("href"))
-        .expect("a card on /category/science");
+        .unwrap_or_else(|| panic!("a card on /category/{category}"));
     href.strip_prefix("/articles/").expect("card links to an article").to_owned()
+}
+
+/// A site on `backend` with the sample content, and the article the test
+/// comments on (the first on `/category/science`).
+async fn site_and_article(backend: Backend) -> (TestSite, String) {
+    let site = TestSite::start(backend).await;
+    let slug = first_slug(&site, "science").await;
+    (site, slug)
 }
 
 fn article(slug: &str) -> String {
@@ -150,11 +158,18 @@ async fn card_count(site: &TestSite, slug: &str) -> String {
     text_of(card.select(&sel("p.count a")).next().expect("count link")).trim().to_owned()
 }
 
-/// A new reader, signed up through the real form.
-async fn signed_up<'a>(site: &'a TestSite, username: &str, display_name: &str) -> Browser<'a> {
+/// A new reader, signed up through the real form from `return_to` and
+/// sent back there.
+async fn signed_up<'a>(
+    site: &'a TestSite,
+    username: &str,
+    display_name: &str,
+    return_to: &str,
+) -> Browser<'a> {
     let b = Browser::new(site);
-    let resp = b.sign_up(username, display_name, PASSWORD, "/").await;
+    let resp = b.sign_up(username, display_name, PASSWORD, return_to).await;
     assert_eq!(resp.status, 303, "sign-up of {username}: {}", resp.body);
+    assert_eq!(resp.location(), Some(return_to), "sign-up of {username}: back to {return_to}");
     b
 }
 
@@ -233,14 +248,10 @@ async fn start_of_a_fresh_minute_if_needed() {
 // ---------------------------------------------------------------------------
 
 async fn reader_signs_up_comments_and_deletes(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
+    let (site, slug) = site_and_article(backend).await;
     let back = format!("/articles/{slug}#comments");
 
-    let reader = Browser::new(&site);
-    let resp = reader.sign_up("ada_l", "Ada <Lovelace>", PASSWORD, &back).await;
-    assert_eq!(resp.status, 303, "{}", resp.body);
-    assert_eq!(resp.location(), Some(back.as_str()), "back to the comments");
+    let reader = signed_up(&site, "ada_l", "Ada <Lovelace>", &back).await;
 
     let page = reader.get(&article(&slug)).await;
     assert_eq!(page.status, 200);
@@ -298,9 +309,8 @@ async fn reader_signs_up_comments_and_deletes(backend: Backend) {
 }
 
 async fn double_submit_stores_one_comment(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let reader = signed_up(&site, "bea", "Bea").await;
+    let (site, slug) = site_and_article(backend).await;
+    let reader = signed_up(&site, "bea", "Bea", "/").await;
     let target = format!("/articles/{slug}/comments");
 
     let page = reader.get(&article(&slug)).await;
@@ -337,9 +347,8 @@ async fn double_submit_stores_one_comment(backend: Backend) {
 }
 
 async fn invalid_bodies_are_refused_and_kept(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let reader = signed_up(&site, "cleo", "Cleo").await;
+    let (site, slug) = site_and_article(backend).await;
+    let reader = signed_up(&site, "cleo", "Cleo", "/").await;
     let target = format!("/articles/{slug}/comments");
     let page = reader.get(&article(&slug)).await;
     let title = text_of(page.html().select(&sel("h1")).next().unwrap());
@@ -412,11 +421,10 @@ async fn invalid_bodies_are_refused_and_kept(backend: Backend) {
 }
 
 async fn forged_and_foreign_requests_change_nothing(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
+    let (site, slug) = site_and_article(backend).await;
     let target = format!("/articles/{slug}/comments");
     let back = format!("/articles/{slug}#comments");
-    let owner = signed_up(&site, "dora", "Dora").await;
+    let owner = signed_up(&site, "dora", "Dora", "/").await;
     let page = owner.get(&article(&slug)).await;
     let (csrf, key) = comment_form(&page);
 
@@ -442,7 +450,7 @@ async fn forged_and_foreign_requests_change_nothing(backend: Backend) {
         assert_eq!(owner.post(&target, &fields).await.status, 403, "csrf {token:?}");
     }
     // Another reader's token is not this reader's.
-    let other = signed_up(&site, "eli", "Eli").await;
+    let other = signed_up(&site, "eli", "Eli", "/").await;
     let other_csrf = comment_form(&other.get(&article(&slug)).await).0;
     assert_ne!(other_csrf, csrf);
     let resp = owner
@@ -519,12 +527,7 @@ async fn forged_and_foreign_requests_change_nothing(backend: Backend) {
     assert_eq!(evil.post(&action, &[("csrf_token", &csrf)]).await.status, 403);
 
     // Unknown ids: a well-formed ULID nobody wrote, garbage, and a real id under another article.
-    let other_slug = {
-        let (_, body) = site.get_text("/category/sports").await;
-        let html = Html::parse_document(&body);
-        let href = html.select(&sel("main article h2 a")).find_map(|a| a.value().attr("href")).unwrap();
-        href.strip_prefix("/articles/").unwrap().to_owned()
-    };
+    let other_slug = first_slug(&site, "sports").await;
     for path in [
         format!("/articles/{slug}/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
         format!("/articles/{slug}/comments/not-a-comment/delete"),
@@ -542,9 +545,8 @@ async fn forged_and_foreign_requests_change_nothing(backend: Backend) {
 }
 
 async fn sixth_comment_in_a_minute_is_throttled(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let reader = signed_up(&site, "fay", "Fay").await;
+    let (site, slug) = site_and_article(backend).await;
+    let reader = signed_up(&site, "fay", "Fay", "/").await;
     start_of_a_fresh_minute_if_needed().await;
 
     let mut ids = Vec::new();
@@ -569,7 +571,7 @@ async fn sixth_comment_in_a_minute_is_throttled(backend: Backend) {
     assert_eq!(listed_ids(&page), ids);
 
     // The limit is per reader: someone else can still post.
-    let other = signed_up(&site, "gus", "Gus").await;
+    let other = signed_up(&site, "gus", "Gus", "/").await;
     posted_id(&post_comment(&other, &slug, "Me too").await, &slug);
     assert_eq!(comment_count(&reader.get(&article(&slug)).await), 6);
 }
@@ -577,7 +579,7 @@ async fn sixth_comment_in_a_minute_is_throttled(backend: Backend) {
 async fn comments_are_read_after_write_and_paginated(backend: Backend) {
     const READERS: usize = 11;
     let site = site_with_readers(backend, READERS).await;
-    let slug = science_slug(&site).await;
+    let slug = first_slug(&site, "science").await;
     let mut readers = Vec::new();
     for i in 0..READERS {
         readers.push(logged_in(&site, &reader_name(i)).await);
@@ -650,12 +652,7 @@ async fn comments_are_read_after_write_and_paginated(backend: Backend) {
     let at = bytes.len() / 2;
     bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(bytes).unwrap();
-    let other_slug = {
-        let (_, body) = site.get_text("/category/health").await;
-        let html = Html::parse_document(&body);
-        let href = html.select(&sel("main article h2 a")).find_map(|a| a.value().attr("href")).unwrap();
-        href.strip_prefix("/articles/").unwrap().to_owned()
-    };
+    let other_slug = first_slug(&site, "health").await;
     for path in [
         format!("/articles/{slug}?comments_after={}", broadsheet_tests::browser::encode(&tampered)),
         format!("/articles/{slug}?comments_after=%zz"),
@@ -671,7 +668,7 @@ async fn comments_are_read_after_write_and_paginated(backend: Backend) {
 async fn twenty_readers_post_at_once(backend: Backend) {
     const READERS: usize = 20;
     let site = site_with_readers(backend, READERS).await;
-    let slug = science_slug(&site).await;
+    let slug = first_slug(&site, "science").await;
     let names: Vec<String> = (0..READERS).map(reader_name).collect();
     let readers = join_all(names.iter().map(|name| logged_in(&site, name)).collect()).await;
     let target = format!("/articles/{slug}/comments");
@@ -726,9 +723,8 @@ async fn twenty_readers_post_at_once(backend: Backend) {
 /// reader reaches the limit (it once got `429` and a form with a new key,
 /// and following its advice stored the comment twice).
 async fn resubmitting_a_posted_form_at_the_limit_lands_on_it(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let reader = signed_up(&site, "hal", "Hal").await;
+    let (site, slug) = site_and_article(backend).await;
+    let reader = signed_up(&site, "hal", "Hal", "/").await;
     start_of_a_fresh_minute_if_needed().await;
     for i in 1..=4 {
         posted_id(&post_comment(&reader, &slug, &format!("Warm-up {i}")).await, &slug);
@@ -748,9 +744,8 @@ async fn resubmitting_a_posted_form_at_the_limit_lands_on_it(backend: Backend) {
 /// not exist are answered `404` and use none of the reader's five comments a
 /// minute.
 async fn posts_to_unknown_articles_leave_the_allowance_alone(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
-    let reader = signed_up(&site, "ida", "Ida").await;
+    let (site, slug) = site_and_article(backend).await;
+    let reader = signed_up(&site, "ida", "Ida", "/").await;
     start_of_a_fresh_minute_if_needed().await;
     for _ in 0..5 {
         let page = reader.get(&article(&slug)).await;
@@ -773,11 +768,10 @@ async fn posts_to_unknown_articles_leave_the_allowance_alone(backend: Backend) {
 /// another reader already used posts their own comment, never lands on the
 /// other reader's with their text silently dropped.
 async fn another_readers_key_does_not_swallow_a_comment(backend: Backend) {
-    let site = TestSite::start(backend).await;
-    let slug = science_slug(&site).await;
+    let (site, slug) = site_and_article(backend).await;
     let target = format!("/articles/{slug}/comments");
-    let alice = signed_up(&site, "alice", "Alice").await;
-    let bob = signed_up(&site, "bob", "Bob").await;
+    let alice = signed_up(&site, "alice", "Alice", "/").await;
+    let bob = signed_up(&site, "bob", "Bob", "/").await;
     let (alice_csrf, key) = comment_form(&alice.get(&article(&slug)).await);
     let alices = posted_id(
         &alice

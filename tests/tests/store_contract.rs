@@ -27,6 +27,7 @@ use broadsheet::store::{
     Allowance, ArticleLister, ArticleReader, ArticleWriter, CommentWriter, DeleteOutcome, PostOutcome,
     PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User, Users,
 };
+use broadsheet_cli::serve::SiteStore;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -49,38 +50,13 @@ impl SeedComments for DynamoStore {
     }
 }
 
-/// Everything a store must do. `Clone + 'static` so concurrency tests can
-/// hand a clone (sharing the same data) to each spawned task.
-trait Store:
-    ArticleReader
-    + ArticleLister
-    + ArticleWriter
-    + ReadCounter
-    + TrendingReader
-    + Users
-    + Sessions
-    + RateLimiter
-    + CommentWriter
-    + SeedComments
-    + Clone
-    + 'static
-{
-}
-impl<S> Store for S where
-    S: ArticleReader
-        + ArticleLister
-        + ArticleWriter
-        + ReadCounter
-        + TrendingReader
-        + Users
-        + Sessions
-        + RateLimiter
-        + CommentWriter
-        + SeedComments
-        + Clone
-        + 'static
-{
-}
+/// Everything a store must do: all the site asks of it (the local server's
+/// [`SiteStore`], which names every function's needs), plus writing articles
+/// (import) and seeding comments. `Clone + 'static` (part of `SiteStore`) so
+/// concurrency tests can hand a clone (sharing the same data) to each
+/// spawned task.
+trait Store: SiteStore + ArticleWriter + SeedComments {}
+impl<S: SiteStore + ArticleWriter + SeedComments> Store for S {}
 
 // ---- fixtures ------------------------------------------------------------
 
@@ -116,6 +92,17 @@ fn comment(n: i64) -> Comment {
 async fn put(store: &impl Store, a: &NewArticle) -> ArticleSummary {
     store.put_article(a).await.expect("put_article");
     store.article_page(&a.slug, None, 0).await.expect("article_page").expect("article exists").article.summary
+}
+
+/// Posts `c` with `key` and `allowance`, and returns what the store did.
+async fn post(
+    store: &impl Store,
+    s: &Slug,
+    c: &Comment,
+    key: &IdempotencyKey,
+    allowance: &Allowance,
+) -> PostOutcome {
+    store.post_comment(s, c, key, allowance).await.expect("post")
 }
 
 async fn slugs(store: &impl Store, category: Option<Category>, limit: usize) -> Vec<String> {
@@ -636,50 +623,32 @@ async fn allowance_is_used_only_by_stored_comments(store: impl Store) {
         IdempotencyKey::generate(),
     );
     let first = by_reader(1);
-    assert_eq!(
-        store.post_comment(&a.slug, &first, &k1, &allowance).await.expect("post"),
-        PostOutcome::Created(first.id)
-    );
+    assert_eq!(post(&store, &a.slug, &first, &k1, &allowance).await, PostOutcome::Created(first.id));
     // A double submit and a post to a missing article use none of the allowance.
+    assert_eq!(post(&store, &a.slug, &by_reader(2), &k1, &allowance).await, PostOutcome::Duplicate(first.id));
     assert_eq!(
-        store.post_comment(&a.slug, &by_reader(2), &k1, &allowance).await.expect("post"),
-        PostOutcome::Duplicate(first.id)
-    );
-    assert_eq!(
-        store.post_comment(&slug("missing"), &by_reader(3), &k2, &allowance).await.expect("post"),
+        post(&store, &slug("missing"), &by_reader(3), &k2, &allowance).await,
         PostOutcome::NoSuchArticle
     );
     assert_eq!(store.count("comment#reader", &window).await.expect("count"), 1);
     let second = by_reader(4);
-    assert_eq!(
-        store.post_comment(&a.slug, &second, &k3, &allowance).await.expect("post"),
-        PostOutcome::Created(second.id)
-    );
+    assert_eq!(post(&store, &a.slug, &second, &k3, &allowance).await, PostOutcome::Created(second.id));
     // Now it is used up: refused, nothing written…
-    assert_eq!(
-        store.post_comment(&a.slug, &by_reader(5), &k4, &allowance).await.expect("post"),
-        PostOutcome::RateLimited
-    );
+    assert_eq!(post(&store, &a.slug, &by_reader(5), &k4, &allowance).await, PostOutcome::RateLimited);
     assert_eq!(thread(&store, &a.slug).await, (2, vec![first.id, second.id]));
     assert_eq!(store.count("comment#reader", &window).await.expect("count"), 2);
     // …but a double submit still lands on its comment (duplicate wins), and
     // the refused key is still unused in the next window.
-    assert_eq!(
-        store.post_comment(&a.slug, &by_reader(6), &k1, &allowance).await.expect("post"),
-        PostOutcome::Duplicate(first.id)
-    );
+    assert_eq!(post(&store, &a.slug, &by_reader(6), &k1, &allowance).await, PostOutcome::Duplicate(first.id));
     let next = Allowance {
         window: Window::containing(T0 + Duration::minutes(1), Duration::minutes(1)),
         ..allowance.clone()
     };
     let third = by_reader(7);
-    assert_eq!(
-        store.post_comment(&a.slug, &third, &k4, &next).await.expect("post"),
-        PostOutcome::Created(third.id)
-    );
+    assert_eq!(post(&store, &a.slug, &third, &k4, &next).await, PostOutcome::Created(third.id));
     let none = Allowance { limit: 0, ..allowance };
     assert_eq!(
-        store.post_comment(&a.slug, &by_reader(8), &IdempotencyKey::generate(), &none).await.expect("post"),
+        post(&store, &a.slug, &by_reader(8), &IdempotencyKey::generate(), &none).await,
         PostOutcome::RateLimited
     );
     assert_eq!(thread(&store, &a.slug).await, (3, vec![first.id, second.id, third.id]));
@@ -696,10 +665,7 @@ async fn posting_shows_the_comment_at_once_and_counts_it(store: impl Store) {
     put(&store, &a).await;
     let first = comment(1);
     let key = IdempotencyKey::generate();
-    assert_eq!(
-        store.post_comment(&a.slug, &first, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Created(first.id)
-    );
+    assert_eq!(post(&store, &a.slug, &first, &key, &unlimited()).await, PostOutcome::Created(first.id));
     // Read-after-write: the very next page load shows it, with its count.
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
     assert_eq!(page.comments.items, vec![first.clone()], "all fields, and no idempotency record");
@@ -709,15 +675,11 @@ async fn posting_shows_the_comment_at_once_and_counts_it(store: impl Store) {
     // would build. Nothing is written; the answer names the first comment.
     let mut resubmit = comment(2);
     resubmit.author = first.author.clone();
-    assert_eq!(
-        store.post_comment(&a.slug, &resubmit, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Duplicate(first.id)
-    );
+    assert_eq!(post(&store, &a.slug, &resubmit, &key, &unlimited()).await, PostOutcome::Duplicate(first.id));
     assert_eq!(thread(&store, &a.slug).await, (1, vec![first.id]));
 
     let second = comment(3);
-    let posted =
-        store.post_comment(&a.slug, &second, &IdempotencyKey::generate(), &unlimited()).await.expect("post");
+    let posted = post(&store, &a.slug, &second, &IdempotencyKey::generate(), &unlimited()).await;
     assert_eq!(posted, PostOutcome::Created(second.id));
     assert_eq!(thread(&store, &a.slug).await, (2, vec![first.id, second.id]));
 }
@@ -729,34 +691,22 @@ async fn idempotency_keys_belong_to_one_article(store: impl Store) {
     put(&store, &b).await;
     let key = IdempotencyKey::generate();
     let on_a = comment(1);
-    assert_eq!(
-        store.post_comment(&a.slug, &on_a, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Created(on_a.id)
-    );
+    assert_eq!(post(&store, &a.slug, &on_a, &key, &unlimited()).await, PostOutcome::Created(on_a.id));
 
     // Another reader using the same key posts a comment of their own: keys
     // are scoped to their author, so a key can never turn someone's post
     // into a silent "duplicate" of another reader's comment.
     let mut other = comment(2);
     other.author = username("mallory");
-    assert_eq!(
-        store.post_comment(&a.slug, &other, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Created(other.id)
-    );
+    assert_eq!(post(&store, &a.slug, &other, &key, &unlimited()).await, PostOutcome::Created(other.id));
     // The original author replaying it is a duplicate.
     let mut replay = comment(4);
     replay.author = on_a.author.clone();
-    assert_eq!(
-        store.post_comment(&a.slug, &replay, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Duplicate(on_a.id)
-    );
+    assert_eq!(post(&store, &a.slug, &replay, &key, &unlimited()).await, PostOutcome::Duplicate(on_a.id));
     // The same key on another article never reveals the first article's
     // comment: the record lives in the article's own partition.
     let on_b = comment(3);
-    assert_eq!(
-        store.post_comment(&b.slug, &on_b, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Created(on_b.id)
-    );
+    assert_eq!(post(&store, &b.slug, &on_b, &key, &unlimited()).await, PostOutcome::Created(on_b.id));
     assert_eq!(thread(&store, &a.slug).await, (2, vec![on_a.id, other.id]));
     assert_eq!(thread(&store, &b.slug).await, (1, vec![on_b.id]));
 }
@@ -765,19 +715,13 @@ async fn posting_to_an_unknown_article_writes_nothing(store: impl Store) {
     let missing = article("not-yet", Category::Science, T0);
     let key = IdempotencyKey::generate();
     let c = comment(1);
-    assert_eq!(
-        store.post_comment(&missing.slug, &c, &key, &unlimited()).await.expect("post"),
-        PostOutcome::NoSuchArticle
-    );
+    assert_eq!(post(&store, &missing.slug, &c, &key, &unlimited()).await, PostOutcome::NoSuchArticle);
     assert!(store.article_page(&missing.slug, None, 50).await.expect("read").is_none());
     // Once the article exists it has no comments, and the key is unused:
     // neither the comment nor the idempotency record was written.
     put(&store, &missing).await;
     assert_eq!(thread(&store, &missing.slug).await, (0, vec![]));
-    assert_eq!(
-        store.post_comment(&missing.slug, &c, &key, &unlimited()).await.expect("post"),
-        PostOutcome::Created(c.id)
-    );
+    assert_eq!(post(&store, &missing.slug, &c, &key, &unlimited()).await, PostOutcome::Created(c.id));
     assert_eq!(thread(&store, &missing.slug).await, (1, vec![c.id]));
 }
 
@@ -837,7 +781,7 @@ async fn only_the_author_deletes_a_comment(store: impl Store) {
     put(&store, &a).await;
     let comments: Vec<Comment> = (1..=3).map(comment).collect();
     for c in &comments {
-        store.post_comment(&a.slug, c, &IdempotencyKey::generate(), &unlimited()).await.expect("post");
+        post(&store, &a.slug, c, &IdempotencyKey::generate(), &unlimited()).await;
     }
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
     let target = &comments[1];
@@ -1011,14 +955,14 @@ mod dynamo_only {
         let key = IdempotencyKey::generate();
         let c = comment(1);
         counter.reset();
-        store.post_comment(&a.slug, &c, &key, &unlimited()).await.expect("post");
+        post(&store, &a.slug, &c, &key, &unlimited()).await;
         assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post");
         counter.reset();
-        store.post_comment(&slug("nowhere"), &comment(2), &key, &unlimited()).await.expect("post");
+        post(&store, &slug("nowhere"), &comment(2), &key, &unlimited()).await;
         assert_eq!(counter.snapshot(), counts(&[("TransactWriteItems", 1)]), "post, no article");
         counter.reset();
         let replay = Comment { author: c.author.clone(), ..comment(3) };
-        store.post_comment(&a.slug, &replay, &key, &unlimited()).await.expect("post");
+        post(&store, &a.slug, &replay, &key, &unlimited()).await;
         let expected = counts(&[("GetItem", 1), ("TransactWriteItems", 1)]);
         assert_eq!(counter.snapshot(), expected, "post, duplicate");
 
@@ -1055,7 +999,7 @@ mod dynamo_only {
         let a = put(&store, &article("ttl", Category::Health, T0)).await;
         let key = IdempotencyKey::generate();
         let c = comment(1);
-        store.post_comment(&a.slug, &c, &key, &unlimited()).await.expect("post");
+        post(&store, &a.slug, &c, &key, &unlimited()).await;
         let record = get("ARTICLE#ttl".into(), format!("I#{}#{key}", c.author)).await;
         assert_eq!(record["comment_id"], AttributeValue::S(c.id.to_string()));
         assert_eq!(record["author"], AttributeValue::S(c.author.to_string()));

@@ -34,96 +34,36 @@ async fn main() {
     let logged_in = [reader.cookie.as_str()];
 
     let front = Event::load("listing-front.json");
-    let page = |path: &str| Event::load("article.json").with_path(path);
+    let article_at = |slug: &str| Event::load("article.json").with_path(&format!("/articles/{slug}"));
+    let signup_form = Event::load("login-signup-form.json");
+    // The HTML bytes of `event`'s page, from the function that serves it.
+    let listing_page =
+        async |event: Event| bytes(&broadsheet_listing::handle(&listing, event.request()).await);
+    let article_page =
+        async |event: Event| bytes(&broadsheet_article::handle(&article, event.request()).await);
+    let login_page = async |event: Event| bytes(&broadsheet_login::handle(&login, event.request()).await);
     let mut rows: Vec<(&str, usize, bool)> = vec![
-        (
-            "front page `/` (20 stories)",
-            bytes(&broadsheet_listing::handle(&listing, front.request()).await),
-            true,
-        ),
-        (
-            "front page `/`, logged in",
-            bytes(
-                &broadsheet_listing::handle(&listing, front.clone().with_cookies(&logged_in).request()).await,
-            ),
-            false,
-        ),
+        ("front page `/` (20 stories)", listing_page(front.clone()).await, true),
+        ("front page `/`, logged in", listing_page(front.clone().with_cookies(&logged_in)).await, false),
         (
             "category page `/category/technology`",
-            bytes(
-                &broadsheet_listing::handle(
-                    &listing,
-                    front.clone().with_path("/category/technology").request(),
-                )
-                .await,
-            ),
+            listing_page(front.clone().with_path("/category/technology")).await,
             false,
         ),
-        (
-            "article, 0 comments",
-            bytes(
-                &broadsheet_article::handle(
-                    &article,
-                    page(&format!("/articles/{NO_COMMENTS_SLUG}")).request(),
-                )
-                .await,
-            ),
-            false,
-        ),
-        (
-            "article, 10 comments",
-            bytes(
-                &broadsheet_article::handle(
-                    &article,
-                    page(&format!("/articles/{SOME_COMMENTS_SLUG}")).request(),
-                )
-                .await,
-            ),
-            true,
-        ),
+        ("article, 0 comments", article_page(article_at(NO_COMMENTS_SLUG)).await, false),
+        ("article, 10 comments", article_page(article_at(SOME_COMMENTS_SLUG)).await, true),
         (
             "article, 10 comments, logged in (comment form)",
-            bytes(
-                &broadsheet_article::handle(
-                    &article,
-                    page(&format!("/articles/{SOME_COMMENTS_SLUG}")).with_cookies(&logged_in).request(),
-                )
-                .await,
-            ),
+            article_page(article_at(SOME_COMMENTS_SLUG).with_cookies(&logged_in)).await,
             false,
         ),
-        (
-            "article, 50 comments (a full page)",
-            bytes(
-                &broadsheet_article::handle(
-                    &article,
-                    page(&format!("/articles/{MANY_COMMENTS_SLUG}")).request(),
-                )
-                .await,
-            ),
-            false,
-        ),
-        (
-            "login page `/login`",
-            bytes(
-                &broadsheet_login::handle(
-                    &login,
-                    Event::load("login-signup-form.json").with_path("/login").request(),
-                )
-                .await,
-            ),
-            false,
-        ),
-        (
-            "sign-up page `/signup`",
-            bytes(&broadsheet_login::handle(&login, Event::load("login-signup-form.json").request()).await),
-            false,
-        ),
+        ("article, 50 comments (a full page)", article_page(article_at(MANY_COMMENTS_SLUG)).await, false),
+        ("login page `/login`", login_page(signup_form.clone().with_path("/login")).await, false),
+        ("sign-up page `/signup`", login_page(signup_form).await, false),
     ];
     // #TrendingNews after the article views above have been counted, so it lists them.
     article.handler.flush_reads().await;
-    let trending = front.clone().with_path("/trending").request();
-    let trending_bytes = bytes(&broadsheet_listing::handle(&listing, trending).await);
+    let trending_bytes = listing_page(front.clone().with_path("/trending")).await;
     rows.push(("#TrendingNews `/trending`", trending_bytes, false));
 
     let mut table = String::from(

@@ -13,10 +13,10 @@ use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleWriter, TrendingReader};
 use broadsheet_article::{ArticleApp, handle};
 use broadsheet_testkit::content::{
-    FIXTURE_ORIGIN, FIXTURE_SESSION as SESSION, FIXTURE_SLUG as SLUG, article, comment, fixture_session,
-    site, slug,
+    FIXTURE_ORIGIN, FIXTURE_SESSION as SESSION, FIXTURE_SLUG as SLUG, article, comment, fixture_store, site,
+    slug,
 };
-use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request, text};
+use broadsheet_testkit::events::{self, Answer, SHAPES, Shape, request, text};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -38,24 +38,27 @@ async fn app_with_comments(comments: usize) -> ArticleApp<MemoryStore> {
 
 /// The fixtures' article and reader's session, on a site at `origin`.
 async fn app(origin: &str) -> ArticleApp<MemoryStore> {
-    let store = MemoryStore::new();
-    store.put_article(&article(SLUG)).await.unwrap();
-    fixture_session(&store).await;
-    ArticleApp::new(store, site(origin))
+    ArticleApp::new(fixture_store().await, site(origin))
 }
 
+/// [`events::invoke`], then the read count the page detached.
 async fn invoke(app: &ArticleApp<MemoryStore>, json: &str) -> Answer {
-    let answer = Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await);
+    let answer = events::invoke(app, json).await;
     app.handler.flush_reads().await;
     answer
+}
+
+/// The page `app` renders for fixture `file`, checking its status.
+async fn page(app: &ArticleApp<MemoryStore>, file: &str, status: u16) -> String {
+    let resp = handle(app, request(file)).await;
+    assert_eq!(resp.status(), status, "{file}");
+    text(resp.body())
 }
 
 #[tokio::test]
 async fn article_event_renders_and_counts_the_read() {
     let app = app_with_comments(2).await;
-    let resp = handle(&app, request("article.json")).await;
-    assert_eq!(resp.status(), 200);
-    let body = text(resp.body());
+    let body = page(&app, "article.json", 200).await;
     assert!(body.contains("Tidal &lt;turbines&gt; power a fishing town"), "title escaped");
     assert!(body.contains("Comments (2)"));
     assert!(body.find("Comment number 0").unwrap() < body.find("Comment number 1").unwrap(), "oldest first");
@@ -69,7 +72,7 @@ async fn article_event_renders_and_counts_the_read() {
 #[tokio::test]
 async fn later_comment_pages_follow_the_cursor() {
     let app = app_with_comments(55).await;
-    let body = text(handle(&app, request("article.json")).await.body());
+    let body = page(&app, "article.json", 200).await;
     assert!(body.contains("Comment number 49") && !body.contains("Comment number 50"));
     let cursor =
         body.split("comments_after=").nth(1).unwrap().split(['"', '#', '&']).next().unwrap().to_owned();
@@ -83,9 +86,7 @@ async fn later_comment_pages_follow_the_cursor() {
 #[tokio::test]
 async fn unknown_article_event_is_a_404_page() {
     let app = app_with_comments(0).await;
-    let resp = handle(&app, request("article-unknown.json")).await;
-    assert_eq!(resp.status(), 404);
-    let body = text(resp.body());
+    let body = page(&app, "article-unknown.json", 404).await;
     assert!(body.contains("Page not found") && body.contains("<nav"));
 }
 
@@ -93,9 +94,8 @@ async fn unknown_article_event_is_a_404_page() {
 async fn a_logged_in_readers_article_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin()).await;
-        let answer = invoke(&app, &shape.fixture("article")).await;
-        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
-        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        let answer = shape.answer(&app, "article", 200).await;
+        app.handler.flush_reads().await;
         // The slug came from the path; the session from the shape's cookies.
         assert!(answer.body.contains("<h1>Otters return to the Vell</h1>"), "{shape:?}");
         assert!(answer.body.contains("Fixture Reader"), "{shape:?}: greeted by name");

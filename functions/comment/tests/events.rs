@@ -11,14 +11,13 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
 use broadsheet::domain::{Comment, CommentId};
+use broadsheet::store::ArticleReader;
 use broadsheet::store::memory::MemoryStore;
-use broadsheet::store::{ArticleReader, ArticleWriter};
 use broadsheet_comment::{CommentApp, handle};
 use broadsheet_testkit::content::{
-    FIXTURE_ORIGIN, FIXTURE_READER, FIXTURE_SLUG as SLUG, article, comment, fixture_session, site, slug,
-    username,
+    FIXTURE_ORIGIN, FIXTURE_READER, FIXTURE_SLUG as SLUG, comment, fixture_store, site, slug, username,
 };
-use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request};
+use broadsheet_testkit::events::{SHAPES, Shape, invoke, request};
 use time::macros::datetime;
 
 /// The comment the `comment-delete.*.json` fixtures delete.
@@ -26,14 +25,7 @@ const COMMENT_ID: &str = "01JDQ3G9W8K2M5N7P4R6T8V0XY";
 
 /// The fixtures' article and reader's session, on a site at `origin`.
 async fn app(origin: &str) -> CommentApp<MemoryStore> {
-    let store = MemoryStore::new();
-    store.put_article(&article(SLUG)).await.unwrap();
-    fixture_session(&store).await;
-    CommentApp::new(store, site(origin))
-}
-
-async fn invoke(app: &CommentApp<MemoryStore>, json: &str) -> Answer {
-    Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
+    CommentApp::new(fixture_store().await, site(origin))
 }
 
 /// The article's comments, checking that its count agrees with them.
@@ -74,9 +66,7 @@ async fn anonymous_post_goes_to_login_and_stores_nothing() {
 async fn a_comment_posts_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin()).await;
-        let answer = invoke(&app, &shape.fixture("comment-post")).await;
-        assert_eq!(answer.status, 303, "{shape:?}: {}", answer.body);
-        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        let answer = shape.answer(&app, "comment-post", 303).await;
         let location = answer.header("location").unwrap();
         assert!(location.starts_with(&format!("/articles/{SLUG}#comment-")), "{shape:?}: {location}");
         let stored = comments(&app).await;
@@ -95,9 +85,8 @@ async fn a_comment_deletes_in_every_shape() {
             ..comment(FIXTURE_READER, "To be deleted.", datetime!(2026-11-21 00:00 UTC))
         };
         app.store.seed_comment(&slug(SLUG), comment).await.unwrap();
-        let answer = invoke(&app, &shape.fixture("comment-delete")).await;
         // Both path parameters (slug and id) reached the handler.
-        assert_eq!(answer.status, 303, "{shape:?}: {}", answer.body);
+        let answer = shape.answer(&app, "comment-delete", 303).await;
         assert_eq!(
             answer.header("location"),
             Some(format!("/articles/{SLUG}#comments").as_str()),
@@ -112,8 +101,7 @@ async fn a_form_from_another_origin_is_refused_in_every_shape() {
     for shape in SHAPES {
         // The app serves another origin than the one the fixture's form came from.
         let app = app("https://elsewhere.example.org").await;
-        let answer = invoke(&app, &shape.fixture("comment-post")).await;
-        assert_eq!(answer.status, 403, "{shape:?}");
+        shape.answer(&app, "comment-post", 403).await;
         assert!(comments(&app).await.is_empty(), "{shape:?}");
     }
 }

@@ -13,7 +13,7 @@ use broadsheet::store::ArticleWriter;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet_listing::{ListingApp, handle};
 use broadsheet_testkit::content::{FIXTURE_ORIGIN, article, site};
-use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request, text};
+use broadsheet_testkit::events::{SHAPES, Shape, invoke, request, text};
 use time::macros::datetime;
 
 /// The "Older stories" cursor of the technology page over [`app`]'s 25
@@ -39,10 +39,6 @@ async fn app_with(origin: &str, n: usize) -> ListingApp<MemoryStore> {
 
 async fn app(origin: &str) -> ListingApp<MemoryStore> {
     app_with(origin, 25).await
-}
-
-async fn invoke(app: &ListingApp<MemoryStore>, json: &str) -> Answer {
-    Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
 }
 
 #[tokio::test]
@@ -104,9 +100,7 @@ async fn the_fixtures_cursor_is_the_one_page_one_links_to() {
 async fn category_page_two_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin()).await;
-        let answer = invoke(&app, &shape.fixture("listing-category")).await;
-        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
-        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        let answer = shape.answer(&app, "listing-category", 200).await;
         assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"), "{shape:?}");
         // The path parameter (category) and the query string (cursor) both arrived:
         // page two of technology holds the five oldest stories.

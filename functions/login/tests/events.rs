@@ -13,7 +13,7 @@ use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{Sessions, Users};
 use broadsheet_login::{LoginApp, handle};
 use broadsheet_testkit::content::{FIXTURE_ORIGIN, FIXTURE_SESSION, fixture_session, site};
-use broadsheet_testkit::events::{Answer, SHAPES, Shape, lambda_event, request};
+use broadsheet_testkit::events::{SHAPES, Shape, invoke, request};
 use lambda_http::Response;
 use lambda_http::request::LambdaRequest;
 use serde_json::Value;
@@ -25,10 +25,6 @@ const CSRF: &str = "kq3H8Zr2m1C0xT6yV4bN9pL5wS7dE2fA1gJ8hK3uQ0o";
 
 fn app(origin: &str) -> LoginApp<MemoryStore> {
     LoginApp::new(MemoryStore::new(), site(origin))
-}
-
-async fn invoke(app: &LoginApp<MemoryStore>, json: &str) -> Answer {
-    Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
 }
 
 fn set_cookies(resp: &Response<lambda_http::Body>) -> Vec<String> {
@@ -93,12 +89,11 @@ async fn account_exists(app: &LoginApp<MemoryStore>) -> bool {
 async fn signup_sets_the_session_and_expires_the_csrf_cookie_in_every_shape() {
     for shape in [Shape::HttpApi].into_iter().chain(SHAPES) {
         let app = app(shape.origin());
-        let answer = invoke(&app, &shape.fixture("login-signup-post")).await;
-        assert_eq!(answer.status, 303, "{shape:?}: {}", answer.body);
+        let answer = shape.answer(&app, "login-signup-post", 303).await;
         assert_eq!(answer.header("location"), Some(RETURN_TO), "{shape:?}");
         // Two Set-Cookie headers, each where the origin expects them: v2
-        // `cookies`, v1 `multiValueHeaders` (checked by `Answer::of`).
-        assert_eq!(answer.v1, shape.is_v1(), "{shape:?}");
+        // `cookies`, v1 `multiValueHeaders` (checked by `Answer::of`, the
+        // format by `Shape::answer`).
         assert_eq!(answer.set_cookies.len(), 2, "{shape:?}: {:?}", answer.set_cookies);
         let session = answer.cookie("__Host-bs_session").unwrap();
         assert!(session.len() > "__Host-bs_session=".len() + 40 && session.contains("HttpOnly"), "{shape:?}");
@@ -112,8 +107,7 @@ async fn signup_sets_the_session_and_expires_the_csrf_cookie_in_every_shape() {
 async fn the_login_form_keeps_return_to_from_the_query_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin());
-        let answer = invoke(&app, &shape.fixture("login-form")).await;
-        assert_eq!(answer.status, 200, "{shape:?}: {}", answer.body);
+        let answer = shape.answer(&app, "login-form", 200).await;
         // v1 delivers the query decoded, v2 raw; both arrive as the same value.
         assert!(
             answer.body.contains(&format!("name=\"return_to\" value=\"{RETURN_TO}\"")),

@@ -1,6 +1,6 @@
 //! Comment bodies: the text a reader posts under an article.
 
-use std::fmt;
+use crate::newtype::impl_display_and_as_ref;
 
 /// Most characters (not bytes) in a comment (docs/security.md#comments).
 pub const COMMENT_MAX_CHARS: usize = 5_000;
@@ -52,17 +52,7 @@ impl CommentBody {
     }
 }
 
-impl fmt::Display for CommentBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for CommentBody {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+impl_display_and_as_ref!(CommentBody);
 
 /// `5001` → `"5,001"`: the limit in the message is written that way, so the
 /// reader's count should be too.
@@ -81,30 +71,31 @@ fn group_thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::newtype::check::{accepts, limit_counts_characters, refuses};
 
     #[test]
     fn trims_and_normalises_line_breaks() {
-        assert_eq!(CommentBody::parse("  hello  ").unwrap().as_str(), "hello");
-        assert_eq!(CommentBody::parse("\r\nline 1\r\n\r\nline 2\r\n").unwrap().as_str(), "line 1\n\nline 2");
-        assert_eq!(CommentBody::parse("a\rb").unwrap().as_str(), "a\nb");
-        assert_eq!(CommentBody::parse("  indented\n  code").unwrap().as_str(), "indented\n  code");
-        assert_eq!(CommentBody::parse("<b>not html</b>").unwrap().as_str(), "<b>not html</b>");
+        accepts(
+            CommentBody::parse,
+            &[
+                ("  hello  ", "hello"),
+                ("\r\nline 1\r\n\r\nline 2\r\n", "line 1\n\nline 2"),
+                ("a\rb", "a\nb"),
+                ("  indented\n  code", "indented\n  code"),
+                ("<b>not html</b>", "<b>not html</b>"),
+            ],
+        );
     }
 
     #[test]
     fn empty_after_trimming_is_rejected() {
-        for s in ["", " ", "\r\n\r\n", "\t \n", "\u{3000}"] {
-            assert_eq!(CommentBody::parse(s), Err(CommentBodyError::Empty), "{s:?}");
-        }
+        refuses(CommentBody::parse, CommentBodyError::Empty, &["", " ", "\r\n\r\n", "\t \n", "\u{3000}"]);
         assert_eq!(CommentBodyError::Empty.to_string(), "Write something before posting.");
     }
 
     #[test]
     fn limit_is_5000_characters_not_bytes() {
-        let max = "é".repeat(5_000);
-        assert_eq!(max.len(), 10_000);
-        assert!(CommentBody::parse(&max).is_ok());
-        assert_eq!(CommentBody::parse(&"é".repeat(5_001)), Err(CommentBodyError::TooLong { chars: 5_001 }));
+        limit_counts_characters(CommentBody::parse, 5_000, CommentBodyError::TooLong { chars: 5_001 });
         // Surrounding whitespace does not count.
         assert!(CommentBody::parse(&format!("\n\n{}  ", "a".repeat(5_000))).is_ok());
         // A line break counts once, even when the browser sent \r\n.

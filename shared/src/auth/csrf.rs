@@ -15,13 +15,12 @@
 //!
 //! The session cookie's `SameSite=Lax` is a third, browser-side layer.
 
-use std::fmt;
-
 use http::HeaderMap;
 use http::header::ORIGIN;
 use subtle::ConstantTimeEq as _;
 
 use crate::config::SiteOrigin;
+use crate::newtype::impl_secret_token;
 
 /// The cookie that carries the anonymous forms' token (double submit).
 /// `__Host-`, like the session cookie: a cookie a sibling subdomain could
@@ -33,38 +32,23 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// login page open longer gets a `403` and a fresh form.
 pub const CSRF_COOKIE_TTL: time::Duration = time::Duration::hours(2);
 
-/// Random bytes in a CSRF token: 256 bits.
-const TOKEN_BYTES: usize = 32;
-
 /// A CSRF token: 32 random bytes, base64url without padding (43 characters).
 ///
 /// Not a credential by itself, but a secret the attacker must not learn, so
 /// `Debug` hides it; it is shown only in the form field and the cookie.
+/// [`CsrfToken::generate`] makes a new one; [`CsrfToken::parse`] reads one
+/// back from a cookie or a session record, so a form can reuse the token the
+/// browser already holds (several open tabs then keep working) instead of
+/// replacing it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CsrfToken(String);
 
+impl_secret_token!(CsrfToken);
+
 impl CsrfToken {
-    /// A new token from the OS RNG.
-    pub fn generate() -> CsrfToken {
-        CsrfToken(super::random_base64url::<TOKEN_BYTES>())
-    }
-
-    /// Parses a token read back from a cookie or a session record, so a
-    /// form can reuse the token the browser already holds (several open tabs
-    /// then keep working) instead of replacing it.
-    pub fn parse(raw: &str) -> Option<CsrfToken> {
-        super::is_base64url_of::<TOKEN_BYTES>(raw).then(|| CsrfToken(raw.to_owned()))
-    }
-
     /// The value for the hidden [`CSRF_FIELD`] and for storage.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Debug for CsrfToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CsrfToken(<redacted>)")
     }
 }
 

@@ -1,6 +1,6 @@
 //! Display names: how a reader appears next to their comments.
 
-use std::fmt;
+use crate::newtype::impl_display_and_as_ref;
 
 /// Most characters (not bytes) in a display name.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 50;
@@ -66,51 +66,42 @@ fn is_forbidden(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-impl fmt::Display for DisplayName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for DisplayName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+impl_display_and_as_ref!(DisplayName);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::newtype::check::{accepts, accepts_unchanged, limit_counts_characters, refuses};
 
     #[test]
     fn trims_and_collapses_whitespace() {
-        assert_eq!(DisplayName::parse("  Ada   Lovelace ").unwrap().as_str(), "Ada Lovelace");
-        assert_eq!(DisplayName::parse("Ada\t\n Lovelace").unwrap().as_str(), "Ada Lovelace");
-        assert_eq!(DisplayName::parse("Ada\u{3000}Lovelace").unwrap().as_str(), "Ada Lovelace");
-        assert_eq!(DisplayName::parse("x").unwrap().as_str(), "x");
+        accepts(
+            DisplayName::parse,
+            &[
+                ("  Ada   Lovelace ", "Ada Lovelace"),
+                ("Ada\t\n Lovelace", "Ada Lovelace"),
+                ("Ada\u{3000}Lovelace", "Ada Lovelace"),
+                ("x", "x"),
+            ],
+        );
     }
 
     #[test]
     fn keeps_any_script_and_emoji() {
-        for s in ["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"]
-        {
-            assert_eq!(DisplayName::parse(s).unwrap().as_str(), s, "{s}");
-        }
+        accepts_unchanged(
+            DisplayName::parse,
+            &["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"],
+        );
     }
 
     #[test]
     fn empty_and_blank_are_rejected() {
-        for s in ["", " ", "\t\n", "\u{3000}"] {
-            assert_eq!(DisplayName::parse(s), Err(DisplayNameError::Empty), "{s:?}");
-        }
+        refuses(DisplayName::parse, DisplayNameError::Empty, &["", " ", "\t\n", "\u{3000}"]);
     }
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        let fifty = "é".repeat(50);
-        assert_eq!(fifty.len(), 100);
-        assert!(DisplayName::parse(&fifty).is_ok());
-        assert_eq!(DisplayName::parse(&"é".repeat(51)), Err(DisplayNameError::TooLong { chars: 51 }));
+        limit_counts_characters(DisplayName::parse, 50, DisplayNameError::TooLong { chars: 51 });
         // Counted after collapsing: 50 letters padded with spaces still fit.
         assert!(DisplayName::parse(&format!("   {}   ", "a".repeat(50))).is_ok());
         assert_eq!(
@@ -121,7 +112,7 @@ mod tests {
 
     #[test]
     fn control_and_bidi_override_characters_are_rejected() {
-        for s in [
+        let forbidden = [
             "a\u{0}b",
             "a\u{7}b",
             "a\u{1b}[31mb",
@@ -129,8 +120,7 @@ mod tests {
             "a\u{9b}b",
             "evil\u{202e}txt.exe",
             "a\u{2066}b",
-        ] {
-            assert_eq!(DisplayName::parse(s), Err(DisplayNameError::ControlCharacter), "{s:?}");
-        }
+        ];
+        refuses(DisplayName::parse, DisplayNameError::ControlCharacter, &forbidden);
     }
 }

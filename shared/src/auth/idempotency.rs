@@ -6,7 +6,7 @@
 //! the repeat into "already posted" instead of a second comment
 //! (docs/security.md#comments).
 
-use std::fmt;
+use crate::newtype::{impl_display, impl_random_token};
 
 /// The hidden form field the key travels in.
 pub const IDEMPOTENCY_FIELD: &str = "idempotency_key";
@@ -17,30 +17,20 @@ const KEY_BYTES: usize = 16;
 /// An idempotency key: 16 random bytes, base64url without padding
 /// (22 characters). Not a secret: it only names one submission, and it is
 /// scoped to the reader who posts it.
+///
+/// [`IdempotencyKey::generate`] makes one for each freshly rendered form. A
+/// submitted key [`IdempotencyKey::parse`] refuses (a hand-made form, a
+/// tampered field) makes the handler answer `400` (a malformed form) rather
+/// than post without protection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
+impl_random_token!(IdempotencyKey, KEY_BYTES);
+impl_display!(IdempotencyKey);
+
 impl IdempotencyKey {
-    /// A new key from the OS RNG, for a freshly rendered form.
-    pub fn generate() -> IdempotencyKey {
-        IdempotencyKey(super::random_base64url::<KEY_BYTES>())
-    }
-
-    /// Parses a submitted key: exactly 22 canonical base64url characters.
-    /// Anything else (a hand-made form, a tampered field) is `None`, and the
-    /// handler answers `400` (a malformed form) rather than posting without protection.
-    pub fn parse(raw: &str) -> Option<IdempotencyKey> {
-        super::is_base64url_of::<KEY_BYTES>(raw).then(|| IdempotencyKey(raw.to_owned()))
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for IdempotencyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -6,11 +6,11 @@
 //! and because the token is uniformly random a fast unsalted hash is enough:
 //! there is no guessing attack for a slow hash to slow down.
 
-use std::fmt;
-
 use http::HeaderMap;
 use http::header::COOKIE;
 use sha2::{Digest as _, Sha256};
+
+use crate::newtype::{impl_display, impl_secret_token};
 
 /// The session cookie's name. The `__Host-` prefix makes browsers accept it
 /// only when set `Secure`, with `Path=/` and no `Domain`, from this very
@@ -22,39 +22,24 @@ pub const SESSION_COOKIE: &str = "__Host-bs_session";
 /// stored record's expiry (DynamoDB TTL) both come from this.
 pub const SESSION_TTL: time::Duration = time::Duration::days(14);
 
-/// Random bytes in a session token: 256 bits, well over the 128 required.
-const TOKEN_BYTES: usize = 32;
-
 /// A session token as sent in the cookie: 32 random bytes, base64url
 /// without padding (43 characters).
 ///
 /// A bearer credential: whoever has it is logged in, so `Debug` hides it.
 /// Only [`session_cookie`] and [`SessionToken::hash`] look inside.
+/// [`SessionToken::generate`] a new one at every login, never reuse one (a
+/// token fixed before login would let whoever planted it ride along). A
+/// cookie value [`SessionToken::parse`] refuses is no session: the visitor
+/// is simply anonymous.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionToken(String);
 
+impl_secret_token!(SessionToken);
+
 impl SessionToken {
-    /// A new token from the OS RNG. Call at every login, never reuse one
-    /// (a token fixed before login would let whoever planted it ride along).
-    pub fn generate() -> SessionToken {
-        SessionToken(super::random_base64url::<TOKEN_BYTES>())
-    }
-
-    /// Parses a cookie value: exactly the canonical base64url spelling of
-    /// 32 bytes, or nothing (then the visitor is simply anonymous).
-    pub fn parse(raw: &str) -> Option<SessionToken> {
-        super::is_base64url_of::<TOKEN_BYTES>(raw).then(|| SessionToken(raw.to_owned()))
-    }
-
     /// The value to look the session up by: SHA-256 of the token, hex.
     pub fn hash(&self) -> TokenHash {
         TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
-    }
-}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionToken(<redacted>)")
     }
 }
 
@@ -76,11 +61,7 @@ impl TokenHash {
     }
 }
 
-impl fmt::Display for TokenHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+impl_display!(TokenHash);
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -1,6 +1,6 @@
 //! Usernames: the stable, unique handle of an account.
 
-use std::fmt;
+use crate::newtype::impl_display_and_as_ref;
 
 /// Fewest characters in a username.
 pub const USERNAME_MIN_LEN: usize = 3;
@@ -63,27 +63,19 @@ impl Username {
     }
 }
 
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Username {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+impl_display_and_as_ref!(Username);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::newtype::check::{accepts_unchanged, refuses};
 
     #[test]
     fn accepts_valid_names_as_is() {
-        for s in ["abc", "alice", "bob_99", "x-y-z", "___", "---", "a1b", &"a".repeat(32)] {
-            assert_eq!(Username::parse(s).unwrap().as_str(), s, "{s}");
-        }
+        accepts_unchanged(
+            Username::parse,
+            &["abc", "alice", "bob_99", "x-y-z", "___", "---", "a1b", &"a".repeat(32)],
+        );
     }
 
     #[test]
@@ -105,13 +97,12 @@ mod tests {
 
     #[test]
     fn empty_or_blank_is_its_own_error() {
-        assert_eq!(Username::parse(""), Err(UsernameError::Empty));
-        assert_eq!(Username::parse("   "), Err(UsernameError::Empty));
+        refuses(Username::parse, UsernameError::Empty, &["", "   "]);
     }
 
     #[test]
     fn rejects_everything_outside_the_alphabet() {
-        for s in [
+        let outside = [
             "al ice",
             "alice!",
             "al.ice",
@@ -127,9 +118,8 @@ mod tests {
             "\u{ff41}\u{ff42}\u{ff43}",
             "<script>",
             "a%20b",
-        ] {
-            assert_eq!(Username::parse(s), Err(UsernameError::Characters), "{s:?}");
-        }
+        ];
+        refuses(Username::parse, UsernameError::Characters, &outside);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Article slugs: the stable, URL-safe name of an article.
 
-use std::fmt;
+use crate::newtype::impl_display_and_as_ref;
 
 /// Longest slug we accept; keeps URLs and DynamoDB keys small.
 pub const MAX_SLUG_LEN: usize = 120;
@@ -70,35 +70,26 @@ impl Slug {
     }
 }
 
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Slug {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+impl_display_and_as_ref!(Slug);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::newtype::check::{accepts_unchanged, refuses};
 
     #[test]
     fn accepts_plain_slugs() {
-        for s in ["a", "rust-on-lambda", "2026-budget", "x1-y2-z3"] {
-            assert_eq!(Slug::parse(s).unwrap().as_str(), s);
-        }
+        accepts_unchanged(Slug::parse, &["a", "rust-on-lambda", "2026-budget", "x1-y2-z3"]);
     }
 
     #[test]
     fn rejects_everything_else() {
         assert_eq!(Slug::parse(""), Err(SlugError::Empty));
-        for s in ["-a", "a-", "a--b", "A", "a b", "a/b", "é", "a_b", "../x", "a%20"] {
-            assert_eq!(Slug::parse(s), Err(SlugError::Invalid), "{s}");
-        }
+        refuses(
+            Slug::parse,
+            SlugError::Invalid,
+            &["-a", "a-", "a--b", "A", "a b", "a/b", "é", "a_b", "../x", "a%20"],
+        );
         assert_eq!(Slug::parse(&"a".repeat(121)), Err(SlugError::TooLong));
         assert!(Slug::parse(&"a".repeat(120)).is_ok());
     }

@@ -29,54 +29,80 @@ pub struct AuthForm<'a> {
 
 /// `GET /login`, and `POST /login` re-shown after a failure.
 pub fn login_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
-    let meta = PageMeta {
-        title: "Log in",
-        description: "Log in to Broadsheet to join the conversation.",
-        canonical_path: "/login",
+    let fields = html! {
+        (field("username", "Username", "text", form.username, "username", form.username_error, None))
+        (field("password", "Password", "password", "", "current-password", form.password_error, None))
     };
-    let signup = format!("/signup?return_to={}", super::encode(form.return_to));
-    let main = html! {
-        section.auth aria-labelledby="auth-heading" {
-            h1 #auth-heading { "Log in" }
-            (form_error(form.form_error))
-            form method="post" action="/login" novalidate {
-                (hidden(form))
-                (field("username", "Username", "text", form.username, "username", form.username_error, None))
-                (field("password", "Password", "password", "", "current-password", form.password_error, None))
-                p { button type="submit" { "Log in" } }
-            }
-            p { "New to Broadsheet? " a href=(signup) { "Create an account" } }
-        }
-    };
-    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+    auth_page(site, viewer, form, &LOG_IN, fields)
 }
 
 /// `GET /signup`, and `POST /signup` re-shown with its errors.
 pub fn signup_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>) -> Markup {
-    let meta = PageMeta {
+    let fields = html! {
+        (field("username", "Username", "text", form.username, "username", form.username_error,
+            Some("3–32 characters: letters, digits, _ and -.")))
+        (field("display_name", "Display name", "text", form.display_name, "nickname", form.display_name_error,
+            Some("Shown with your comments, up to 50 characters.")))
+        (field("password", "Password", "password", "", "new-password", form.password_error,
+            Some("8–128 characters; common passwords are refused.")))
+    };
+    auth_page(site, viewer, form, &SIGN_UP, fields)
+}
+
+/// The words of one of the two account pages; everything else about them
+/// (the layout, `noindex`, the hidden fields, the form's message, the way
+/// to the other page) is [`auth_page`]'s, so the two cannot drift apart.
+struct AuthPage {
+    /// Title, description and path; the form posts to the page's own path.
+    meta: PageMeta<'static>,
+    heading: &'static str,
+    submit: &'static str,
+    /// The line under the form that offers the other page: its words, the
+    /// other page's path, and the link's text.
+    other: (&'static str, &'static str, &'static str),
+}
+
+const LOG_IN: AuthPage = AuthPage {
+    meta: PageMeta {
+        title: "Log in",
+        description: "Log in to Broadsheet to join the conversation.",
+        canonical_path: "/login",
+    },
+    heading: "Log in",
+    submit: "Log in",
+    other: ("New to Broadsheet? ", "/signup", "Create an account"),
+};
+
+const SIGN_UP: AuthPage = AuthPage {
+    meta: PageMeta {
         title: "Sign up",
         description: "Create a Broadsheet account to comment on stories.",
         canonical_path: "/signup",
-    };
-    let login = format!("/login?return_to={}", super::encode(form.return_to));
+    },
+    heading: "Create an account",
+    submit: "Create account",
+    other: ("Already have an account? ", "/login", "Log in"),
+};
+
+/// An account page: `page`'s words around `fields`, and a link to the other
+/// page that carries the same `return_to`, so a reader who picks the other
+/// form still ends up where they were going.
+fn auth_page(site: &Site, viewer: &Viewer, form: &AuthForm<'_>, page: &AuthPage, fields: Markup) -> Markup {
+    let (other_words, other_path, other_link) = page.other;
+    let other = format!("{other_path}?return_to={}", super::encode(form.return_to));
     let main = html! {
         section.auth aria-labelledby="auth-heading" {
-            h1 #auth-heading { "Create an account" }
+            h1 #auth-heading { (page.heading) }
             (form_error(form.form_error))
-            form method="post" action="/signup" novalidate {
+            form method="post" action=(page.meta.canonical_path) novalidate {
                 (hidden(form))
-                (field("username", "Username", "text", form.username, "username", form.username_error,
-                    Some("3–32 characters: letters, digits, _ and -.")))
-                (field("display_name", "Display name", "text", form.display_name, "nickname", form.display_name_error,
-                    Some("Shown with your comments, up to 50 characters.")))
-                (field("password", "Password", "password", "", "new-password", form.password_error,
-                    Some("8–128 characters; common passwords are refused.")))
-                p { button type="submit" { "Create account" } }
+                (fields)
+                p { button type="submit" { (page.submit) } }
             }
-            p { "Already have an account? " a href=(login) { "Log in" } }
+            p { (other_words) a href=(other) { (other_link) } }
         }
     };
-    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+    layout(site, viewer, &page.meta, html! { meta name="robots" content="noindex"; }, main)
 }
 
 fn hidden(form: &AuthForm<'_>) -> Markup {
