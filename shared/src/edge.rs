@@ -36,8 +36,8 @@ use time::OffsetDateTime;
 use crate::auth::session::SESSION_COOKIE;
 use crate::auth::{SessionToken, cookie_value};
 use crate::config::Site;
-use crate::http::form::check_body_size;
-use crate::http::{AppError, RequestInfo, Responder, route_path};
+use crate::http::form::{check_body_size, require_session_csrf, site_form};
+use crate::http::{AppError, Query, RequestInfo, Responder, route_path};
 use crate::routes::{FunctionRoute, Matched, resolve_in};
 use crate::store::{Session, Sessions, StoreError};
 use crate::viewer::Viewer;
@@ -51,6 +51,9 @@ use crate::viewer::Viewer;
 /// more of API Gateway's 29–30 s) to answer in the site's own words rather
 /// than with a bare gateway error. docs/site.md, "Bad input and faults".
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
+
+/// What a handler answers: the response, or the error the edge turns into one.
+pub type Reply = Result<Response<Body>, AppError>;
 
 /// One function's state, built once per process: the site, the store, and
 /// the function's [`Handler`] with whatever it keeps of its own.
@@ -91,7 +94,7 @@ pub trait Handler<S>: Sized + Sync {
         route: Self::Route,
         loaded: Self::Loaded,
         ex: &Exchange<'_>,
-    ) -> impl Future<Output = Result<Response<Body>, AppError>> + Send;
+    ) -> impl Future<Output = Reply> + Send;
 
     /// The page to answer with when storage is unavailable (the SDK gave up,
     /// or the request ran past [`REQUEST_DEADLINE`]), instead of the plain
@@ -122,6 +125,16 @@ pub struct Exchange<'a> {
 }
 
 impl<'a> Exchange<'a> {
+    /// The body of a logged-in reader's form, once it has passed the checks
+    /// every such POST must: sent from the site itself (`403`), a strictly
+    /// decoded form (`400`/`413`), carrying the session's CSRF token,
+    /// compared in constant time (`403`). Nothing is read or written before.
+    pub fn reader_form(&self, session: &Session) -> Result<Query, AppError> {
+        let form = site_form(self.req, self.r.site)?;
+        require_session_csrf(session, &form)?;
+        Ok(form)
+    }
+
     /// The session a write needs. Without one the reader is sent to log in
     /// and brought back to `return_to` afterwards (`303`), nothing changed.
     pub fn session_or_login(&self, return_to: &str) -> Result<&'a Session, AppError> {
@@ -243,4 +256,60 @@ pub async fn session_of<S: Sessions>(store: &S, req: &Request) -> Result<Option<
         return Ok(None);
     };
     store.find_session(&token.hash(), OffsetDateTime::now_utc()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::http::header::RETRY_AFTER;
+    use maud::html;
+
+    use super::*;
+    use crate::config::SiteOrigin;
+    use crate::routes::{ArticleRoute, resolve};
+    use crate::store::memory::MemoryStore;
+
+    /// A handler whose read never finishes, and whose route has a form page.
+    #[derive(Debug, Default)]
+    struct Stuck;
+
+    impl Handler<MemoryStore> for Stuck {
+        type Route = ArticleRoute;
+        type Loaded = ();
+
+        async fn load(_: &App<MemoryStore, Self>, _: &ArticleRoute, _: &Request) -> Result<(), AppError> {
+            std::future::pending().await
+        }
+
+        async fn respond(
+            _: &App<MemoryStore, Self>,
+            _: ArticleRoute,
+            (): (),
+            _: &Exchange<'_>,
+        ) -> Result<Response<Body>, AppError> {
+            Err(AppError::NotFound)
+        }
+
+        fn unavailable_form(
+            _: &App<MemoryStore, Self>,
+            _: &ArticleRoute,
+            _: &Request,
+            _: &Viewer,
+        ) -> Option<Markup> {
+            Some(html! { form { "kept" } })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_past_the_deadline_is_a_503_with_the_form() {
+        let site = Site::new(SiteOrigin::parse("https://news.example").unwrap());
+        let app: App<MemoryStore, Stuck> = App::new(MemoryStore::new(), site);
+        let req = lambda_http::http::Request::builder().uri("/articles/a-b").body(Body::Empty).unwrap();
+        let started = tokio::time::Instant::now();
+        let resp = serve(&app, req, resolve("GET", "/articles/a-b")).await;
+        assert_eq!(started.elapsed(), REQUEST_DEADLINE, "answered at the deadline, on paused time");
+        assert_eq!(resp.status(), 503);
+        assert!(resp.headers().contains_key(RETRY_AFTER));
+        let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
+        assert_eq!(body, "<form>kept</form>", "the function's page with the form, not the bare 503 page");
+    }
 }

@@ -13,14 +13,14 @@ use std::time::Duration;
 use broadsheet::auth::IdempotencyKey;
 use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId};
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{App, Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::response::PAGE_CACHE;
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
 use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, Sessions};
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
@@ -95,12 +95,7 @@ where
         Ok(Loaded { comments_after, page })
     }
 
-    async fn respond(
-        app: &ArticleApp<S>,
-        route: ArticleRoute,
-        loaded: Loaded,
-        ex: &Exchange<'_>,
-    ) -> Result<Response<Body>, AppError> {
+    async fn respond(app: &ArticleApp<S>, route: ArticleRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
         let ArticleRoute::Show(slug) = route;
         let Loaded { comments_after, page } = loaded;
         let page = page.ok_or(AppError::NotFound)?;

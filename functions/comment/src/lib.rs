@@ -15,8 +15,8 @@ use broadsheet::auth::limits::{COMMENT_WINDOW, COMMENTS_PER_READER};
 use broadsheet::auth::{CommentBody, IdempotencyKey, Username, Window};
 use broadsheet::domain::{COMMENTS_PAGE_SIZE, Comment, CommentId, Slug};
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{App, Exchange, Handler};
-use broadsheet::http::form::{read_form, require_same_site, require_session_csrf};
+use broadsheet::edge::{App, Exchange, Handler, Reply};
+use broadsheet::http::form::site_form;
 use broadsheet::http::response::set_retry_after;
 use broadsheet::http::{AppError, Cache, Responder};
 use broadsheet::routes::CommentRoute;
@@ -52,19 +52,14 @@ impl<S: CommentStore> Handler<S> for Comments {
     }
 
     /// Anonymous readers are sent to log in and back to the comments.
-    async fn respond(
-        app: &CommentApp<S>,
-        route: CommentRoute,
-        (): (),
-        ex: &Exchange<'_>,
-    ) -> Result<Response<Body>> {
+    async fn respond(app: &CommentApp<S>, route: CommentRoute, (): (), ex: &Exchange<'_>) -> Reply {
         let slug = match &route {
             CommentRoute::Post(slug) | CommentRoute::Delete(slug, _) => slug,
         };
         let session = ex.session_or_login(&format!("/articles/{slug}#comments"))?;
         match route {
-            CommentRoute::Post(slug) => post(app, ex.req, &ex.r, session, &slug).await,
-            CommentRoute::Delete(slug, id) => delete(app, ex.req, &ex.r, session, &slug, id).await,
+            CommentRoute::Post(slug) => post(app, ex, session, &slug).await,
+            CommentRoute::Delete(slug, id) => delete(app, ex, session, &slug, id).await,
         }
     }
 
@@ -82,8 +77,7 @@ impl<S: CommentStore> Handler<S> for Comments {
         viewer: &Viewer,
     ) -> Option<Markup> {
         let CommentRoute::Post(slug) = route else { return None };
-        require_same_site(req, &app.site).ok()?;
-        let form = read_form(req).ok()?;
+        let form = site_form(req, &app.site).ok()?;
         let key = form.get(IDEMPOTENCY_FIELD).and_then(IdempotencyKey::parse)?;
         // The session's token when the session was read (the post checked the
         // form's against it); else the form's own, unverified but only ever
@@ -96,14 +90,11 @@ impl<S: CommentStore> Handler<S> for Comments {
 
 async fn post<S: CommentStore>(
     app: &CommentApp<S>,
-    req: &Request,
-    r: &Responder<'_>,
+    ex: &Exchange<'_>,
     session: &Session,
     slug: &Slug,
-) -> Result<Response<Body>> {
-    require_same_site(req, &app.site)?;
-    let form = read_form(req)?;
-    require_session_csrf(session, &form)?;
+) -> Reply {
+    let (r, form) = (&ex.r, ex.reader_form(session)?);
     let key = form
         .get(IDEMPOTENCY_FIELD)
         .and_then(IdempotencyKey::parse)
@@ -187,17 +178,16 @@ async fn reshow<S: CommentStore>(
     Ok(resp)
 }
 
+/// Deletes the reader's own comment. The form carries nothing but its token.
 async fn delete<S: CommentStore>(
     app: &CommentApp<S>,
-    req: &Request,
-    r: &Responder<'_>,
+    ex: &Exchange<'_>,
     session: &Session,
     slug: &Slug,
     id: CommentId,
-) -> Result<Response<Body>> {
-    require_same_site(req, &app.site)?;
-    let form = read_form(req)?;
-    require_session_csrf(session, &form)?;
+) -> Reply {
+    let r = &ex.r;
+    ex.reader_form(session)?;
     let author: &Username = &session.username;
     match app.store.delete_comment(slug, id, author).await? {
         DeleteOutcome::Deleted => {

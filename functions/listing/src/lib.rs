@@ -11,14 +11,14 @@ use broadsheet::domain::{
     ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE, TrendingArticle,
 };
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{App, Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ListingRoute;
 use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
 use broadsheet::views::{self, ListingKind};
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use time::OffsetDateTime;
 
 /// Most articles the sitemap lists (newest first); the sitemap protocol allows
@@ -71,12 +71,7 @@ where
         })
     }
 
-    async fn respond(
-        app: &ListingApp<S>,
-        _: ListingRoute,
-        loaded: Loaded,
-        ex: &Exchange<'_>,
-    ) -> Result<Response<Body>, AppError> {
+    async fn respond(app: &ListingApp<S>, _: ListingRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
         let (site, r) = (&app.site, &ex.r);
         Ok(match loaded {
             Loaded::Listing { kind, articles, after, older } => {

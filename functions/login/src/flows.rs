@@ -9,7 +9,7 @@ use broadsheet::auth::{
     session_cookie, verify_password_off_thread,
 };
 use broadsheet::http::client::client_address;
-use broadsheet::http::form::{read_form, require_form_csrf, require_same_site, require_session_csrf};
+use broadsheet::http::form::{require_form_csrf, require_session_csrf, site_form};
 use broadsheet::http::response::{append_cookie, set_retry_after};
 use broadsheet::http::{AppError, Cache, Query, Responder};
 use broadsheet::store::{Session, User};
@@ -83,8 +83,7 @@ pub fn show_signup(
 /// The checks every anonymous form POST passes before anything is read or
 /// written: same site, a form body, the double-submit CSRF token.
 fn checked_form(app: &LoginApp<impl LoginStore>, req: &Request) -> Result<Query> {
-    require_same_site(req, &app.site)?;
-    let form = read_form(req)?;
+    let form = site_form(req, &app.site)?;
     require_form_csrf(req, &form)?;
     Ok(form)
 }
@@ -252,8 +251,7 @@ pub async fn logout<S: LoginStore>(
     r: &Responder<'_>,
     session: Option<&Session>,
 ) -> Result<Response<Body>> {
-    require_same_site(req, &app.site)?;
-    let form = read_form(req)?;
+    let form = site_form(req, &app.site)?;
     if let Some(session) = session {
         require_session_csrf(session, &form)?;
         app.store.delete_session(&session.token_hash).await?;

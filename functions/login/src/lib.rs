@@ -21,14 +21,14 @@ mod throttle;
 use broadsheet::auth::csrf::CSRF_FIELD;
 use broadsheet::auth::safe_return_to;
 pub use broadsheet::edge::handle;
-use broadsheet::edge::{App, Exchange, Handler};
+use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::AppError;
-use broadsheet::http::form::{read_form, require_same_site};
+use broadsheet::http::form::site_form;
 use broadsheet::routes::LoginRoute;
 use broadsheet::store::{RateLimiter, Sessions, Users};
 use broadsheet::viewer::Viewer;
 use broadsheet::views::{AuthForm, login_page, signup_page};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use maud::Markup;
 
 /// The message above a login or sign-up form re-shown because storage could
@@ -58,12 +58,7 @@ impl<S: LoginStore> Handler<S> for Login {
         Ok(())
     }
 
-    async fn respond(
-        app: &LoginApp<S>,
-        route: LoginRoute,
-        (): (),
-        ex: &Exchange<'_>,
-    ) -> Result<Response<Body>, AppError> {
+    async fn respond(app: &LoginApp<S>, route: LoginRoute, (): (), ex: &Exchange<'_>) -> Reply {
         let (req, r) = (ex.req, &ex.r);
         match route {
             LoginRoute::LoginForm => flows::show_login(app, req, r),
@@ -90,8 +85,7 @@ impl<S: LoginStore> Handler<S> for Login {
             LoginRoute::SignUp => signup_page,
             LoginRoute::LoginForm | LoginRoute::SignupForm | LoginRoute::LogOut => return None,
         };
-        require_same_site(req, &app.site).ok()?;
-        let form = read_form(req).ok()?;
+        let form = site_form(req, &app.site).ok()?;
         let return_to = safe_return_to(form.get("return_to"));
         let fields = AuthForm {
             csrf_token: form.get(CSRF_FIELD).unwrap_or(""),

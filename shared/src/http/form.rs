@@ -41,6 +41,14 @@ pub fn require_same_site(req: &Request, site: &Site) -> Result<(), AppError> {
     if cross_site(req.headers(), &site.origin) { Err(AppError::Forbidden(FORGED)) } else { Ok(()) }
 }
 
+/// The form a POST carried, if it came from the site itself (`403`
+/// otherwise) and decodes strictly (`400`, `413`): the first two checks of
+/// every state-changing POST, before its token is looked at.
+pub fn site_form(req: &Request, site: &Site) -> Result<Query, AppError> {
+    require_same_site(req, site)?;
+    read_form(req)
+}
+
 /// The double-submit check of anonymous forms (login, sign-up): the hidden
 /// field must equal the `__Host-bs_csrf` cookie, compared in constant time.
 pub fn require_form_csrf(req: &Request, form: &Query) -> Result<(), AppError> {
