@@ -16,18 +16,21 @@
 //! write is all-or-nothing, as a DynamoDB conditional write or transaction is.
 //!
 //! Where DynamoDB's TTL would delete items, this store drops them itself once
-//! they are past use (old read buckets, expired sessions and counters), so a
-//! long-running local server does not grow without bound. Idempotency
-//! records are kept as long as the comments they point to: DynamoDB keeps
-//! them at least 24 hours, and a key is never reused in practice.
+//! they are past use (old read buckets, expired sessions and counters, and
+//! idempotency records after the table's 24-hour retention), so a
+//! long-running local server does not grow without bound. Like TTL it is
+//! lazy: a map is swept only when it has doubled since its last sweep
+//! ([`Sweep`]), so no write scans the whole map, and each map holds at most
+//! about twice what is still live.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::dynamo::{rank_trending, trending_bucket, trending_window};
+use super::dynamo::{IDEMPOTENCY_TTL, rank_trending, trending_bucket, trending_window};
 use super::{
     Allowance, ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, CommentWriter,
     DeleteOutcome, PostOutcome, PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError,
@@ -43,6 +46,10 @@ use crate::domain::{
 /// stand-in for the table's TTL (72 h past each hour), generous enough
 /// that a read older than the 48 h window is never what is dropped first.
 const KEEP_BUCKET_HOURS: i64 = 7 * 24;
+
+/// The smallest size at which a map is swept ([`Sweep`]): below it, expired
+/// entries may wait; sweeping a few hundred small entries costs nothing.
+const SWEEP_MIN: usize = 1024;
 
 /// All storage capabilities, in process memory.
 ///
@@ -69,13 +76,50 @@ struct Inner {
     users: HashMap<Username, User>,
     /// Sessions by token hash.
     sessions: HashMap<TokenHash, Session>,
+    sessions_sweep: Sweep,
     /// Rate-limit counters by (key, window start in epoch seconds): the
     /// table's `RATE#{key}` / `W#{start}` key.
     counters: HashMap<(String, i64), Counter>,
-    /// Per article, each posted form's (author, idempotency key) and the
-    /// comment it created (the table's `I#{author}#{key}` items, in the
-    /// article's partition).
-    posted: HashMap<Slug, HashMap<(Username, IdempotencyKey), CommentId>>,
+    counters_sweep: Sweep,
+    /// Each posted form's (article, author, idempotency key) and the comment
+    /// it created (the table's `I#{author}#{key}` items, in the article's
+    /// partition).
+    posted: HashMap<(Slug, Username, IdempotencyKey), Posted>,
+    posted_sweep: Sweep,
+}
+
+/// The idempotency record of one posted form.
+#[derive(Debug)]
+struct Posted {
+    comment: CommentId,
+    /// When the table's TTL could delete it: the comment's creation plus
+    /// [`IDEMPOTENCY_TTL`].
+    expires_at: OffsetDateTime,
+}
+
+/// When a map of expiring entries is next swept: once it has grown to twice
+/// its size after the last sweep (at least [`SWEEP_MIN`]). A sweep is
+/// O(n), paid for by the n/2 or more writes since the previous one, so a
+/// write costs O(1) amortised, and the map never holds more than twice what
+/// was live at its last sweep, or [`SWEEP_MIN`].
+#[derive(Debug, Default)]
+struct Sweep {
+    at_len: usize,
+}
+
+impl Sweep {
+    /// Keeps only the entries `live` accepts, if `map` is due a sweep.
+    fn run<K: Eq + Hash, V>(&mut self, map: &mut HashMap<K, V>, live: impl FnMut(&K, &mut V) -> bool) {
+        if map.len() < self.at_len {
+            return;
+        }
+        map.retain(live);
+        self.at_len = map.len().saturating_mul(2).max(SWEEP_MIN);
+        // A burst that has passed should not pin its memory for good.
+        if map.capacity() > self.at_len.saturating_mul(2) {
+            map.shrink_to(self.at_len);
+        }
+    }
 }
 
 /// One rate-limit counter.
@@ -138,6 +182,13 @@ impl MemoryStore {
 impl Inner {
     fn index_mut(&mut self, category: Category) -> &mut BTreeSet<ListingPosition> {
         self.by_category.entry(category).or_default()
+    }
+
+    /// TTL's job for counters: those that expired before `window` began are
+    /// past use (a window is only ever asked about while it is current).
+    fn sweep_counters(&mut self, window: &Window) {
+        let start = window.start;
+        self.counters_sweep.run(&mut self.counters, |_, c| c.expires_at > start);
     }
 }
 
@@ -301,10 +352,11 @@ impl Sessions for MemoryStore {
             ..session.clone()
         };
         let mut inner = self.write();
+        let Inner { sessions, sessions_sweep, .. } = &mut *inner;
         // TTL's job: sessions over before this one began are never found again.
         let started = stored.created_at;
-        inner.sessions.retain(|_, s| s.expires_at > started);
-        inner.sessions.insert(stored.token_hash.clone(), stored);
+        sessions_sweep.run(sessions, |_, s| s.expires_at > started);
+        sessions.insert(stored.token_hash.clone(), stored);
         Ok(())
     }
 
@@ -327,22 +379,21 @@ impl MemoryStore {
     /// Adds one event to `key`'s counter in `window` if `allow(current)`,
     /// returning the count after the call and whether it was added.
     fn add_event(&self, key: &str, window: &Window, allow: impl FnOnce(u32) -> bool) -> (u32, bool) {
-        add_event(&mut self.write().counters, key, window, allow)
+        let mut inner = self.write();
+        inner.sweep_counters(window);
+        add_event(&mut inner.counters, key, window, allow)
     }
 }
 
 /// Adds one event to `key`'s counter for `window` if `allow(current count)`:
-/// the rate limiter's one rule, shared by `try_record` and `post_comment`.
+/// the rate limiter's one rule, shared by `try_record` and `post_comment`
+/// (each sweeps the counters first: [`Inner::sweep_counters`]).
 fn add_event(
     counters: &mut HashMap<(String, i64), Counter>,
     key: &str,
     window: &Window,
     allow: impl FnOnce(u32) -> bool,
 ) -> (u32, bool) {
-    // TTL's job: counters that expired before this window began are
-    // past use (a window is only ever asked about while it is current).
-    let start = window.start;
-    counters.retain(|_, c| c.expires_at > start);
     let counter = counters
         .entry((key.to_owned(), window.start.unix_timestamp()))
         .or_insert(Counter { n: 0, expires_at: window.expires_at() });
@@ -385,13 +436,18 @@ impl CommentWriter for MemoryStore {
         allowance: &Allowance,
     ) -> Result<PostOutcome, StoreError> {
         let mut inner = self.write();
-        let Inner { articles, comments, posted, counters, .. } = &mut *inner;
+        inner.sweep_counters(&allowance.window);
+        let Inner { articles, comments, posted, posted_sweep, counters, .. } = &mut *inner;
+        // TTL's job: records past their retention may go. Until swept they
+        // still count, as an expired item does until TTL deletes it.
+        let now = comment.created_at;
+        posted_sweep.run(posted, |_, p| p.expires_at > now);
         // The same order of checks as the DynamoDB transaction's reasons:
         // the key (scoped to the author), the article, then the allowance,
         // which is consumed only when everything else succeeds.
-        let scoped = (comment.author.clone(), key.clone());
-        if let Some(id) = posted.get(article).and_then(|keys| keys.get(&scoped)) {
-            return Ok(PostOutcome::Duplicate(*id));
+        let scoped = (article.clone(), comment.author.clone(), key.clone());
+        if let Some(record) = posted.get(&scoped) {
+            return Ok(PostOutcome::Duplicate(record.comment));
         }
         let Some(stored_article) = articles.get_mut(article) else {
             return Ok(PostOutcome::NoSuchArticle);
@@ -408,7 +464,7 @@ impl CommentWriter for MemoryStore {
             return Ok(PostOutcome::RateLimited);
         }
         thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment.clone() });
-        posted.entry(article.clone()).or_default().insert(scoped, comment.id);
+        posted.insert(scoped, Posted { comment: comment.id, expires_at: now + IDEMPOTENCY_TTL });
         let count = &mut stored_article.summary.comment_count;
         *count = count.saturating_add(1);
         Ok(PostOutcome::Created(comment.id))
@@ -485,5 +541,140 @@ mod tests {
         store.record_read(&summary, t).await.unwrap();
         assert_eq!(store.read().reads.len(), 1);
         assert_eq!(store.trending(t, 10).await.unwrap()[0].reads, 1);
+    }
+
+    // ---- pruning: a long run stays bounded, and no write scans a map ----
+
+    const T0: OffsetDateTime = datetime!(2026-11-26 18:00 UTC);
+
+    fn minutes(m: i64) -> OffsetDateTime {
+        T0 + time::Duration::minutes(m)
+    }
+
+    /// The sweep size a map of expired entries never outgrows for long.
+    fn bound() -> usize {
+        2 * SWEEP_MIN
+    }
+
+    /// One event for `key` in `window`, whatever the count.
+    async fn record(store: &MemoryStore, key: &str, window: &Window) {
+        assert!(store.try_record(key, window, u32::MAX).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn counters_are_swept_in_bulk_not_on_every_write_and_stay_bounded() {
+        let store = MemoryStore::new();
+        let window = |m: i64| Window::containing(minutes(m), time::Duration::minutes(1));
+        for k in 0..10 {
+            record(&store, &format!("early#{k}"), &window(0)).await;
+        }
+        // A day later those ten are long expired, but one write is no
+        // reason to scan the map for them.
+        record(&store, "late", &window(24 * 60)).await;
+        assert_eq!(store.read().counters.len(), 11);
+        // A week of windows, five keys each: the map holds about what is
+        // live (a counter lives an hour past its window), never all of it.
+        let mut most = 0;
+        for m in 0..7 * 24 * 60 {
+            for k in 0..5 {
+                record(&store, &format!("key#{k}"), &window(24 * 60 + m)).await;
+            }
+            most = most.max(store.read().counters.len());
+        }
+        assert!(most <= bound(), "{most} counters held");
+        assert!(!store.read().counters.keys().any(|(key, _)| key.starts_with("early#")));
+        // Counting still works across sweeps.
+        assert_eq!(store.count("key#0", &window(24 * 60 + 7 * 24 * 60 - 1)).await.unwrap(), 1);
+    }
+
+    fn session_at(n: u64, created_at: OffsetDateTime, lasts: time::Duration) -> Session {
+        Session {
+            token_hash: TokenHash::from_hex(&format!("{n:064x}")).unwrap(),
+            username: Username::parse("reader").unwrap(),
+            display_name: crate::auth::DisplayName::parse("Reader").unwrap(),
+            csrf_token: crate::auth::CsrfToken::generate(),
+            created_at,
+            expires_at: created_at + lasts,
+        }
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_are_swept_in_bulk_and_stay_bounded() {
+        let store = MemoryStore::new();
+        let hour = time::Duration::hours(1);
+        for n in 0..10 {
+            store.create_session(&session_at(n, T0, hour)).await.unwrap();
+        }
+        store.create_session(&session_at(10, minutes(24 * 60), hour)).await.unwrap();
+        assert_eq!(store.read().sessions.len(), 11, "a login scanned every session");
+        // Expired but not yet swept is still not found.
+        let first = session_at(0, T0, hour).token_hash;
+        assert_eq!(store.find_session(&first, minutes(24 * 60)).await.unwrap(), None);
+        let mut most = 0;
+        for n in 0..20_000 {
+            store
+                .create_session(&session_at(100 + n, minutes(24 * 60 + i64::try_from(n).unwrap()), hour))
+                .await
+                .unwrap();
+            most = most.max(store.read().sessions.len());
+        }
+        assert!(most <= bound(), "{most} sessions held");
+        assert!(!store.read().sessions.contains_key(&first));
+    }
+
+    fn comment_at(at: OffsetDateTime) -> Comment {
+        Comment {
+            id: CommentId::new_at(at),
+            author: Username::parse("reader").unwrap(),
+            author_name: "Reader".into(),
+            body: "Hello".into(),
+            created_at: at,
+        }
+    }
+
+    fn unlimited(at: OffsetDateTime) -> Allowance {
+        Allowance {
+            key: "comment#reader".into(),
+            window: Window::containing(at, time::Duration::minutes(1)),
+            limit: u32::MAX,
+        }
+    }
+
+    #[tokio::test]
+    async fn idempotency_records_are_dropped_after_their_retention() {
+        let store = MemoryStore::new();
+        store.put_article(&article("a")).await.unwrap();
+        let slug = Slug::parse("a").unwrap();
+        let post = |at: OffsetDateTime, key: IdempotencyKey| {
+            let store = store.clone();
+            let slug = slug.clone();
+            async move { store.post_comment(&slug, &comment_at(at), &key, &unlimited(at)).await.unwrap() }
+        };
+        let first_key = IdempotencyKey::generate();
+        let PostOutcome::Created(first) = post(T0, first_key.clone()).await else { panic!("not created") };
+        // Within the retention a resubmitted form is still recognised.
+        assert_eq!(post(minutes(23 * 60), first_key.clone()).await, PostOutcome::Duplicate(first));
+        // A month of comments, one every five minutes.
+        let mut most = 0;
+        for n in 1..=30 * 24 * 12 {
+            assert!(matches!(
+                post(minutes(5 * n), IdempotencyKey::generate()).await,
+                PostOutcome::Created(_)
+            ));
+            most = most.max(idempotency_records(&store));
+        }
+        assert!(most <= bound(), "{most} idempotency records held");
+        assert!(!remembers(&store, &slug, &first_key), "a month-old idempotency record is still held");
+        // The comments themselves stay.
+        assert_eq!(store.read().articles[&slug].summary.comment_count, 1 + 30 * 24 * 12);
+    }
+
+    fn idempotency_records(store: &MemoryStore) -> usize {
+        store.read().posted.len()
+    }
+
+    fn remembers(store: &MemoryStore, slug: &Slug, key: &IdempotencyKey) -> bool {
+        let author = Username::parse("reader").unwrap();
+        store.read().posted.contains_key(&(slug.clone(), author, key.clone()))
     }
 }

@@ -45,6 +45,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 pub use counter::RequestCounter;
+pub(crate) use items::IDEMPOTENCY_TTL;
 pub use table::{create_table, ensure_table};
 pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, window as trending_window};
 
