@@ -28,13 +28,10 @@ use broadsheet::config::Site;
 use broadsheet::edge;
 use broadsheet::http::{AppError, MAX_BODY_BYTES, route_path};
 use broadsheet::routes::{Function, resolve};
-use broadsheet::store::{
-    ArticleLister, ArticleReader, CommentWriter, RateLimiter, ReadCounter, Sessions, TrendingReader, Users,
-};
-use broadsheet_article::ArticleApp;
-use broadsheet_comment::CommentApp;
-use broadsheet_listing::ListingApp;
-use broadsheet_login::LoginApp;
+use broadsheet_article::{ArticleApp, ArticleStore};
+use broadsheet_comment::{CommentApp, CommentStore};
+use broadsheet_listing::{ListingApp, ListingStore};
+use broadsheet_login::{LoginApp, LoginStore};
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -123,33 +120,10 @@ pub struct Apps<S> {
     pub comment: CommentApp<S>,
 }
 
-/// What every store behind the local server must be able to do.
-pub trait SiteStore:
-    ArticleLister
-    + ArticleReader
-    + ReadCounter
-    + TrendingReader
-    + Users
-    + Sessions
-    + RateLimiter
-    + CommentWriter
-    + Clone
-    + 'static
-{
-}
-impl<T> SiteStore for T where
-    T: ArticleLister
-        + ArticleReader
-        + ReadCounter
-        + TrendingReader
-        + Users
-        + Sessions
-        + RateLimiter
-        + CommentWriter
-        + Clone
-        + 'static
-{
-}
+/// What every store behind the local server must be able to do: what each
+/// of the four functions needs, together.
+pub trait SiteStore: ListingStore + ArticleStore + LoginStore + CommentStore + Clone + 'static {}
+impl<T: ListingStore + ArticleStore + LoginStore + CommentStore + Clone + 'static> SiteStore for T {}
 
 impl<S: SiteStore> Apps<S> {
     pub fn new(store: S, site: Site) -> Self {
@@ -409,6 +383,7 @@ mod tests {
     use std::task::{Context, Poll};
     use std::time::Duration;
 
+    use http_body_util::StreamBody;
     use hyper::body::{Body, Frame, SizeHint};
     use tokio::sync::{OwnedSemaphorePermit, mpsc};
     use tokio::time::{Instant, timeout};
@@ -599,25 +574,15 @@ mod tests {
         assert_eq!(pulled.load(Ordering::SeqCst), 0);
     }
 
-    /// A body whose client stopped sending.
-    struct Stalled;
-
-    impl Body for Stalled {
-        type Data = Bytes;
-        type Error = Infallible;
-
-        fn poll_frame(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-            Poll::Pending
-        }
+    /// A body whose client stopped sending: a stream that never yields.
+    fn stalled() -> StreamBody<futures::stream::Pending<Result<Frame<Bytes>, Infallible>>> {
+        StreamBody::new(futures::stream::pending())
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_stalled_body_times_out() {
         let started = Instant::now();
-        let read = timeout(FOREVER, read_body(Stalled, Duration::from_secs(15))).await;
+        let read = timeout(FOREVER, read_body(stalled(), Duration::from_secs(15))).await;
         assert_eq!(
             read.map(|r| r.map(|b| b.len())),
             Ok(Err(BodyError::TimedOut)),

@@ -99,18 +99,13 @@ pub trait Handler<S>: Sized + Sync {
     /// The page to answer with when storage is unavailable (the SDK gave up,
     /// or the request ran past [`REQUEST_DEADLINE`]), instead of the plain
     /// `503` page: for a form, the form again, holding what the reader typed
-    /// (read back from `req`), so that nothing they wrote is lost. The
-    /// status, `Retry-After` and log line stay the error's
-    /// ([`Responder::error_with_form`]). `viewer` is whoever the session
+    /// (read back from the request), so that nothing they wrote is lost.
+    /// The status, `Retry-After` and log line stay the error's
+    /// ([`Responder::error_with_form`]). The viewer is whoever the session
     /// named, or anonymous if it could not be looked up. The default, `None`,
     /// answers the error page.
-    fn unavailable_form(
-        app: &App<S, Self>,
-        route: &Self::Route,
-        req: &Request,
-        viewer: &Viewer,
-    ) -> Option<Markup> {
-        let _ = (app, route, req, viewer);
+    fn unavailable_form(app: &App<S, Self>, route: &Self::Route, ex: &Exchange<'_>) -> Option<Markup> {
+        let _ = (app, route, ex);
         None
     }
 }
@@ -233,7 +228,8 @@ fn fail<S, H: Handler<S>>(
     err: AppError,
 ) -> Response<Body> {
     let form = match err {
-        AppError::Unavailable(_) => H::unavailable_form(app, route, req, r.viewer),
+        // The session, if it was read at all, is in the viewer.
+        AppError::Unavailable(_) => H::unavailable_form(app, route, &Exchange { req, session: None, r }),
         _ => None,
     };
     r.error_with_form(err, form)
@@ -292,8 +288,7 @@ mod tests {
         fn unavailable_form(
             _: &App<MemoryStore, Self>,
             _: &ArticleRoute,
-            _: &Request,
-            _: &Viewer,
+            _: &Exchange<'_>,
         ) -> Option<Markup> {
             Some(html! { form { "kept" } })
         }

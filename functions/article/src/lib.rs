@@ -19,8 +19,8 @@ use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
 use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, Sessions};
 use broadsheet::views::{self, ArticleView, CommentForm};
-use lambda_http::http::StatusCode;
 use lambda_http::Request;
+use lambda_http::http::StatusCode;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
@@ -74,10 +74,12 @@ pub struct Loaded {
     page: Option<ArticleWithComments>,
 }
 
-impl<S> Handler<S> for Article
-where
-    S: ArticleReader + ReadCounter + Sessions + Clone + 'static,
-{
+/// What every store behind the article function must do (cloned into the
+/// detached task that counts a read).
+pub trait ArticleStore: ArticleReader + ReadCounter + Sessions + Clone + 'static {}
+impl<T: ArticleReader + ReadCounter + Sessions + Clone + 'static> ArticleStore for T {}
+
+impl<S: ArticleStore> Handler<S> for Article {
     type Route = ArticleRoute;
     type Loaded = Loaded;
 

@@ -17,8 +17,8 @@ use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ListingRoute;
 use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
 use broadsheet::views::{self, ListingKind};
-use lambda_http::http::StatusCode;
 use lambda_http::Request;
+use lambda_http::http::StatusCode;
 use time::OffsetDateTime;
 
 /// Most articles the sitemap lists (newest first); the sitemap protocol allows
@@ -49,10 +49,11 @@ pub enum Loaded {
     Robots,
 }
 
-impl<S> Handler<S> for Listing
-where
-    S: ArticleLister + TrendingReader + Sessions,
-{
+/// What every store behind the listing function must do.
+pub trait ListingStore: ArticleLister + TrendingReader + Sessions {}
+impl<T: ArticleLister + TrendingReader + Sessions> ListingStore for T {}
+
+impl<S: ListingStore> Handler<S> for Listing {
     type Route = ListingRoute;
     type Loaded = Loaded;
 

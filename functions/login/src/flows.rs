@@ -8,6 +8,7 @@ use broadsheet::auth::{
     clear_session_cookie, cookie_value, csrf_cookie, dummy_hash, hash_password_off_thread, safe_return_to,
     session_cookie, verify_password_off_thread,
 };
+use broadsheet::edge::{Exchange, Reply};
 use broadsheet::http::client::client_address;
 use broadsheet::http::form::{require_form_csrf, require_session_csrf, site_form};
 use broadsheet::http::response::{append_cookie, set_retry_after};
@@ -42,12 +43,10 @@ fn form_token(req: &Request) -> (CsrfToken, Option<String>) {
     }
 }
 
-fn show(
-    app: &LoginApp<impl LoginStore>,
-    req: &Request,
-    r: &Responder<'_>,
-    page: fn(&broadsheet::config::Site, &broadsheet::viewer::Viewer, &AuthForm<'_>) -> maud::Markup,
-) -> Result<Response<Body>> {
+/// `GET /login` and `GET /signup`: `page` with a fresh form, or straight on
+/// to `return_to` for a reader who is already logged in.
+pub fn show(app: &LoginApp<impl LoginStore>, ex: &Exchange<'_>, page: FormPage) -> Reply {
+    let (req, r) = (ex.req, &ex.r);
     let return_to = safe_return_to(Query::of(req)?.get("return_to"));
     if r.viewer.reader().is_some() {
         return Ok(r.see_other(&return_to));
@@ -62,23 +61,8 @@ fn show(
     Ok(resp)
 }
 
-/// `GET /login`.
-pub fn show_login(
-    app: &LoginApp<impl LoginStore>,
-    req: &Request,
-    r: &Responder<'_>,
-) -> Result<Response<Body>> {
-    show(app, req, r, login_page)
-}
-
-/// `GET /signup`.
-pub fn show_signup(
-    app: &LoginApp<impl LoginStore>,
-    req: &Request,
-    r: &Responder<'_>,
-) -> Result<Response<Body>> {
-    show(app, req, r, signup_page)
-}
+/// A view of the login or the sign-up form.
+pub type FormPage = fn(&broadsheet::config::Site, &broadsheet::viewer::Viewer, &AuthForm<'_>) -> maud::Markup;
 
 /// The checks every anonymous form POST passes before anything is read or
 /// written: same site, a form body, the double-submit CSRF token.
@@ -89,11 +73,8 @@ fn checked_form(app: &LoginApp<impl LoginStore>, req: &Request) -> Result<Query>
 }
 
 /// `POST /login`.
-pub async fn login<S: LoginStore>(
-    app: &LoginApp<S>,
-    req: &Request,
-    r: &Responder<'_>,
-) -> Result<Response<Body>> {
+pub async fn login<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Reply {
+    let (req, r) = (ex.req, &ex.r);
     let form = checked_form(app, req)?;
     let return_to = safe_return_to(form.get("return_to"));
     let raw_username = form.get("username").unwrap_or("").trim();
@@ -171,11 +152,8 @@ pub async fn login<S: LoginStore>(
 }
 
 /// `POST /signup`.
-pub async fn signup<S: LoginStore>(
-    app: &LoginApp<S>,
-    req: &Request,
-    r: &Responder<'_>,
-) -> Result<Response<Body>> {
+pub async fn signup<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Reply {
+    let (req, r) = (ex.req, &ex.r);
     let form = checked_form(app, req)?;
     let return_to = safe_return_to(form.get("return_to"));
     let raw_username = form.get("username").unwrap_or("");

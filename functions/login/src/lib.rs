@@ -26,7 +26,6 @@ use broadsheet::http::AppError;
 use broadsheet::http::form::site_form;
 use broadsheet::routes::LoginRoute;
 use broadsheet::store::{RateLimiter, Sessions, Users};
-use broadsheet::viewer::Viewer;
 use broadsheet::views::{AuthForm, login_page, signup_page};
 use lambda_http::Request;
 use maud::Markup;
@@ -61,10 +60,10 @@ impl<S: LoginStore> Handler<S> for Login {
     async fn respond(app: &LoginApp<S>, route: LoginRoute, (): (), ex: &Exchange<'_>) -> Reply {
         let (req, r) = (ex.req, &ex.r);
         match route {
-            LoginRoute::LoginForm => flows::show_login(app, req, r),
-            LoginRoute::LogIn => flows::login(app, req, r).await,
-            LoginRoute::SignupForm => flows::show_signup(app, req, r),
-            LoginRoute::SignUp => flows::signup(app, req, r).await,
+            LoginRoute::LoginForm => flows::show(app, ex, login_page),
+            LoginRoute::LogIn => flows::login(app, ex).await,
+            LoginRoute::SignupForm => flows::show(app, ex, signup_page),
+            LoginRoute::SignUp => flows::signup(app, ex).await,
             LoginRoute::LogOut => flows::logout(app, req, r, ex.session).await,
         }
     }
@@ -74,12 +73,8 @@ impl<S: LoginStore> Handler<S> for Login {
     /// as typed, never the password, the same CSRF token (the browser's
     /// `__Host-bs_csrf` cookie is unchanged) and `return_to`, and a sentence
     /// saying to try again.
-    fn unavailable_form(
-        app: &LoginApp<S>,
-        route: &LoginRoute,
-        req: &Request,
-        viewer: &Viewer,
-    ) -> Option<Markup> {
+    fn unavailable_form(app: &LoginApp<S>, route: &LoginRoute, ex: &Exchange<'_>) -> Option<Markup> {
+        let (req, viewer) = (ex.req, ex.r.viewer);
         let page = match route {
             LoginRoute::LogIn => login_page,
             LoginRoute::SignUp => signup_page,
