@@ -24,8 +24,8 @@ use broadsheet::store::{
     Allowance, ArticleReader, CommentWriter, DeleteOutcome, PostOutcome, Session, Sessions,
 };
 use broadsheet::views::{self, ArticleView, CommentForm};
-use lambda_http::http::StatusCode;
 use lambda_http::Request;
+use lambda_http::http::StatusCode;
 use maud::Markup;
 use time::OffsetDateTime;
 
