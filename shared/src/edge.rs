@@ -38,7 +38,7 @@ use crate::auth::{SessionToken, cookie_value};
 use crate::config::Site;
 use crate::http::form::{check_body_size, require_session_csrf, site_form};
 use crate::http::{AppError, Query, RequestInfo, Responder, route_path};
-use crate::routes::{FunctionRoute, Matched, resolve_in};
+use crate::routes::{FunctionRoute, Matched, RouteSpec, resolve_in};
 use crate::store::{Session, Sessions, StoreError};
 use crate::viewer::Viewer;
 
@@ -159,17 +159,30 @@ where
 {
     let started = Instant::now();
     let info = RequestInfo::of(&req);
-    let label = routed.as_ref().map_or_else(|_| "-".to_owned(), |m| m.spec.label());
+    let route = RouteField(routed.as_ref().ok().map(|m| m.spec));
     let resp = open(app, &req, &info, routed).await;
     tracing::info!(
         request_id = %info.request_id,
         function = <H::Route as FunctionRoute>::FUNCTION.package(),
-        route = label,
+        %route,
         status = resp.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"
     );
     resp
+}
+
+/// The route a log line names (`-` for none), formatted only if a
+/// subscriber records the line: a request pays no allocation for it.
+struct RouteField(Option<&'static RouteSpec>);
+
+impl std::fmt::Display for RouteField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(spec) => spec.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 async fn open<S, H>(

@@ -144,11 +144,11 @@ impl std::fmt::Debug for RouteSpec {
     }
 }
 
-impl RouteSpec {
-    /// `"GET /articles/{slug}"`: what the request logs name, never the
-    /// concrete path a reader typed.
-    pub fn label(&self) -> String {
-        format!("{} {}", self.method, self.pattern)
+/// `GET /articles/{slug}`: what the request logs name, never the concrete
+/// path a reader typed.
+impl std::fmt::Display for RouteSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.pattern)
     }
 }
 
@@ -366,7 +366,7 @@ mod tests {
     fn a_function_sees_only_its_own_routes() {
         assert!(matches!(resolve_in(Function::Listing, "GET", "/articles/x"), Err(AppError::NotFound)));
         let m = resolve_in(Function::Article, "GET", "/articles/x").unwrap();
-        assert_eq!(m.spec.label(), "GET /articles/{slug}");
+        assert_eq!(m.spec.to_string(), "GET /articles/{slug}");
         assert!(ArticleRoute::from_route(m.route.clone()).is_some());
         assert!(ListingRoute::from_route(m.route).is_none());
     }
