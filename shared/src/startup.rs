@@ -183,7 +183,7 @@ struct EventParts<'a> {
 /// The error an event earns, if any. The URI is checked by building it the
 /// way `lambda_http` 1.x does (`build_request_uri` and `apigw_path_with_stage`
 /// in its `request.rs`), with the same parsers; the tests in
-/// `functions/*/tests/shapes.rs` feed it each malformed event that makes
+/// `functions/*/tests/events.rs` feed it each malformed event that makes
 /// `lambda_http::request::from_str` panic.
 fn check(parts: &EventParts<'_>) -> Option<AppError> {
     if let Some(body) = parts.body {
