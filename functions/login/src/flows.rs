@@ -10,7 +10,7 @@ use broadsheet::auth::{
 };
 use broadsheet::edge::{Exchange, Reply};
 use broadsheet::http::client::client_address;
-use broadsheet::http::form::{require_form_csrf, require_session_csrf, site_form};
+use broadsheet::http::form::{require_form_csrf, site_form};
 use broadsheet::http::response::{append_cookie, set_retry_after};
 use broadsheet::http::{AppError, Cache, Query, Responder};
 use broadsheet::store::{Session, User};
@@ -223,18 +223,17 @@ pub async fn signup<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Repl
 /// `POST /logout`: the session is deleted on the server, so a replayed cookie
 /// is just an anonymous visitor. Without a session there is nothing to change
 /// but the browser's cookie, so no token is needed.
-pub async fn logout<S: LoginStore>(
-    app: &LoginApp<S>,
-    req: &Request,
-    r: &Responder<'_>,
-    session: Option<&Session>,
-) -> Result<Response<Body>> {
-    let form = site_form(req, &app.site)?;
-    if let Some(session) = session {
-        require_session_csrf(session, &form)?;
-        app.store.delete_session(&session.token_hash).await?;
+pub async fn logout<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Reply {
+    match ex.session {
+        Some(session) => {
+            ex.reader_form(session)?;
+            app.store.delete_session(&session.token_hash).await?;
+        }
+        None => {
+            site_form(ex.req, &app.site)?;
+        }
     }
-    let mut resp = r.see_other("/");
+    let mut resp = ex.r.see_other("/");
     append_cookie(&mut resp, &clear_session_cookie());
     Ok(resp)
 }

@@ -58,13 +58,12 @@ impl<S: LoginStore> Handler<S> for Login {
     }
 
     async fn respond(app: &LoginApp<S>, route: LoginRoute, (): (), ex: &Exchange<'_>) -> Reply {
-        let (req, r) = (ex.req, &ex.r);
         match route {
             LoginRoute::LoginForm => flows::show(app, ex, login_page),
             LoginRoute::LogIn => flows::login(app, ex).await,
             LoginRoute::SignupForm => flows::show(app, ex, signup_page),
             LoginRoute::SignUp => flows::signup(app, ex).await,
-            LoginRoute::LogOut => flows::logout(app, req, r, ex.session).await,
+            LoginRoute::LogOut => flows::logout(app, ex).await,
         }
     }
 
