@@ -5,12 +5,12 @@ use std::path::Path;
 
 use broadsheet::auth::{IdempotencyKey, TokenHash, Username};
 use broadsheet::config::Site;
-use broadsheet::domain::{Comment, CommentId, Slug};
+use broadsheet::domain::moderation::ReportReason;
+use broadsheet::domain::{Comment, CommentId, CommentRef, Slug};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
     Allowance, ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, PostOutcome, Session,
-    Sessions, StoreError,
-};
+    Sessions, StoreError, EditOutcome, ReportOutcome, Reports, User, Users};
 use broadsheet_cli::cli::SAMPLE_CONTENT;
 use broadsheet_testkit::content::FIXTURE_ORIGIN;
 pub use broadsheet_testkit::content::{LoggedIn, log_in, slug};
@@ -78,13 +78,12 @@ pub fn sample_comments(n: usize) -> Vec<Comment> {
     (0..n)
         .map(|i| {
             let at = start + time::Duration::minutes(7 * i as i64);
-            Comment {
-                id: CommentId::new_at(at),
-                author: Username::parse(&format!("reader_{i:02}")).expect("a valid username"),
-                author_name: format!("Reader {i}"),
-                body: COMMENT_TEXTS[i % COMMENT_TEXTS.len()].to_owned(),
-                created_at: at,
-            }
+            Comment::new(
+                Username::parse(&format!("reader_{i:02}")).expect("a valid username"),
+                format!("Reader {i}"),
+                COMMENT_TEXTS[i % COMMENT_TEXTS.len()].to_owned(),
+                at,
+            )
         })
         .collect()
 }
@@ -136,10 +135,49 @@ impl<S: CommentWriter> CommentWriter for Unthrottled<S> {
     fn delete_comment(
         &self,
         article: &Slug,
-        id: CommentId,
+        at: CommentRef,
         author: &Username,
     ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send {
-        self.0.delete_comment(article, id, author)
+        self.0.delete_comment(article, at, author)
+    }
+
+    fn edit_comment(
+        &self,
+        article: &Slug,
+        at: CommentRef,
+        author: &Username,
+        body: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> impl Future<Output = Result<EditOutcome, StoreError>> + Send {
+        self.0.edit_comment(article, at, author, body, now, window)
+    }
+
+    fn find_comment(&self, article: &Slug, at: CommentRef) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send {
+        self.0.find_comment(article, at)
+    }
+}
+
+impl<S: Reports> Reports for Unthrottled<S> {
+    fn report_comment(
+        &self,
+        article: &Slug,
+        at: CommentRef,
+        reporter: &Username,
+        reason: ReportReason,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<ReportOutcome, StoreError>> + Send {
+        self.0.report_comment(article, at, reporter, reason, now)
+    }
+}
+
+impl<S: Users> Users for Unthrottled<S> {
+    fn create_user(&self, user: &User) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        self.0.create_user(user)
+    }
+
+    fn find_user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send {
+        self.0.find_user(username)
     }
 }
 

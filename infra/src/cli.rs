@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::import::{self, ImportFailure};
 use crate::serve::{self, Apps, SiteStore};
+use crate::users::{UserCommand, UserError};
 
 /// Where the sample articles live in the source tree; `serve` seeds from here.
 pub const SAMPLE_CONTENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/content");
@@ -33,6 +34,9 @@ pub enum Command {
     Table(TableCommand),
     /// Import Markdown articles (YAML front matter) from a directory into DynamoDB.
     Import(ImportArgs),
+    /// Grant or revoke the moderator role, suspend or unsuspend a reader.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +92,8 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Import(#[from] ImportFailure),
+    #[error("{0}")]
+    User(#[from] UserError),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -100,6 +106,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let client = dynamo_client(&args).await?;
             let created = dynamo::ensure_table(&client, &args.table).await?;
             println!("table {} {}", args.table, if created { "created" } else { "already exists" });
+            Ok(())
+        }
+        Command::User(command) => {
+            let client = dynamo_client(command.dynamo()).await?;
+            let store = DynamoStore::new(client, command.dynamo().table.clone());
+            println!("{}", command.apply(&store).await?);
             Ok(())
         }
         Command::Import(args) => {

@@ -30,6 +30,7 @@ use broadsheet::http::{AppError, MAX_BODY_BYTES, route_path};
 use broadsheet::routes::{Function, resolve};
 use broadsheet_article::{ArticleApp, ArticleStore};
 use broadsheet_comment::{CommentApp, CommentStore};
+use broadsheet_moderation::{ModerationApp, ModerationStore};
 use broadsheet_listing::{ListingApp, ListingStore};
 use broadsheet_login::{LoginApp, LoginStore};
 use http::{HeaderValue, StatusCode};
@@ -118,12 +119,19 @@ pub struct Apps<S> {
     pub article: ArticleApp<S>,
     pub login: LoginApp<S>,
     pub comment: CommentApp<S>,
+    pub moderation: ModerationApp<S>,
 }
 
 /// What every store behind the local server must be able to do: what each
-/// of the four functions needs, together.
-pub trait SiteStore: ListingStore + ArticleStore + LoginStore + CommentStore + Clone + 'static {}
-impl<T: ListingStore + ArticleStore + LoginStore + CommentStore + Clone + 'static> SiteStore for T {}
+/// of the functions needs, together.
+pub trait SiteStore:
+    ListingStore + ArticleStore + LoginStore + CommentStore + ModerationStore + Clone + 'static
+{
+}
+impl<T: ListingStore + ArticleStore + LoginStore + CommentStore + ModerationStore + Clone + 'static> SiteStore
+    for T
+{
+}
 
 impl<S: SiteStore> Apps<S> {
     pub fn new(store: S, site: Site) -> Self {
@@ -131,7 +139,8 @@ impl<S: SiteStore> Apps<S> {
             listing: ListingApp::new(store.clone(), site.clone()),
             article: ArticleApp::new(store.clone(), site.clone()),
             login: LoginApp::new(store.clone(), site.clone()),
-            comment: CommentApp::new(store, site.clone()),
+            comment: CommentApp::new(store.clone(), site.clone()),
+            moderation: ModerationApp::new(store, site.clone()),
             site,
         }
     }
@@ -345,6 +354,7 @@ async fn route<S: SiteStore>(
         Ok(Function::Article) => edge::serve(&apps.article, req, routed).await,
         Ok(Function::Login) => edge::serve(&apps.login, req, routed).await,
         Ok(Function::Comment) => edge::serve(&apps.comment, req, routed).await,
+        Ok(Function::Moderation) => edge::serve(&apps.moderation, req, routed).await,
     }
 }
 

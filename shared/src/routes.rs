@@ -11,7 +11,8 @@
 //! `tests/tests/routes.rs` against `template.yaml` and the `cargo lambda
 //! watch` router, so the three cannot drift apart.
 
-use crate::domain::{Category, CommentId, Slug};
+use crate::auth::Username;
+use crate::domain::{Category, CommentRef, Slug};
 use crate::http::{AppError, decode_component};
 
 /// The Lambda function that owns a route.
@@ -21,6 +22,7 @@ pub enum Function {
     Article,
     Login,
     Comment,
+    Moderation,
 }
 
 impl Function {
@@ -31,6 +33,7 @@ impl Function {
             Function::Article => "broadsheet-article",
             Function::Login => "broadsheet-login",
             Function::Comment => "broadsheet-comment",
+            Function::Moderation => "broadsheet-moderation",
         }
     }
 }
@@ -43,6 +46,7 @@ pub enum Route {
     Article(ArticleRoute),
     Login(LoginRoute),
     Comment(CommentRoute),
+    Moderation(ModerationRoute),
 }
 
 /// The listing function's routes.
@@ -86,13 +90,34 @@ pub enum LoginRoute {
     LogOut,
 }
 
-/// The comment function's routes.
+/// The comment function's routes: what readers do with comments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommentRoute {
-    /// `POST /articles/{slug}/comments`
+    /// `POST /articles/{slug}/comments` (a reply with field `parent`)
     Post(Slug),
     /// `POST /articles/{slug}/comments/{id}/delete`
-    Delete(Slug, CommentId),
+    Delete(Slug, CommentRef),
+    /// `GET /articles/{slug}/comments/{id}/edit`
+    EditForm(Slug, CommentRef),
+    /// `POST /articles/{slug}/comments/{id}/edit`
+    Edit(Slug, CommentRef),
+    /// `POST /articles/{slug}/comments/{id}/report`
+    Report(Slug, CommentRef),
+}
+
+/// The moderation function's routes: what moderators do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModerationRoute {
+    /// `POST /articles/{slug}/comments/{id}/remove`
+    Remove(Slug, CommentRef),
+    /// `GET /moderation`
+    Queue,
+    /// `GET /moderation/log`
+    Log,
+    /// `POST /moderation/comments/{slug}/{id}/approve`
+    Approve(Slug, CommentRef),
+    /// `POST /moderation/users/{username}/suspend`
+    Suspend(Username),
 }
 
 /// A function's own route enum: how the edge picks a function's routes out
@@ -122,6 +147,7 @@ function_route!(ListingRoute, Listing);
 function_route!(ArticleRoute, Article);
 function_route!(LoginRoute, Login);
 function_route!(CommentRoute, Comment);
+function_route!(ModerationRoute, Moderation);
 
 /// One entry of the route table: a method, a path pattern whose `{name}`
 /// segments match one non-empty path segment, the function that owns it,
@@ -185,9 +211,26 @@ fn slug(raw: &str) -> Result<Slug, AppError> {
     Slug::parse(raw).map_err(|_| AppError::NotFound)
 }
 
-/// A captured comment id; one that is not a ULID names no comment.
-fn comment_id(raw: &str) -> Result<CommentId, AppError> {
-    CommentId::parse(raw).ok_or(AppError::NotFound)
+/// A captured comment reference (`TOP` or `TOP-REPLY`); one that is not
+/// one names no comment.
+fn comment_ref(raw: &str) -> Result<CommentRef, AppError> {
+    CommentRef::parse(raw).ok_or(AppError::NotFound)
+}
+
+/// A captured username; one that is not valid names nobody.
+fn username(raw: &str) -> Result<Username, AppError> {
+    match Username::parse(raw) {
+        Ok(u) if u.as_str() == raw => Ok(u),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn comment(route: CommentRoute) -> Result<Route, AppError> {
+    Ok(Route::Comment(route))
+}
+
+fn moderation(route: ModerationRoute) -> Result<Route, AppError> {
+    Ok(Route::Moderation(route))
 }
 
 /// Every route the site serves.
@@ -212,10 +255,30 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/signup", Function::Login, PERSONAL, |_| login(LoginRoute::SignUp)),
     r("POST", "/logout", Function::Login, PERSONAL, |_| login(LoginRoute::LogOut)),
     r("POST", "/articles/{slug}/comments", Function::Comment, PERSONAL, |c| {
-        Ok(Route::Comment(CommentRoute::Post(slug(&c[0])?)))
+        comment(CommentRoute::Post(slug(&c[0])?))
     }),
     r("POST", "/articles/{slug}/comments/{id}/delete", Function::Comment, PERSONAL, |c| {
-        Ok(Route::Comment(CommentRoute::Delete(slug(&c[0])?, comment_id(&c[1])?)))
+        comment(CommentRoute::Delete(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("GET", "/articles/{slug}/comments/{id}/edit", Function::Comment, PERSONAL, |c| {
+        comment(CommentRoute::EditForm(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("POST", "/articles/{slug}/comments/{id}/edit", Function::Comment, PERSONAL, |c| {
+        comment(CommentRoute::Edit(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("POST", "/articles/{slug}/comments/{id}/report", Function::Comment, PERSONAL, |c| {
+        comment(CommentRoute::Report(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("POST", "/articles/{slug}/comments/{id}/remove", Function::Moderation, PERSONAL, |c| {
+        moderation(ModerationRoute::Remove(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("GET", "/moderation", Function::Moderation, PERSONAL, |_| moderation(ModerationRoute::Queue)),
+    r("GET", "/moderation/log", Function::Moderation, PERSONAL, |_| moderation(ModerationRoute::Log)),
+    r("POST", "/moderation/comments/{slug}/{id}/approve", Function::Moderation, PERSONAL, |c| {
+        moderation(ModerationRoute::Approve(slug(&c[0])?, comment_ref(&c[1])?))
+    }),
+    r("POST", "/moderation/users/{username}/suspend", Function::Moderation, PERSONAL, |c| {
+        moderation(ModerationRoute::Suspend(username(&c[0])?))
     }),
 ];
 
@@ -330,6 +393,31 @@ mod tests {
             route("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV/delete"),
             Ok(Route::Comment(CommentRoute::Delete(_, id))) if id.to_string() == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
         ));
+        let reply = "01ARZ3NDEKTSV4RRFFQ69G5FAV-01ARZ3NDEKTSV4RRFFQ69G5FAW";
+        for (method, action) in [("GET", "edit"), ("POST", "edit"), ("POST", "report")] {
+            let Ok(Route::Comment(r)) = route(method, &format!("/articles/a/comments/{reply}/{action}")) else {
+                panic!("{method} {action}")
+            };
+            let (CommentRoute::EditForm(_, at) | CommentRoute::Edit(_, at) | CommentRoute::Report(_, at)) = r
+            else {
+                panic!("{method} {action}: {r:?}")
+            };
+            assert_eq!(at.to_string(), reply);
+        }
+        assert!(matches!(
+            route("POST", &format!("/articles/a/comments/{reply}/remove")),
+            Ok(Route::Moderation(ModerationRoute::Remove(_, at))) if at.to_string() == reply
+        ));
+        assert_eq!(route("GET", "/moderation").unwrap(), Route::Moderation(ModerationRoute::Queue));
+        assert_eq!(route("GET", "/moderation/log").unwrap(), Route::Moderation(ModerationRoute::Log));
+        assert!(matches!(
+            route("POST", "/moderation/comments/a-b/01ARZ3NDEKTSV4RRFFQ69G5FAV/approve"),
+            Ok(Route::Moderation(ModerationRoute::Approve(s, _))) if s.as_str() == "a-b"
+        ));
+        assert!(matches!(
+            route("POST", "/moderation/users/ann_1/suspend"),
+            Ok(Route::Moderation(ModerationRoute::Suspend(u))) if u.as_str() == "ann_1"
+        ));
     }
 
     #[test]
@@ -340,6 +428,9 @@ mod tests {
             ("GET", "/articles/"),
             ("POST", "/articles/A!/comments"),
             ("POST", "/articles/a/comments/not-an-id/delete"),
+            ("POST", "/articles/a/comments/01ARZ3NDEKTSV4RRFFQ69G5FAV-/report"),
+            ("POST", "/moderation/users/Ann/suspend"),
+            ("POST", "/moderation/users/a%20b/suspend"),
             ("GET", "/nope"),
         ] {
             assert!(matches!(route(method, path), Err(AppError::NotFound)), "{method} {path}");
@@ -377,7 +468,8 @@ mod tests {
             let path = spec
                 .pattern
                 .replace("{slug}", if spec.pattern.starts_with("/category") { "sports" } else { "a-b" })
-                .replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+                .replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+                .replace("{username}", "ann");
             let m = resolve(spec.method, &path).unwrap_or_else(|e| panic!("{spec:?}: {e}"));
             assert_eq!(m.spec.pattern, spec.pattern);
         }

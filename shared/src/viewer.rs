@@ -20,6 +20,9 @@ pub struct Reader {
     pub display_name: DisplayName,
     /// The session's CSRF token, for the forms on the page.
     pub csrf_token: CsrfToken,
+    /// Whether to show moderators' controls (the session's copy of the role;
+    /// every moderator action checks the account itself).
+    pub moderator: bool,
 }
 
 impl Viewer {
@@ -31,6 +34,7 @@ impl Viewer {
                 username: s.username.clone(),
                 display_name: s.display_name.clone(),
                 csrf_token: s.csrf_token.clone(),
+                moderator: s.moderator,
             }),
         }
     }

@@ -84,6 +84,7 @@ pub fn comment(author: &str, body: &str, at: OffsetDateTime) -> Comment {
         author_name: format!("Reader {author}"),
         body: body.to_owned(),
         created_at: at,
+        parent: None, edited_at: None, held: false, removed: None, replies: 0,
     }
 }
 
@@ -130,6 +131,7 @@ async fn store_session<S: Sessions>(
         username: username(username_text),
         display_name: DisplayName::parse(display_name).expect("a valid display name"),
         csrf_token: csrf.clone(),
+        moderator: false,
         created_at: now,
         expires_at: now + time::Duration::days(1),
     };

@@ -196,6 +196,8 @@ async fn site_with_readers(backend: Backend, n: usize) -> TestSite {
                 display_name: DisplayName::parse(&format!("Reader {i}")).unwrap(),
                 password_hash: hash.clone(),
                 created_at: time::OffsetDateTime::now_utc(),
+                moderator: false,
+                suspended_until: None,
             };
             assert!(store.create_user(&user).await.unwrap(), "{name} is new");
         }

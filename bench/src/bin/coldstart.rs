@@ -202,6 +202,8 @@ async fn seed(endpoint: &str, table: &str) -> Result<DynamoStore, Box<dyn std::e
         display_name: DisplayName::parse("Fixture Reader")?,
         password_hash: hash_password(&password)?,
         created_at: OffsetDateTime::now_utc(),
+        moderator: false,
+        suspended_until: None,
     };
     store.create_user(&user).await?;
     Ok(store)

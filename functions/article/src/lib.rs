@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use broadsheet::auth::IdempotencyKey;
-use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId};
+use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, CommentRef};
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::response::PAGE_CACHE;
@@ -71,8 +71,13 @@ impl Article {
 pub struct Loaded {
     /// The comments cursor the page was asked for, as the reader sent it.
     comments_after: Option<String>,
+    /// `?reported=` named a comment: the reader just reported it.
+    reported: bool,
     page: Option<ArticleWithComments>,
 }
+
+/// The confirmation a reader lands on after reporting a comment.
+const REPORTED: &str = "Thank you. A moderator will look at the comment you reported.";
 
 /// What every store behind the article function must do (cloned into the
 /// detached task that counts a read).
@@ -87,19 +92,21 @@ impl<S: ArticleStore> Handler<S> for Article {
     /// with the session lookup.
     async fn load(app: &ArticleApp<S>, route: &ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
         let ArticleRoute::Show(slug) = route;
-        let comments_after = Query::of(req)?.get("comments_after").map(str::to_owned);
+        let query = Query::of(req)?;
+        let comments_after = query.get("comments_after").map(str::to_owned);
+        let reported = query.get("reported").and_then(CommentRef::parse).is_some();
         let after = comments_after
             .as_deref()
             .map(|c| CommentId::from_cursor(slug, c))
             .transpose()
             .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
         let page = app.store.article_page(slug, after, COMMENTS_PAGE_SIZE).await?;
-        Ok(Loaded { comments_after, page })
+        Ok(Loaded { comments_after, reported, page })
     }
 
     async fn respond(app: &ArticleApp<S>, route: ArticleRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
         let ArticleRoute::Show(slug) = route;
-        let Loaded { comments_after, page } = loaded;
+        let Loaded { comments_after, reported, page } = loaded;
         let page = page.ok_or(AppError::NotFound)?;
         if !ex.r.info.is_head() {
             app.handler.count_read(&app.store, page.article.summary.clone());
@@ -112,7 +119,9 @@ impl<S: ArticleStore> Handler<S> for Article {
             comments: &page.comments.items,
             next_comments_cursor: next.as_deref(),
             comments_after: comments_after.as_deref(),
-            form: CommentForm { body: "", error: None, idempotency_key: key.as_str() },
+            form: CommentForm { body: "", error: None, idempotency_key: key.as_str(), parent: None },
+            notice: reported.then_some(REPORTED),
+            now: OffsetDateTime::now_utc(),
         };
         Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), PAGE_CACHE))
     }

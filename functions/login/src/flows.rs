@@ -143,7 +143,7 @@ pub async fn login<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Reply
     // the places lapse with their window.
     let (released, response) = tokio::join!(
         reserved.release(&app.store),
-        start_session(app, r, &user.username, &user.display_name, &return_to)
+        start_session(app, r, &user, &return_to)
     );
     if let Err(e) = released {
         tracing::warn!(request_id = %r.info.request_id, error = %e, "could not release a login reservation");
@@ -212,12 +212,12 @@ pub async fn signup<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Repl
 
     let password_hash =
         hash_password_off_thread(password).await.map_err(|e| AppError::Internal(Box::new(e)))?;
-    let user = User { username, display_name, password_hash, created_at: now };
+    let user = User::new(username, display_name, password_hash, now);
     if !app.store.create_user(&user).await? {
         return Ok(reshow(StatusCode::CONFLICT, None, Some(USERNAME_TAKEN), None, None));
     }
     tracing::info!(request_id = %r.info.request_id, username = %user.username, "account created");
-    start_session(app, r, &user.username, &user.display_name, &return_to).await
+    start_session(app, r, &user, &return_to).await
 }
 
 /// `POST /logout`: the session is deleted on the server, so a replayed cookie
@@ -242,17 +242,17 @@ pub async fn logout<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Repl
 async fn start_session<S: LoginStore>(
     app: &LoginApp<S>,
     r: &Responder<'_>,
-    username: &Username,
-    display_name: &DisplayName,
+    user: &User,
     return_to: &str,
 ) -> Result<Response<Body>> {
     let token = SessionToken::generate();
     let now = OffsetDateTime::now_utc();
     let session = Session {
         token_hash: token.hash(),
-        username: username.clone(),
-        display_name: display_name.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
         csrf_token: CsrfToken::generate(),
+        moderator: user.moderator,
         created_at: now,
         expires_at: now + SESSION_TTL,
     };

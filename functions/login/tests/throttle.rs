@@ -23,6 +23,8 @@ async fn app_with_alice() -> LoginApp<MemoryStore> {
         display_name: DisplayName::parse("Alice").unwrap(),
         password_hash: hash,
         created_at: OffsetDateTime::now_utc(),
+        moderator: false,
+        suspended_until: None,
     };
     assert!(app.store.create_user(&alice).await.unwrap());
     app

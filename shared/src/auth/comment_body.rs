@@ -4,6 +4,10 @@ use crate::newtype::impl_display_and_as_ref;
 
 /// Most characters (not bytes) in a comment (docs/security.md#comments).
 pub const COMMENT_MAX_CHARS: usize = 5_000;
+/// Most bytes of UTF-8 in a comment: 5,000 characters of most scripts fit,
+/// 5,000 emoji (4 bytes each) do not. Caps what one comment costs to store,
+/// read and render whatever it is written in.
+pub const COMMENT_MAX_BYTES: usize = 16 * 1024;
 
 /// A comment's text: line breaks normalised to `\n`, trimmed, 1–5,000
 /// characters.
@@ -25,6 +29,11 @@ pub enum CommentBodyError {
     Empty,
     #[error("Comments can be at most 5,000 characters; yours has {}.", group_thousands(*chars))]
     TooLong { chars: usize },
+    #[error(
+        "Comments can be at most 16 KiB; yours is {} bytes (emoji and some scripts take up to 4 bytes a character).",
+        group_thousands(*bytes)
+    )]
+    TooManyBytes { bytes: usize },
 }
 
 impl CommentBody {
@@ -39,6 +48,9 @@ impl CommentBody {
         let chars = body.chars().count();
         if chars > COMMENT_MAX_CHARS {
             return Err(CommentBodyError::TooLong { chars });
+        }
+        if body.len() > COMMENT_MAX_BYTES {
+            return Err(CommentBodyError::TooManyBytes { bytes: body.len() });
         }
         Ok(CommentBody(body.to_owned()))
     }
@@ -102,6 +114,18 @@ mod tests {
         let lines = "a\r\n".repeat(2_500);
         assert_eq!(lines.chars().count(), 7_500);
         assert!(CommentBody::parse(&lines).is_ok());
+    }
+
+    #[test]
+    fn limit_is_also_16_kib_of_utf8() {
+        // 4,096 four-byte characters are exactly 16 KiB: allowed; one more is not,
+        // though it is far under 5,000 characters.
+        assert!(CommentBody::parse(&"😀".repeat(4_096)).is_ok());
+        assert_eq!(CommentBody::parse(&"😀".repeat(4_097)), Err(CommentBodyError::TooManyBytes { bytes: 16_388 }));
+        assert_eq!(
+            CommentBodyError::TooManyBytes { bytes: 16_388 }.to_string(),
+            "Comments can be at most 16 KiB; yours is 16,388 bytes (emoji and some scripts take up to 4 bytes a character)."
+        );
     }
 
     #[test]

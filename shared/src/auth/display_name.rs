@@ -28,7 +28,7 @@ pub enum DisplayNameError {
     Empty,
     #[error("Display names can be at most 50 characters; yours has {chars}.")]
     TooLong { chars: usize },
-    #[error("Display names cannot contain control characters.")]
+    #[error("Display names cannot contain control characters or invisible formatting characters.")]
     ControlCharacter,
 }
 
@@ -51,6 +51,14 @@ impl DisplayName {
         Ok(DisplayName(collapsed))
     }
 
+    /// A name read back from storage. Names stored before format characters
+    /// were refused lose them here rather than lock their owner out; every
+    /// other rule still applies.
+    pub fn from_stored(stored: &str) -> Result<DisplayName, DisplayNameError> {
+        let visible: String = stored.chars().filter(|&c| c.is_control() || !is_forbidden(c)).collect();
+        DisplayName::parse(&visible)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -60,10 +68,13 @@ impl DisplayName {
     }
 }
 
-/// Control characters (Unicode `Cc`) and the bidi embedding / override /
-/// isolate controls (U+202A–U+202E, U+2066–U+2069).
+/// Control characters (Unicode `Cc`) and format characters (`Cf`: the
+/// zero-width space, joiners and non-joiners, the bidi embedding / override /
+/// isolate controls, soft hyphens, tag characters …): invisible, they would
+/// let one name pass for another.
 fn is_forbidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    c.is_control() || c.general_category() == GeneralCategory::Format
 }
 
 impl_display_and_as_ref!(DisplayName);
@@ -90,7 +101,7 @@ mod tests {
     fn keeps_any_script_and_emoji() {
         accepts_unchanged(
             DisplayName::parse,
-            &["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "👩‍🔬 Marie", "O'Brien <3"],
+            &["Zoë Ångström", "李小龙", "Дмитрий", "محمد", "🔬 Marie", "O'Brien <3"],
         );
     }
 
@@ -120,7 +131,25 @@ mod tests {
             "a\u{9b}b",
             "evil\u{202e}txt.exe",
             "a\u{2066}b",
+            // Invisible: zero-width space, joiner, non-joiner, word joiner,
+            // BOM, soft hyphen, a tag character, the ZWJ of an emoji sequence.
+            "ad\u{200b}min",
+            "a\u{200d}b",
+            "a\u{200c}b",
+            "a\u{2060}b",
+            "\u{feff}ann",
+            "an\u{ad}n",
+            "ann\u{e0041}",
+            "👩\u{200d}🔬 Marie",
         ];
         refuses(DisplayName::parse, DisplayNameError::ControlCharacter, &forbidden);
+    }
+
+    #[test]
+    fn stored_names_lose_format_characters_instead_of_failing() {
+        assert_eq!(DisplayName::from_stored("ad\u{200b}min\u{202e}").unwrap().as_str(), "admin");
+        assert_eq!(DisplayName::from_stored("Ann").unwrap().as_str(), "Ann");
+        assert!(DisplayName::from_stored("a\u{7}b").is_err(), "control characters are still corrupt");
+        assert!(DisplayName::from_stored("\u{200b}").is_err(), "nothing visible left");
     }
 }

@@ -16,10 +16,12 @@
 //! * [`idempotency`] — the key that makes a double-submitted comment form
 //!   create one comment.
 //! * [`limits`] — the throttling policy and its fixed-window arithmetic.
+//! * [`held`] — which comments wait for a moderator (links, held words).
 
 pub mod comment_body;
 pub mod csrf;
 pub mod display_name;
+pub mod held;
 pub mod idempotency;
 pub mod limits;
 pub mod password;
@@ -30,6 +32,7 @@ pub mod username;
 pub use comment_body::{CommentBody, CommentBodyError};
 pub use csrf::{CsrfToken, clear_csrf_cookie, cross_site, csrf_cookie, tokens_match};
 pub use display_name::{DisplayName, DisplayNameError};
+pub use held::{HeldWords, HoldReason};
 pub use idempotency::IdempotencyKey;
 pub use limits::Window;
 pub use password::{

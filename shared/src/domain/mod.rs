@@ -7,13 +7,14 @@ mod article;
 mod category;
 mod comment;
 pub mod cursor;
+pub mod moderation;
 mod page;
 mod slug;
 pub mod timefmt;
 
 pub use article::{Article, ArticleSummary, ListingPosition, NewArticle, SanitizedHtml, TrendingArticle};
 pub use category::{Category, UnknownCategory};
-pub use comment::{Comment, CommentId};
+pub use comment::{Comment, CommentId, CommentRef, Removal, is_web_url, web_links};
 pub use page::Page;
 pub use slug::{MAX_SLUG_LEN, Slug, SlugError};
 

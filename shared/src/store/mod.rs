@@ -17,12 +17,15 @@ use time::OffsetDateTime;
 
 use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
-    TrendingArticle,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Page,
+    Slug, TrendingArticle,
 };
 
 pub mod dynamo;
 pub mod memory;
+mod moderation;
+
+pub use moderation::{Moderation, ModerationOutcome, ReportOutcome, Reports};
 
 /// Errors every store can report. Handlers map them to HTTP in one place
 /// (`crate::http::AppError`).
@@ -42,6 +45,34 @@ pub enum StoreError {
 pub struct ArticleWithComments {
     pub article: Article,
     pub comments: Page<Comment, CommentId>,
+}
+
+/// A short fingerprint of a comment's text, kept with a form's idempotency
+/// record to tell a resubmit of the same text from a reused form with new text.
+pub(crate) fn body_fingerprint(body: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(body.as_bytes())
+}
+
+/// Up to `limit` top-level comments, each with its replies (which follow it
+/// in thread order), and whether another top-level comment follows: pages
+/// count top-level comments, so a thread is never split across pages.
+pub(crate) fn take_threads(comments: impl Iterator<Item = Comment>, limit: usize) -> (Vec<Comment>, bool) {
+    let mut page = Vec::new();
+    let mut tops = 0;
+    for c in comments {
+        if c.parent.is_none() {
+            if tops == limit {
+                return (page, true);
+            }
+            tops += 1;
+        } else if tops == 0 {
+            // A reply with no parent before it on this page: never written
+            // by this code (a parent with replies is kept), so not shown.
+            continue;
+        }
+        page.push(c);
+    }
+    (page, false)
 }
 
 /// What `put_article` did.
@@ -123,6 +154,27 @@ pub struct User {
     pub display_name: DisplayName,
     pub password_hash: PasswordHash,
     pub created_at: OffsetDateTime,
+    /// Granted the moderator role (`broadsheet user grant`).
+    pub moderator: bool,
+    /// Suspended until then: may read and log in, not post, reply, edit or report.
+    pub suspended_until: Option<OffsetDateTime>,
+}
+
+impl User {
+    /// A new account with no role and no suspension.
+    pub fn new(
+        username: Username,
+        display_name: DisplayName,
+        password_hash: PasswordHash,
+        created_at: OffsetDateTime,
+    ) -> User {
+        User { username, display_name, password_hash, created_at, moderator: false, suspended_until: None }
+    }
+
+    /// Whether the account is suspended at `now`.
+    pub fn is_suspended(&self, now: OffsetDateTime) -> bool {
+        self.suspended_until.is_some_and(|until| now < until)
+    }
 }
 
 /// Accounts (the login function).
@@ -147,6 +199,10 @@ pub struct Session {
     pub display_name: DisplayName,
     /// The CSRF token of this session's forms.
     pub csrf_token: CsrfToken,
+    /// Copied from the account at login, to decide which controls a page
+    /// shows. Never trusted for an action: every moderator action checks
+    /// the account itself, in its transaction.
+    pub moderator: bool,
     pub created_at: OffsetDateTime,
     /// After this the session is gone, whether or not DynamoDB's TTL has
     /// deleted the item yet (TTL deletion lags by up to days).
@@ -202,7 +258,16 @@ pub enum PostOutcome {
     /// double submit): nothing was written, no allowance was used; this is the
     /// comment the first submit created.
     Duplicate(CommentId),
+    /// The same reader used this key on this article before for a
+    /// *different* text (a form re-used after an edit): nothing was written,
+    /// and the reader must be told rather than see their new text dropped.
+    KeyReused(CommentId),
     NoSuchArticle,
+    /// A reply to a comment that is gone, removed, or itself a reply the
+    /// caller did not attach to its top-level comment: nothing was written.
+    NoSuchParent,
+    /// The author's account is suspended: nothing was written.
+    Suspended,
     /// The reader's [`Allowance`] for the window is used up: nothing was written.
     RateLimited,
 }
@@ -219,7 +284,7 @@ pub struct Allowance {
     pub limit: u32,
 }
 
-/// What deleting a comment did.
+/// What deleting or editing a comment did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteOutcome {
     Deleted,
@@ -228,16 +293,34 @@ pub enum DeleteOutcome {
     NotAuthor,
 }
 
+/// What editing a comment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOutcome {
+    Edited,
+    /// No such comment, or a moderator removed it.
+    NotFound,
+    /// Someone else's comment: nothing changed.
+    NotAuthor,
+    /// Its edit window has passed: nothing changed.
+    TooLate,
+    /// The author's account is suspended: nothing changed.
+    Suspended,
+}
+
 /// Writes comments (the comment function).
 pub trait CommentWriter: Send + Sync {
-    /// Adds `comment` to the article and increments its comment count, in one
-    /// transaction, together with a record of `key` (scoped to the comment's
-    /// author and the article) so that a second submit of the same form
-    /// stores nothing, and one event of `allowance` (DynamoDB: one
-    /// `TransactWriteItems` of the idempotency item, the comment, the
-    /// article's `ADD comment_count 1` and the rate counter's conditional
-    /// `ADD n 1`). When several conditions fail, the outcome is decided in
-    /// that order: `Duplicate`, `NoSuchArticle`, `RateLimited`.
+    /// Adds `comment` to the article in one transaction with: a record of
+    /// `key` (scoped to the author and the article) so that a second submit
+    /// of the same form stores nothing; one event of `allowance`; a check
+    /// that the author is not suspended at `comment.created_at`; unless the
+    /// comment is held, the article's `ADD comment_count 1`; for a held
+    /// comment, its moderation-queue entry; for a reply (`parent` set, the
+    /// top-level comment's id), its parent's `ADD replies 1`, on a parent
+    /// that exists, is top-level and is not removed.
+    ///
+    /// When several conditions fail, the outcome is decided in this order:
+    /// `Duplicate` (or `KeyReused` when the first submit's text differs),
+    /// `NoSuchArticle`, `NoSuchParent`, `Suspended`, `RateLimited`.
     fn post_comment(
         &self,
         article: &Slug,
@@ -246,12 +329,34 @@ pub trait CommentWriter: Send + Sync {
         allowance: &Allowance,
     ) -> impl Future<Output = Result<PostOutcome, StoreError>> + Send;
 
-    /// Deletes the comment if `author` wrote it, decrementing the count in the
-    /// same transaction.
+    /// Deletes the comment if `author` wrote it, with the count (when it was
+    /// counted), its parent's reply count and its queue entry, in one
+    /// transaction. A top-level comment with replies is kept, without its
+    /// text, as deleted by its author, so the thread still reads.
     fn delete_comment(
         &self,
         article: &Slug,
-        id: CommentId,
+        comment: CommentRef,
         author: &Username,
     ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send;
+
+    /// Replaces the text of `author`'s comment and sets `edited_at = now`,
+    /// if it was posted less than `window` before `now`, is not removed, and
+    /// the author is not suspended; one conditional transaction.
+    fn edit_comment(
+        &self,
+        article: &Slug,
+        comment: CommentRef,
+        author: &Username,
+        body: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> impl Future<Output = Result<EditOutcome, StoreError>> + Send;
+
+    /// One comment, as its article page would show it (a consistent read).
+    fn find_comment(
+        &self,
+        article: &Slug,
+        comment: CommentRef,
+    ) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send;
 }

@@ -21,6 +21,9 @@ pub struct CommentForm<'a> {
     pub error: Option<&'a str>,
     /// Sent back with the form so a double submit is recognised as one.
     pub idempotency_key: &'a str,
+    /// The comment a reply answers (`TOP` or `TOP-REPLY`), kept when a
+    /// refused reply is re-shown.
+    pub parent: Option<&'a str>,
 }
 
 /// Everything the article page shows.
@@ -35,6 +38,10 @@ pub struct ArticleView<'a> {
     pub comments_after: Option<&'a str>,
     /// Used only when the viewer is a logged-in reader.
     pub form: CommentForm<'a>,
+    /// A short confirmation shown above the comments ("Thanks for your report").
+    pub notice: Option<&'a str>,
+    /// The time the page is rendered at (whether an Edit link is still due).
+    pub now: time::OffsetDateTime,
 }
 
 /// The article page.
@@ -131,8 +138,9 @@ mod tests {
             form: CommentForm {
                 body: "draft </textarea><script>x</script>",
                 error,
-                idempotency_key: "idem\"1",
-            },
+                idempotency_key: "idem\"1", parent: None },
+            notice: None,
+            now: time::OffsetDateTime::now_utc(),
         }
     }
 

@@ -1,37 +1,51 @@
-//! The comments on an article and the form to leave one.
+//! The comments on an article and the forms to leave, reply to, edit,
+//! report and remove one.
 
 use linkify::{LinkFinder, LinkKind};
 use maud::{Markup, html};
+use time::OffsetDateTime;
 
 use super::{ArticleView, CommentForm, PageMeta, article_path, datetime_attr, encode, layout};
+use crate::auth::IdempotencyKey;
 use crate::config::Site;
-use crate::domain::{Comment, Slug, timefmt};
-use crate::viewer::Viewer;
+use crate::domain::moderation::{EDIT_WINDOW, ReportReason};
+use crate::domain::{Comment, Removal, Slug, is_web_url, timefmt};
+use crate::viewer::{Reader, Viewer};
 
-/// "Comments (N)": the list (oldest first), its pagination, and delete
-/// buttons on the viewer's own comments.
+/// "Comments (N)": the threads (oldest first, replies under their comment),
+/// their pagination, and each comment's controls for this viewer.
 pub(super) fn comments_section(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
     let path = article_path(view.article.slug());
     let me = viewer.reader();
+    // Held comments are shown to their author and to moderators only.
+    let visible = |c: &&Comment| !c.held || me.is_some_and(|r| r.moderator || r.username == c.author);
+    let tops: Vec<&Comment> = view.comments.iter().filter(|c| c.parent.is_none()).filter(visible).collect();
     html! {
         section #comments aria-labelledby="comments-heading" {
             h2 #comments-heading { "Comments (" (view.article.summary.comment_count) ")" }
+            @if let Some(notice) = view.notice {
+                p.notice role="status" { (notice) }
+            }
             @if view.comments_after.is_some() {
                 p { "Later comments. " a href={ (path) "#comments" } { "Back to the first comments" } }
             }
-            @if view.comments.is_empty() {
+            @if tops.is_empty() {
                 p { (if view.comments_after.is_some() { "No more comments." } else { "No comments yet." }) }
             } @else {
                 ol.comments {
-                    @for c in view.comments {
-                        li id={ "comment-" (c.id) } {
-                            p.meta id={ "comment-" (c.id) "-by" } {
-                                strong { (c.author_name) } " · "
-                                time datetime=(datetime_attr(c.created_at)) { (timefmt::human(c.created_at)) }
+                    @for c in tops {
+                        @let replies: Vec<&Comment> = view.comments.iter().filter(|r| r.parent == Some(c.id)).filter(visible).collect();
+                        li id={ "comment-" (c.address()) } {
+                            (comment_body(&path, me, c, view.now))
+                            @if !replies.is_empty() {
+                                ol.replies aria-label={ "Replies to " (c.author_name) } {
+                                    @for r in replies {
+                                        li id={ "comment-" (r.address()) } { (comment_body(&path, me, r, view.now)) }
+                                    }
+                                }
                             }
-                            p { (comment_text(&c.body)) }
-                            @if let Some(reader) = me.filter(|r| r.username == c.author) {
-                                (delete_form(&path, c, reader.csrf_token.as_str()))
+                            @if let Some(reader) = me.filter(|_| c.removed.is_none() && !c.held) {
+                                (reply_form(&path, reader, c))
                             }
                         }
                     }
@@ -46,12 +60,114 @@ pub(super) fn comments_section(viewer: &Viewer, view: &ArticleView<'_>) -> Marku
     }
 }
 
-fn delete_form(path: &str, c: &Comment, csrf_token: &str) -> Markup {
+/// One comment: who and when, its text (or what stands in for it once
+/// removed), and the viewer's controls.
+fn comment_body(path: &str, me: Option<&Reader>, c: &Comment, now: OffsetDateTime) -> Markup {
+    let at = c.address();
+    let by = format!("comment-{at}-by");
     html! {
-        form.del method="post" action={ (path) "/comments/" (c.id) "/delete" } {
-            input type="hidden" name="csrf_token" value=(csrf_token);
-            // Says which comment to a screen reader, which hears many "Delete" buttons.
-            button type="submit" aria-describedby={ "comment-" (c.id) "-by" } { "Delete" }
+        @if let Some(removal) = c.removed {
+            p.removed id=(by) {
+                (match removal {
+                    Removal::ByModerator => "Comment removed by a moderator.",
+                    Removal::ByAuthor => "Comment deleted by its author.",
+                })
+            }
+        } @else {
+            p.meta id=(by) {
+                strong { (c.author_name) } " " span.handle { "@" (c.author) } " · "
+                time datetime=(datetime_attr(c.created_at)) { (timefmt::human(c.created_at)) }
+                @if let Some(edited) = c.edited_at {
+                    " · " span title={ "Edited " (timefmt::human(edited)) } { "edited" }
+                }
+                @if c.held {
+                    " · " strong.held { "Awaiting review" }
+                }
+            }
+            p { (comment_text(&c.body)) }
+            @if let Some(reader) = me {
+                (controls(path, reader, c, now))
+            }
+        }
+    }
+}
+
+/// The buttons a logged-in viewer gets on a comment: their own comment's
+/// Edit (while its window lasts) and Delete, another's Report, and a
+/// moderator's Remove on every comment.
+fn controls(path: &str, reader: &Reader, c: &Comment, now: OffsetDateTime) -> Markup {
+    let at = c.address();
+    let by = format!("comment-{at}-by");
+    let action = format!("{path}/comments/{at}");
+    let csrf = reader.csrf_token.as_str();
+    let own = reader.username == c.author;
+    html! {
+        div.controls {
+            @if own && now < c.created_at + EDIT_WINDOW {
+                a.edit href={ (action) "/edit" } aria-describedby=(by) { "Edit" }
+            }
+            @if own {
+                form.del method="post" action={ (action) "/delete" } {
+                    input type="hidden" name="csrf_token" value=(csrf);
+                    // Says which comment to a screen reader, which hears many "Delete" buttons.
+                    button type="submit" aria-describedby=(by) { "Delete" }
+                }
+            }
+            @if !own && c.is_public() {
+                details.report {
+                    summary aria-describedby=(by) { "Report" }
+                    form method="post" action={ (action) "/report" } {
+                        input type="hidden" name="csrf_token" value=(csrf);
+                        label for={ "report-" (at) } { "Why should a moderator look at it?" }
+                        select id={ "report-" (at) } name="reason" {
+                            @for r in ReportReason::ALL {
+                                option value=(r.as_str()) { (r.label()) }
+                            }
+                        }
+                        button type="submit" { "Send report" }
+                    }
+                }
+            }
+            @if reader.moderator {
+                details.remove {
+                    summary aria-describedby=(by) { "Remove" }
+                    (remove_form(&action, csrf, &at.to_string(), path))
+                }
+            }
+        }
+    }
+}
+
+/// A moderator's Remove form for the comment at `action`; `back` is where
+/// the moderator lands afterwards.
+pub(super) fn remove_form(action: &str, csrf: &str, at: &str, back: &str) -> Markup {
+    html! {
+        form method="post" action={ (action) "/remove" } {
+            input type="hidden" name="csrf_token" value=(csrf);
+            input type="hidden" name="return_to" value=(back);
+            label for={ "remove-" (at) "-reason" } { "Reason (kept in the moderation log)" }
+            input id={ "remove-" (at) "-reason" } type="text" name="reason" required maxlength="500";
+            button type="submit" { "Remove comment" }
+        }
+    }
+}
+
+/// The Reply form under a top-level comment, folded into a `<details>` so
+/// the page stays short and it works without JavaScript.
+fn reply_form(path: &str, reader: &Reader, parent: &Comment) -> Markup {
+    let at = parent.address();
+    let key = IdempotencyKey::generate();
+    html! {
+        details.reply {
+            summary aria-describedby={ "comment-" (at) "-by" } { "Reply" }
+            form method="post" action={ (path) "/comments" } {
+                input type="hidden" name="csrf_token" value=(reader.csrf_token.as_str());
+                input type="hidden" name="idempotency_key" value=(key.as_str());
+                input type="hidden" name="parent" value=(at);
+                label for={ "reply-" (at) } { "Your reply" }
+                textarea id={ "reply-" (at) } name="body" rows="4" required maxlength="5000" {}
+                p { button type="submit" { "Post reply" } }
+            }
         }
     }
 }
@@ -74,12 +190,6 @@ fn comment_text(body: &str) -> Markup {
             }
         }
     }
-}
-
-/// Only http(s) links: linkify also finds `javascript://…`, `data://…` and the like.
-fn is_web_url(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// "Leave a comment": the form for a reader, a log-in prompt for anyone else.
@@ -105,56 +215,170 @@ pub(super) fn leave_comment(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
 }
 
 /// The comment form posting to the article at `path`, with the reader's
-/// text, key and message (if any) kept.
+/// text, key, parent (for a reply) and message (if any) kept.
 fn comment_form(path: &str, csrf_token: &str, form: &CommentForm<'_>) -> Markup {
     let described_by = if form.error.is_some() { "comment-hint comment-error" } else { "comment-hint" };
     html! {
         form method="post" action={ (path) "/comments" } {
             input type="hidden" name="csrf_token" value=(csrf_token);
             input type="hidden" name="idempotency_key" value=(form.idempotency_key);
-            label for="comment-body" { "Your comment" }
-            p.hint #comment-hint { "Plain text, up to 5,000 characters. Links become clickable." }
+            @if let Some(parent) = form.parent {
+                input type="hidden" name="parent" value=(parent);
+            }
+            label for="comment-body" { (if form.parent.is_some() { "Your reply" } else { "Your comment" }) }
+            p.hint #comment-hint {
+                "Plain text, up to 5,000 characters. Links become clickable; "
+                "a comment with more than two waits for a moderator."
+            }
             @if let Some(error) = form.error {
                 p.error #comment-error role="alert" { (error) }
             }
             textarea #comment-body name="body" rows="6" required maxlength="5000"
                 aria-describedby=(described_by)
                 aria-invalid=[form.error.map(|_| "true")] { (form.body) }
-            p { button type="submit" { "Post comment" } }
+            p { button type="submit" { (if form.parent.is_some() { "Post reply" } else { "Post comment" }) } }
         }
     }
 }
 
+/// Why a comment form is shown on a page of its own, and what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldForm {
+    /// Storage could not be reached (`503`): nothing was posted.
+    Unsaved,
+    /// The reader's session ended before the post (`401`): log in, come back, post.
+    LoggedOut,
+    /// The form's token is not this session's (`403`): the reader logged in
+    /// again since it was shown; the form now carries the current token.
+    StaleForm,
+    /// The form's one-time key already posted a different text (`409`).
+    KeyReused,
+    /// The reader's account is suspended (`403`) until then.
+    Suspended(OffsetDateTime),
+}
+
+/// A comment form on a page of its own, holding the reader's text (and
+/// reply parent) whenever a post could not be taken: nothing a reader
+/// typed is lost. The article is not shown (it may be what failed).
+pub fn comment_form_page(
+    site: &Site,
+    viewer: &Viewer,
+    slug: &Slug,
+    why: HeldForm,
+    csrf_token: &str,
+    form: &CommentForm<'_>,
+) -> Markup {
+    let path = article_path(slug);
+    let return_to = format!("{path}#comments");
+    let (heading, message): (&str, String) = match why {
+        HeldForm::Unsaved => (
+            "We could not save your comment yet",
+            "We are having trouble reaching our storage, so your comment is not posted. \
+             It is below as you wrote it: post it again in a few seconds."
+                .into(),
+        ),
+        HeldForm::LoggedOut => (
+            "Log in to post your comment",
+            "Your session ended before your comment was posted. It is below as you wrote it: \
+             log in (the link opens a new tab), then come back to this page and post it."
+                .into(),
+        ),
+        HeldForm::StaleForm => (
+            "Check your comment and post it again",
+            "This form was shown before you last logged in, so it was not accepted. \
+             Your comment is below as you wrote it; posting it now will work."
+                .into(),
+        ),
+        HeldForm::KeyReused => (
+            "This form was already used",
+            "This form already posted a different comment, so this text was not posted. \
+             It is below as you wrote it: post it again from this page to add it as a new comment."
+                .into(),
+        ),
+        HeldForm::Suspended(until) => (
+            "Your account is suspended",
+            format!(
+                "A moderator has suspended your account{}. You can still read and log in, but not post, \
+                 reply, edit or report. Your text is below so you can keep a copy.",
+                suspension_end(until)
+            ),
+        ),
+    };
+    let meta = PageMeta { title: heading, description: heading, canonical_path: "" };
+    let main = html! {
+        section.leave aria-labelledby="held-form-heading" {
+            h1 #held-form-heading { (heading) }
+            p.error role="alert" { (message) }
+            @if why == HeldForm::LoggedOut {
+                p { a href={ "/login?return_to=" (encode(&return_to)) } target="_blank" { "Log in (new tab)" } }
+            }
+            (comment_form(&path, csrf_token, form))
+            p { a href=(return_to) { "Back to the article" } }
+        }
+    };
+    layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
+}
+
+/// " until 3 December 2026 at 10:00 UTC", or nothing for an indefinite suspension.
+pub(super) fn suspension_end(until: OffsetDateTime) -> String {
+    if until >= crate::domain::moderation::SUSPENDED_FOR_GOOD {
+        " until further notice".to_owned()
+    } else {
+        format!(" until {}", timefmt::human(until))
+    }
+}
+
 /// The page a comment post answers when storage could not be reached (a
-/// `503`): the article cannot be read either, so instead of the article this
-/// is the comment form alone, holding the reader's text, the form's CSRF
-/// token and its one-time key, with a sentence saying nothing was posted.
-/// Posting it again is safe: the key makes a post that did reach the table
-/// land on the stored comment instead of storing it twice.
+/// `503`): the comment form alone, holding the reader's text, the form's
+/// CSRF token and its one-time key. Posting it again is safe: the key makes
+/// a post that did reach the table land on the stored comment instead of
+/// storing it twice.
 pub fn comment_unsaved_page(
     site: &Site,
     viewer: &Viewer,
     slug: &Slug,
     csrf_token: &str,
+    form: &CommentForm<'_>,
+) -> Markup {
+    comment_form_page(site, viewer, slug, HeldForm::Unsaved, csrf_token, form)
+}
+
+/// The page where an author edits their comment (`GET …/edit`, and the
+/// re-shown form when an edit is refused).
+pub fn edit_comment_page(
+    site: &Site,
+    viewer: &Viewer,
+    slug: &Slug,
+    comment: &Comment,
     body: &str,
-    idempotency_key: &str,
+    error: Option<&str>,
 ) -> Markup {
     let path = article_path(slug);
-    let meta = PageMeta {
-        title: "Your comment is not posted yet",
-        description: "We could not reach our storage to save your comment.",
-        canonical_path: "",
-    };
-    let form = CommentForm { body, error: None, idempotency_key };
+    let at = comment.address();
+    let meta = PageMeta { title: "Edit your comment", description: "Edit your comment", canonical_path: "" };
+    let csrf = viewer.reader().map_or("", |r| r.csrf_token.as_str());
+    let described_by = if error.is_some() { "edit-hint edit-error" } else { "edit-hint" };
     let main = html! {
-        section.leave aria-labelledby="unsaved-heading" {
-            h1 #unsaved-heading { "We could not save your comment yet" }
-            p.error role="alert" {
-                "We are having trouble reaching our storage, so your comment is not posted. "
-                "It is below as you wrote it: post it again in a few seconds."
+        section.leave aria-labelledby="edit-heading" {
+            h1 #edit-heading { "Edit your comment" }
+            form method="post" action={ (path) "/comments/" (at) "/edit" } {
+                input type="hidden" name="csrf_token" value=(csrf);
+                label for="edit-body" { "Your comment" }
+                p.hint #edit-hint {
+                    "You can edit a comment for 15 minutes after posting it, until "
+                    time datetime=(datetime_attr(comment.created_at + EDIT_WINDOW)) {
+                        (timefmt::human(comment.created_at + EDIT_WINDOW))
+                    }
+                    ". It will show as edited."
+                }
+                @if let Some(error) = error {
+                    p.error #edit-error role="alert" { (error) }
+                }
+                textarea #edit-body name="body" rows="6" required maxlength="5000"
+                    aria-describedby=(described_by) aria-invalid=[error.map(|_| "true")] { (body) }
+                p { button type="submit" { "Save changes" } }
             }
-            (comment_form(&path, csrf_token, &form))
-            p { a href={ (path) "#comments" } { "Back to the article" } }
+            p { a href={ (path) "#comment-" (at) } { "Back to the article" } }
         }
     };
     layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
@@ -172,18 +396,11 @@ mod tests {
     fn the_unsaved_page_keeps_text_token_and_key_escaped() {
         use crate::views::test_support::*;
         let slug = Slug::parse("a-story").unwrap();
-        let html = comment_unsaved_page(
-            &site(),
-            &reader_viewer("ann"),
-            &slug,
-            "tok\"",
-            HOSTILE,
-            "01J00000000000000000000000",
-        )
-        .into_string();
+        let form = CommentForm { body: HOSTILE, error: None, idempotency_key: "01J00000000000000000000000", parent: None };
+        let html = comment_unsaved_page(&site(), &reader_viewer("ann"), &slug, "tok\"", &form).into_string();
         assert_escaped(&html);
         assert!(html.contains(r#"<nav aria-label="Sections">"#), "in the layout");
-        assert!(html.contains("<h1 id=\"unsaved-heading\">We could not save your comment yet</h1>"));
+        assert!(html.contains("<h1 id=\"held-form-heading\">We could not save your comment yet</h1>"));
         assert!(html.contains(r#"<form method="post" action="/articles/a-story/comments">"#));
         assert!(html.contains(r#"name="csrf_token" value="tok&quot;""#));
         assert!(html.contains(r#"name="idempotency_key" value="01J00000000000000000000000""#));

@@ -17,6 +17,7 @@
 //! * `article` — one article: head metadata, body, then `share` and `comments`
 //!   (which also has the page a comment post answers when storage is down).
 //! * `auth` — the login and sign-up forms.
+//! * `moderation` — the moderators' queue and log.
 //! * `errors` — error pages in the site layout.
 //! * `feed`, `sitemap` — Atom feeds, `sitemap.xml`, `robots.txt` (XML built with
 //!   maud too, so text is escaped the same way).
@@ -30,6 +31,7 @@ mod errors;
 mod feed;
 mod layout;
 mod listing;
+mod moderation;
 mod share;
 mod sitemap;
 
@@ -39,12 +41,13 @@ use crate::domain::{Category, Slug};
 
 pub use article::{ArticleView, CommentForm, article_page};
 pub use auth::{AuthForm, login_page, signup_page};
-pub use comments::comment_unsaved_page;
+pub use comments::{HeldForm, comment_form_page, comment_unsaved_page, edit_comment_page};
 pub use css::{style_csp_source, stylesheet};
 pub use errors::error_page;
 pub use feed::atom_feed;
 pub use layout::layout;
 pub use listing::{listing_page, trending_page};
+pub use moderation::{moderation_log_page, moderation_queue_page, suspension_detail};
 pub use sitemap::{robots_txt, sitemap};
 
 /// What the layout needs to know about a page besides its content.
@@ -171,6 +174,7 @@ mod tests {
                 body: "A considered comment, with a link https://example.com/x\nand a second line."
                     .to_owned(),
                 created_at: at(1_790_000_000 + i),
+                parent: None, edited_at: None, held: false, removed: None, replies: 0,
             })
             .collect();
         let view = ArticleView {
@@ -178,11 +182,20 @@ mod tests {
             comments: &comments,
             next_comments_cursor: None,
             comments_after: None,
-            form: CommentForm { body: "", error: None, idempotency_key: "01J00000000000000000000000" },
+            form: CommentForm { body: "", error: None, idempotency_key: "01J00000000000000000000000", parent: None },
+            notice: None,
+            now: time::OffsetDateTime::now_utc(),
         };
-        let page = article_page(&site, &reader_viewer("reader3"), &view).into_string().len();
-        println!("page weight: front page (20 cards) {front} B, article (10 comments) {page} B");
+        let page = article_page(&site, &Viewer::Anonymous, &view).into_string().len();
+        let reader = article_page(&site, &reader_viewer("reader3"), &view).into_string().len();
+        println!(
+            "page weight: front page (20 cards) {front} B, article (10 comments) {page} B, \
+             as a logged-in reader {reader} B"
+        );
         assert!(front < 20 * 1024, "front page {front} B");
         assert!(page < 20 * 1024, "article {page} B");
+        // A reader's page carries each comment's Reply and Report forms
+        // (no JavaScript): about 1 KB a comment before compression.
+        assert!(reader < 32 * 1024, "article for a reader {reader} B");
     }
 }

@@ -23,6 +23,7 @@ pub fn reader_viewer(username: &str) -> Viewer {
         username: Username::parse(username).unwrap(),
         display_name: DisplayName::parse(r#"<Alice> & "co""#).unwrap(),
         csrf_token: CsrfToken::parse(CSRF).unwrap(),
+        moderator: false,
     })
 }
 
@@ -56,6 +57,7 @@ pub fn comment(author: &str, body: &str, unix: i64) -> Comment {
         author_name: format!("{author} {HOSTILE}"),
         body: body.to_owned(),
         created_at: at(unix),
+        parent: None, edited_at: None, held: false, removed: None, replies: 0,
     }
 }
 

@@ -14,9 +14,10 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::timefmt;
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, SanitizedHtml, Slug,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Removal,
+    SanitizedHtml, Slug,
 };
-use crate::store::{Session, StoreError, User};
+use crate::store::{Session, StoreError, User, body_fingerprint};
 
 /// One DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -71,6 +72,19 @@ const PASSWORD_HASH: &str = "password_hash";
 const CSRF_TOKEN: &str = "csrf_token";
 const COMMENT_ID: &str = "comment_id";
 const RATE_COUNT: &str = "n";
+pub(crate) const PARENT: &str = "parent";
+pub(crate) const EDITED_AT: &str = "edited_at";
+/// `true` while a comment is held for review; absent once published.
+pub(crate) const HELD: &str = "held";
+/// Who removed a comment kept for its replies (`moderator` / `author`).
+pub(crate) const REMOVED: &str = "removed";
+/// A top-level comment's number of replies.
+pub(crate) const REPLIES: &str = "replies";
+const BODY_FINGERPRINT: &str = "body_fp";
+/// `true` on an account holding the moderator role (and on its sessions).
+pub(crate) const MODERATOR: &str = "moderator";
+/// When an account's suspension ends ([`sortable_time`], so conditions can compare).
+pub(crate) const SUSPENDED_UNTIL: &str = "suspended_until";
 
 /// The attributes the listing indexes project (never `body_html`: listings
 /// must stay small however long the articles are).
@@ -83,8 +97,20 @@ pub(crate) fn article_pk(slug: &Slug) -> String {
     format!("ARTICLE#{slug}")
 }
 
-pub(crate) fn comment_sk(id: CommentId) -> String {
-    format!("C#{id}")
+/// `C#{top}` for a top-level comment, `C#{top}#{reply}` for a reply: a
+/// reply sorts right after its parent and before the next top-level comment
+/// (`#` sorts before every ULID character), so one ascending `Query` reads
+/// whole threads in order.
+pub(crate) fn comment_sk(at: CommentRef) -> String {
+    match at.reply {
+        None => format!("C#{}", at.top),
+        Some(reply) => format!("C#{}#{reply}", at.top),
+    }
+}
+
+/// The first sort key after thread `top` (the comment and all its replies).
+pub(crate) fn after_thread_sk(top: CommentId) -> String {
+    format!("C#{top}#~")
 }
 
 pub(crate) fn category_pk(category: Category) -> String {
@@ -123,10 +149,10 @@ pub(crate) fn article_key(slug: &Slug) -> Item {
 }
 
 /// The primary key of a comment item.
-pub(crate) fn comment_key(article: &Slug, id: CommentId) -> Item {
+pub(crate) fn comment_key(article: &Slug, at: CommentRef) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(article_pk(article))),
-        (SK.to_owned(), AttributeValue::S(comment_sk(id))),
+        (SK.to_owned(), AttributeValue::S(comment_sk(at))),
     ])
 }
 
@@ -198,11 +224,11 @@ pub(crate) fn trending_expires_at(hour: i64) -> i64 {
 
 // ---- writing -------------------------------------------------------------
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: impl ToString) -> AttributeValue {
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
@@ -232,8 +258,6 @@ pub(crate) const COMMENT_COUNT_ATTR: &str = COMMENT_COUNT;
 pub(crate) const READS_ATTR: &str = READS;
 /// The name of a rate-limit counter's count attribute, for update expressions.
 pub(crate) const RATE_COUNT_ATTR: &str = RATE_COUNT;
-/// The name of a comment's author attribute, for condition expressions.
-pub(crate) const AUTHOR_ATTR: &str = AUTHOR;
 
 /// The summary attributes a trending row repeats, so #TrendingNews can be
 /// shown without reading the articles.
@@ -251,15 +275,29 @@ pub(crate) fn summary_attributes(summary: &ArticleSummary) -> Vec<(&'static str,
 
 /// A comment item, keys included.
 pub(crate) fn comment_item(article: &Slug, comment: &Comment) -> Item {
-    HashMap::from([
+    let mut item = HashMap::from([
         (PK.to_owned(), s(article_pk(article))),
-        (SK.to_owned(), s(comment_sk(comment.id))),
+        (SK.to_owned(), s(comment_sk(comment.address()))),
         (ID.to_owned(), s(comment.id.to_string())),
         (AUTHOR.to_owned(), s(comment.author.as_str())),
         (AUTHOR_NAME.to_owned(), s(&comment.author_name)),
         (BODY.to_owned(), s(&comment.body)),
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(comment.created_at))),
-    ])
+        (REPLIES.to_owned(), n(comment.replies)),
+    ]);
+    if let Some(parent) = comment.parent {
+        item.insert(PARENT.to_owned(), s(parent.to_string()));
+    }
+    if let Some(t) = comment.edited_at {
+        item.insert(EDITED_AT.to_owned(), s(timefmt::rfc3339(t)));
+    }
+    if comment.held {
+        item.insert(HELD.to_owned(), AttributeValue::Bool(true));
+    }
+    if let Some(by) = comment.removed {
+        item.insert(REMOVED.to_owned(), s(by.as_str()));
+    }
+    item
 }
 
 /// The idempotency record of a posted comment: which comment the form's key
@@ -270,6 +308,7 @@ pub(crate) fn idempotency_item(article: &Slug, key: &IdempotencyKey, comment: &C
     item.extend([
         (COMMENT_ID.to_owned(), s(comment.id.to_string())),
         (AUTHOR.to_owned(), s(comment.author.as_str())),
+        (BODY_FINGERPRINT.to_owned(), s(format!("{:016x}", body_fingerprint(&comment.body)))),
         (EXPIRES_AT.to_owned(), n((comment.created_at + IDEMPOTENCY_TTL).unix_timestamp())),
     ]);
     item
@@ -284,6 +323,12 @@ pub(crate) fn user_item(user: &User) -> Item {
         (PASSWORD_HASH.to_owned(), s(user.password_hash.as_str())),
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(user.created_at))),
     ]);
+    if user.moderator {
+        item.insert(MODERATOR.to_owned(), AttributeValue::Bool(true));
+    }
+    if let Some(until) = user.suspended_until {
+        item.insert(SUSPENDED_UNTIL.to_owned(), s(sortable_time(until)));
+    }
     item
 }
 
@@ -299,6 +344,9 @@ pub(crate) fn session_item(session: &Session) -> Item {
         (CREATED_AT.to_owned(), s(timefmt::rfc3339(session.created_at))),
         (EXPIRES_AT.to_owned(), n(session.expires_at.unix_timestamp())),
     ]);
+    if session.moderator {
+        item.insert(MODERATOR.to_owned(), AttributeValue::Bool(true));
+    }
     item
 }
 
@@ -310,16 +358,16 @@ pub(crate) fn rate_expires_at(window: &Window) -> AttributeValue {
 // ---- reading -------------------------------------------------------------
 
 /// Reads attributes of one item, naming the item in every error.
-struct ItemReader<'a> {
-    item: &'a Item,
+pub(crate) struct ItemReader<'a> {
+    pub(crate) item: &'a Item,
 }
 
 impl<'a> ItemReader<'a> {
-    fn corrupt(&self, problem: impl std::fmt::Display) -> StoreError {
+    pub(crate) fn corrupt(&self, problem: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt(format!("item {}: {problem}", describe_key(self.item)))
     }
 
-    fn string(&self, name: &str) -> Result<&'a str, StoreError> {
+    pub(crate) fn string(&self, name: &str) -> Result<&'a str, StoreError> {
         match self.item.get(name) {
             Some(AttributeValue::S(v)) => Ok(v),
             Some(_) => Err(self.corrupt(format_args!("attribute `{name}` is not a string"))),
@@ -327,7 +375,7 @@ impl<'a> ItemReader<'a> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<u64, StoreError> {
+    pub(crate) fn number(&self, name: &str) -> Result<u64, StoreError> {
         match self.item.get(name) {
             Some(AttributeValue::N(v)) => v
                 .parse()
@@ -337,7 +385,30 @@ impl<'a> ItemReader<'a> {
         }
     }
 
-    fn epoch_seconds(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
+    pub(crate) fn optional_string(&self, name: &str) -> Result<Option<&'a str>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(_) => self.string(name).map(Some),
+        }
+    }
+
+    pub(crate) fn optional_number(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(_) => self.number(name).map(Some),
+        }
+    }
+
+    /// A boolean attribute written only when true: absent is `false`.
+    pub(crate) fn flag(&self, name: &str) -> Result<bool, StoreError> {
+        match self.item.get(name) {
+            None => Ok(false),
+            Some(AttributeValue::Bool(b)) => Ok(*b),
+            Some(_) => Err(self.corrupt(format_args!("attribute `{name}` is not a boolean"))),
+        }
+    }
+
+    pub(crate) fn epoch_seconds(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
         let invalid = || self.corrupt(format_args!("attribute `{name}` is not a time in epoch seconds"));
         let secs = match self.item.get(name) {
             Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|_| invalid())?,
@@ -347,7 +418,7 @@ impl<'a> ItemReader<'a> {
         OffsetDateTime::from_unix_timestamp(secs).map_err(|_| invalid())
     }
 
-    fn username(&self, name: &str) -> Result<Username, StoreError> {
+    pub(crate) fn username(&self, name: &str) -> Result<Username, StoreError> {
         let v = self.string(name)?;
         match Username::parse(v) {
             // Stored names are canonical; one that parses to another spelling
@@ -357,31 +428,31 @@ impl<'a> ItemReader<'a> {
         }
     }
 
-    fn csrf_token(&self) -> Result<CsrfToken, StoreError> {
+    pub(crate) fn csrf_token(&self) -> Result<CsrfToken, StoreError> {
         // The error never repeats the stored value: it is a secret.
         CsrfToken::parse(self.string(CSRF_TOKEN)?)
             .ok_or_else(|| self.corrupt("attribute `csrf_token` is not a CSRF token"))
     }
 
-    fn display_name(&self) -> Result<DisplayName, StoreError> {
+    pub(crate) fn display_name(&self) -> Result<DisplayName, StoreError> {
         let v = self.string(DISPLAY_NAME)?;
-        DisplayName::parse(v)
+        DisplayName::from_stored(v)
             .map_err(|e| self.corrupt(format_args!("attribute `display_name` is invalid ({e}): {v:?}")))
     }
 
-    fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
+    pub(crate) fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
         let v = self.string(name)?;
         timefmt::parse_rfc3339(v).map_err(|e| {
             self.corrupt(format_args!("attribute `{name}` is not an RFC 3339 time ({e}): {v:?}"))
         })
     }
 
-    fn slug(&self) -> Result<Slug, StoreError> {
+    pub(crate) fn slug(&self) -> Result<Slug, StoreError> {
         let v = self.string(SLUG)?;
         Slug::parse(v).map_err(|e| self.corrupt(format_args!("attribute `slug` is invalid ({e}): {v:?}")))
     }
 
-    fn category(&self) -> Result<Category, StoreError> {
+    pub(crate) fn category(&self) -> Result<Category, StoreError> {
         let v = self.string(CATEGORY)?;
         Category::from_slug(v).ok_or_else(|| self.corrupt(format_args!("unknown category {v:?}")))
     }
@@ -403,6 +474,12 @@ pub(crate) fn sort_key(item: &Item) -> Option<&str> {
         Some(AttributeValue::S(v)) => Some(v),
         _ => None,
     }
+}
+
+/// Whether an item of an article's partition is a top-level comment
+/// (`C#{ulid}`, not a reply's `C#{top}#{reply}`).
+pub(crate) fn is_top_level_comment(item: &Item) -> bool {
+    sort_key(item).and_then(|sk| sk.strip_prefix("C#")).is_some_and(|rest| !rest.contains('#'))
 }
 
 /// An article summary: from an article item, a listing-index projection or a
@@ -450,12 +527,30 @@ pub(crate) fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
     let id = r.string(ID)?;
     let id = CommentId::parse(id)
         .ok_or_else(|| r.corrupt(format_args!("attribute `id` is not a ULID: {id:?}")))?;
+    let parent = match r.optional_string(PARENT)? {
+        None => None,
+        Some(p) => Some(
+            CommentId::parse(p)
+                .ok_or_else(|| r.corrupt(format_args!("attribute `parent` is not a ULID: {p:?}")))?,
+        ),
+    };
+    let removed = match r.optional_string(REMOVED)? {
+        None => None,
+        Some(v) => Some(
+            Removal::parse(v).ok_or_else(|| r.corrupt(format_args!("attribute `removed` is {v:?}")))?,
+        ),
+    };
     Ok(Comment {
         id,
+        parent,
         author: r.username(AUTHOR)?,
         author_name: r.string(AUTHOR_NAME)?.to_owned(),
         body: r.string(BODY)?.to_owned(),
         created_at: r.time(CREATED_AT)?,
+        edited_at: r.optional_string(EDITED_AT)?.map(|_| r.time(EDITED_AT)).transpose()?,
+        held: r.flag(HELD)?,
+        removed,
+        replies: u32::try_from(r.optional_number(REPLIES)?.unwrap_or(0)).unwrap_or(u32::MAX),
     })
 }
 
@@ -470,6 +565,8 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, StoreError> {
         display_name: r.display_name()?,
         password_hash,
         created_at: r.time(CREATED_AT)?,
+        moderator: r.flag(MODERATOR)?,
+        suspended_until: r.optional_string(SUSPENDED_UNTIL)?.map(|_| r.time(SUSPENDED_UNTIL)).transpose()?,
     })
 }
 
@@ -482,6 +579,7 @@ pub(crate) fn session_from_item(item: &Item, token_hash: &TokenHash) -> Result<S
         username: r.username(USERNAME)?,
         display_name: r.display_name()?,
         csrf_token: r.csrf_token()?,
+        moderator: r.flag(MODERATOR)?,
         created_at: r.time(CREATED_AT)?,
         expires_at: r.epoch_seconds(EXPIRES_AT)?,
     })
@@ -502,9 +600,13 @@ pub(crate) fn idempotent_comment_id(item: &Item) -> Result<CommentId, StoreError
         .ok_or_else(|| r.corrupt(format_args!("attribute `comment_id` is not a ULID: {id:?}")))
 }
 
-/// The username that wrote a comment item (without mapping the rest).
-pub(crate) fn comment_author(item: &Item) -> Result<&str, StoreError> {
-    ItemReader { item }.string(AUTHOR)
+/// The fingerprint of the text an idempotency record's form posted;
+/// `None` for records written before fingerprints were kept.
+pub(crate) fn idempotent_body_fingerprint(item: &Item) -> Result<Option<u64>, StoreError> {
+    let r = ItemReader { item };
+    r.optional_string(BODY_FINGERPRINT)?
+        .map(|v| u64::from_str_radix(v, 16).map_err(|_| r.corrupt("attribute `body_fp` is not hex")))
+        .transpose()
 }
 
 /// A trending row: the article as of its latest read in that hour, and the
@@ -574,9 +676,10 @@ mod tests {
             author_name: "Ada L.".into(),
             body: "line 1\nline 2".into(),
             created_at: datetime!(2026-11-26 18:00:00.123 UTC),
+            parent: None, edited_at: None, held: false, removed: None, replies: 0,
         };
         let item = comment_item(&slug, &c);
-        assert_eq!(sort_key(&item), Some(comment_sk(c.id).as_str()));
+        assert_eq!(sort_key(&item), Some(comment_sk(c.address()).as_str()));
         assert_eq!(comment_from_item(&item).unwrap(), c);
 
         let summary = article_from_item(&article_item(&new_article(), 2)).unwrap().summary;
@@ -619,6 +722,7 @@ mod tests {
                 author_name: "A".into(),
                 body: "b".into(),
                 created_at: datetime!(2026-11-26 18:00 UTC),
+                parent: None, edited_at: None, held: false, removed: None, replies: 0,
             },
         );
         c.insert(ID.into(), s("nope"));
@@ -634,6 +738,8 @@ mod tests {
             display_name: DisplayName::parse("Ada L.").unwrap(),
             password_hash: PasswordHash::from_phc(PHC.into()).unwrap(),
             created_at: datetime!(2026-11-26 18:00:00.25 UTC),
+            moderator: false,
+            suspended_until: None,
         }
     }
 
@@ -669,6 +775,7 @@ mod tests {
             username: Username::parse("ada").unwrap(),
             display_name: DisplayName::parse("Ada").unwrap(),
             csrf_token: CsrfToken::generate(),
+            moderator: false,
             created_at: datetime!(2026-11-26 18:00:00.5 UTC),
             expires_at: datetime!(2026-12-10 18:00:00.75 UTC),
         };
@@ -711,6 +818,7 @@ mod tests {
             author_name: "Ada".into(),
             body: "b".into(),
             created_at: at,
+            parent: None, edited_at: None, held: false, removed: None, replies: 0,
         };
         let item = idempotency_item(&slug, &key, &c);
         let sk = sort_key(&item).unwrap();
@@ -719,7 +827,7 @@ mod tests {
         assert_eq!(item[PK], s("ARTICLE#x"));
         assert_eq!(item[EXPIRES_AT], n((at + Duration::hours(24)).unix_timestamp()));
         assert_eq!(idempotent_comment_id(&item).unwrap(), c.id);
-        assert_eq!(describe_key(&comment_key(&slug, c.id)), format!("PK=ARTICLE#x SK=C#{}", c.id));
+        assert_eq!(describe_key(&comment_key(&slug, c.address())), format!("PK=ARTICLE#x SK=C#{}", c.id));
     }
 
     #[test]

@@ -24,6 +24,8 @@ mod accounts;
 mod comments;
 mod counter;
 mod items;
+mod moderation;
+mod moderation_items;
 mod table;
 mod trending;
 
@@ -52,6 +54,7 @@ pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, wind
 use self::items::Item;
 use crate::domain::{ArticleSummary, Category, CommentId, ListingPosition, NewArticle, Page, Slug};
 use crate::store::{
+    take_threads,
     ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError,
 };
 
@@ -271,8 +274,7 @@ impl DynamoStore {
     /// Up to `limit` + 2 of an article's items, strongly consistent and in
     /// order, from sort key `from` to the end of its comments: the article
     /// and its first comments (`from` = the article's key), or the comments
-    /// from a cursor on. The extra two are the cursor's own comment and the
-    /// one that tells whether another page follows.
+    /// after a cursor's thread.
     fn article_rows(&self, pk: String, from: &str, limit: usize) -> QueryFluentBuilder {
         self.client
             .query()
@@ -332,37 +334,65 @@ impl ArticleReader for DynamoStore {
         let pk = items::article_pk(slug);
         let (article, (comments, more)) = match comments_after {
             None => {
-                // ONE round trip: the article item (SK "A") sorts right before
-                // its comments ("C#<ulid>"), and nothing else sorts between.
-                let out =
-                    self.article_rows(pk, items::ARTICLE_SK, limit).send().await.map_err(unavailable)?;
-                let mut rows = out.items().iter();
+                // ONE round trip (for threads that fit one `Query` page): the
+                // article item (SK "A") sorts right before its comments
+                // ("C#<ulid>…"), and nothing else sorts between.
+                let mut rows = self.thread_rows(&pk, items::ARTICLE_SK.to_owned(), limit).await?.into_iter();
                 let Some(first) = rows.next() else { return Ok(None) };
-                if items::sort_key(first) != Some(items::ARTICLE_SK) {
+                if items::sort_key(&first) != Some(items::ARTICLE_SK) {
                     return Ok(None);
                 }
-                let article = items::article_from_item(first)?;
-                let truncated = out.last_evaluated_key().is_some();
-                (article, take_page(rows, limit, truncated, items::comment_from_item)?)
+                let article = items::article_from_item(&first)?;
+                (article, take_threads(rows.map(|r| items::comment_from_item(&r)).collect::<Result<Vec<_>, _>>()?.into_iter(), limit))
             }
             Some(after) => {
-                // A key condition has one range on SK, so "after this comment"
-                // is BETWEEN it and the end, skipping it. The article comes
-                // from a GetItem sent at the same time, not after.
-                let after_sk = items::comment_sk(after);
+                // The article comes from a GetItem sent at the same time as
+                // the comments' Query, not after.
                 let get = self.get_consistent(items::article_key(slug));
-                let query = self.article_rows(pk, &after_sk, limit).send();
+                let query = self.thread_rows(&pk, items::after_thread_sk(after), limit);
                 let (got, queried) = futures::join!(get, query);
                 let Some(item) = got? else { return Ok(None) };
                 let article = items::article_from_item(&item)?;
-                let out = queried.map_err(unavailable)?;
-                let rows = out.items().iter().filter(|row| items::sort_key(row) != Some(after_sk.as_str()));
-                let truncated = out.last_evaluated_key().is_some();
-                (article, take_page(rows, limit, truncated, items::comment_from_item)?)
+                let rows = queried?;
+                (article, take_threads(rows.iter().map(items::comment_from_item).collect::<Result<Vec<_>, _>>()?.into_iter(), limit))
             }
         };
-        let next = if more { comments.last().map(|c| c.id) } else { None };
+        let next = if more { comments.iter().rev().find(|c| c.parent.is_none()).map(|c| c.id) } else { None };
         Ok(Some(ArticleWithComments { article, comments: Page { items: comments, next } }))
+    }
+}
+
+impl DynamoStore {
+    /// An article's items from sort key `from` on, in order, until `limit`
+    /// + 1 top-level comments (each with its replies) have been read or the
+    /// comments end: pages count top-level comments, and a thread is never
+    /// cut. Usually one `Query`; a page whose threads have many replies
+    /// takes more, each asking for what is still missing.
+    async fn thread_rows(&self, pk: &str, from: String, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut rows = Vec::new();
+        let mut tops = 0;
+        let mut start = None;
+        loop {
+            // What is still missing, and half again for the replies among it.
+            let missing = limit.saturating_add(1).saturating_sub(tops);
+            let wanted = missing.saturating_add(missing / 2);
+            let out = self
+                .article_rows(pk.to_owned(), &from, wanted)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for row in out.items() {
+                if items::is_top_level_comment(row) {
+                    tops += 1;
+                }
+                rows.push(row.clone());
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() || tops > limit {
+                return Ok(rows);
+            }
+        }
     }
 }
 

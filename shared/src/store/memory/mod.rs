@@ -23,24 +23,26 @@
 //! ([`Sweep`]), so no write scans the whole map, and each map holds at most
 //! about twice what is still live.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::dynamo::{IDEMPOTENCY_TTL, rank_trending, trending_bucket, trending_window};
+use super::dynamo::{rank_trending, trending_bucket, trending_window};
 use super::{
-    Allowance, ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, CommentWriter,
-    DeleteOutcome, PostOutcome, PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError,
-    TrendingReader, User, Users,
+    take_threads, ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadCounter,
+    Session, Sessions, StoreError, TrendingReader, User, Users,
 };
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
+use crate::domain::moderation::{LogEntry, ReportReason};
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, ListingPosition, NewArticle, Page, Slug,
-    TrendingArticle,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Page,
+    Slug, TrendingArticle,
 };
+
+mod comments;
 
 /// How many hours of read buckets are kept behind the newest one: the
 /// stand-in for the table's TTL (72 h past each hour), generous enough
@@ -68,8 +70,15 @@ struct Inner {
     all: BTreeSet<ListingPosition>,
     /// One order per category (the GSI2 of the table).
     by_category: HashMap<Category, BTreeSet<ListingPosition>>,
-    /// Each article's comments, in id (= creation) order.
-    comments: HashMap<Slug, BTreeMap<CommentId, Comment>>,
+    /// Each article's comments in thread order: each top-level comment
+    /// (by id, so by creation) followed by its replies.
+    comments: HashMap<Slug, BTreeMap<CommentRef, Comment>>,
+    /// Who reported which comment: the table's `R#…` items.
+    reports: HashSet<(Slug, CommentRef, Username)>,
+    /// The moderation queue by comment id (oldest first): the table's `MODQUEUE` partition.
+    queue: BTreeMap<CommentId, Queued>,
+    /// The moderation log, oldest first: the table's `MODLOG` partition.
+    log: Vec<LogEntry>,
     /// Hour bucket → article → (summary as of its latest read, reads).
     reads: BTreeMap<i64, HashMap<Slug, (ArticleSummary, u64)>>,
     /// Accounts by canonical username.
@@ -88,10 +97,21 @@ struct Inner {
     posted_sweep: Sweep,
 }
 
+/// A comment waiting in the moderation queue.
+#[derive(Debug, Clone)]
+struct Queued {
+    article: Slug,
+    comment: CommentRef,
+    reports: u32,
+    reasons: BTreeSet<ReportReason>,
+}
+
 /// The idempotency record of one posted form.
 #[derive(Debug)]
 struct Posted {
     comment: CommentId,
+    /// The fingerprint of the text it posted ([`body_fingerprint`]).
+    body: u64,
     /// When the table's TTL could delete it: the comment's creation plus
     /// [`IDEMPOTENCY_TTL`].
     expires_at: OffsetDateTime,
@@ -170,11 +190,19 @@ impl MemoryStore {
             )));
         };
         let thread = comments.entry(slug.clone()).or_default();
-        if thread.contains_key(&comment.id) {
+        if thread.contains_key(&comment.address()) {
             return Ok(());
         }
-        thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment });
-        article.summary.comment_count = article.summary.comment_count.saturating_add(1);
+        if let Some(parent) = comment.parent {
+            let Some(p) = thread.get_mut(&CommentRef::top(parent)) else {
+                return Err(StoreError::Corrupt(format!("reply {} has no parent {parent}", comment.id)));
+            };
+            p.replies = p.replies.saturating_add(1);
+        }
+        if !comment.held {
+            article.summary.comment_count = article.summary.comment_count.saturating_add(1);
+        }
+        thread.insert(comment.address(), Comment { created_at: utc(comment.created_at), ..comment });
         Ok(())
     }
 }
@@ -215,15 +243,18 @@ impl ArticleReader for MemoryStore {
     ) -> Result<Option<ArticleWithComments>, StoreError> {
         let inner = self.read();
         let Some(article) = inner.articles.get(slug) else { return Ok(None) };
-        let start = match comments_after {
-            None => Bound::Unbounded,
-            Some(id) => Bound::Excluded(id),
-        };
         let (comments, more) = match inner.comments.get(slug) {
-            Some(thread) => take_page(thread.range((start, Bound::Unbounded)).map(|(_, c)| c.clone()), limit),
+            Some(thread) => {
+                let rest = match comments_after {
+                    None => thread.range(..),
+                    Some(id) => thread.range(CommentRef::top(id)..),
+                };
+                let rest = rest.filter(|(r, _)| Some(r.top) != comments_after).map(|(_, c)| c.clone());
+                take_threads(rest, limit)
+            }
             None => (Vec::new(), false),
         };
-        let next = if more { comments.last().map(|c| c.id) } else { None };
+        let next = if more { comments.iter().rev().find(|c| c.parent.is_none()).map(|c| c.id) } else { None };
         Ok(Some(ArticleWithComments { article: article.clone(), comments: Page { items: comments, next } }))
     }
 }
@@ -427,76 +458,12 @@ impl RateLimiter for MemoryStore {
     }
 }
 
-impl CommentWriter for MemoryStore {
-    async fn post_comment(
-        &self,
-        article: &Slug,
-        comment: &Comment,
-        key: &IdempotencyKey,
-        allowance: &Allowance,
-    ) -> Result<PostOutcome, StoreError> {
-        let mut inner = self.write();
-        inner.sweep_counters(&allowance.window);
-        let Inner { articles, comments, posted, posted_sweep, counters, .. } = &mut *inner;
-        // TTL's job: records past their retention may go. Until swept they
-        // still count, as an expired item does until TTL deletes it.
-        let now = comment.created_at;
-        posted_sweep.run(posted, |_, p| p.expires_at > now);
-        // The same order of checks as the DynamoDB transaction's reasons:
-        // the key (scoped to the author), the article, then the allowance,
-        // which is consumed only when everything else succeeds.
-        let scoped = (article.clone(), comment.author.clone(), key.clone());
-        if let Some(record) = posted.get(&scoped) {
-            return Ok(PostOutcome::Duplicate(record.comment));
-        }
-        let Some(stored_article) = articles.get_mut(article) else {
-            return Ok(PostOutcome::NoSuchArticle);
-        };
-        let thread = comments.entry(article.clone()).or_default();
-        if thread.contains_key(&comment.id) {
-            return Err(StoreError::Corrupt(format!(
-                "cannot post comment {} to article {article}: a comment with that id is already stored",
-                comment.id
-            )));
-        }
-        let limit = allowance.limit;
-        if !add_event(counters, &allowance.key, &allowance.window, |n| n < limit).1 {
-            return Ok(PostOutcome::RateLimited);
-        }
-        thread.insert(comment.id, Comment { created_at: utc(comment.created_at), ..comment.clone() });
-        posted.insert(scoped, Posted { comment: comment.id, expires_at: now + IDEMPOTENCY_TTL });
-        let count = &mut stored_article.summary.comment_count;
-        *count = count.saturating_add(1);
-        Ok(PostOutcome::Created(comment.id))
-    }
-
-    async fn delete_comment(
-        &self,
-        article: &Slug,
-        id: CommentId,
-        author: &Username,
-    ) -> Result<DeleteOutcome, StoreError> {
-        let mut inner = self.write();
-        let Inner { articles, comments, .. } = &mut *inner;
-        let Some(thread) = comments.get_mut(article) else { return Ok(DeleteOutcome::NotFound) };
-        let Some(comment) = thread.get(&id) else { return Ok(DeleteOutcome::NotFound) };
-        if comment.author != *author {
-            return Ok(DeleteOutcome::NotAuthor);
-        }
-        thread.remove(&id);
-        if let Some(stored_article) = articles.get_mut(article) {
-            let count = &mut stored_article.summary.comment_count;
-            *count = count.saturating_sub(1);
-        }
-        Ok(DeleteOutcome::Deleted)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::store::{Allowance, CommentWriter, PostOutcome};
     use crate::domain::SanitizedHtml;
 
     fn article(slug: &str) -> NewArticle {
@@ -593,6 +560,7 @@ mod tests {
             username: Username::parse("reader").unwrap(),
             display_name: crate::auth::DisplayName::parse("Reader").unwrap(),
             csrf_token: crate::auth::CsrfToken::generate(),
+            moderator: false,
             created_at,
             expires_at: created_at + lasts,
         }
@@ -623,13 +591,7 @@ mod tests {
     }
 
     fn comment_at(at: OffsetDateTime) -> Comment {
-        Comment {
-            id: CommentId::new_at(at),
-            author: Username::parse("reader").unwrap(),
-            author_name: "Reader".into(),
-            body: "Hello".into(),
-            created_at: at,
-        }
+        Comment::new(Username::parse("reader").unwrap(), "Reader".into(), "Hello".into(), at)
     }
 
     fn unlimited(at: OffsetDateTime) -> Allowance {
