@@ -9,8 +9,9 @@ use broadsheet::domain::moderation::ReportReason;
 use broadsheet::domain::{Comment, CommentId, CommentRef, Slug};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
-    Allowance, ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, PostOutcome, Session,
-    Sessions, StoreError, EditOutcome, ReportOutcome, Reports, User, Users};
+    Allowance, ArticleReader, ArticleWithComments, CommentWriter, DeleteOutcome, EditOutcome, PostOutcome,
+    ReportOutcome, Reports, Session, Sessions, StoreError, User, Users,
+};
 use broadsheet_cli::cli::SAMPLE_CONTENT;
 use broadsheet_testkit::content::FIXTURE_ORIGIN;
 pub use broadsheet_testkit::content::{LoggedIn, log_in, slug};
@@ -153,7 +154,11 @@ impl<S: CommentWriter> CommentWriter for Unthrottled<S> {
         self.0.edit_comment(article, at, author, body, now, window)
     }
 
-    fn find_comment(&self, article: &Slug, at: CommentRef) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send {
+    fn find_comment(
+        &self,
+        article: &Slug,
+        at: CommentRef,
+    ) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send {
         self.0.find_comment(article, at)
     }
 }
@@ -176,7 +181,10 @@ impl<S: Users> Users for Unthrottled<S> {
         self.0.create_user(user)
     }
 
-    fn find_user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send {
+    fn find_user(
+        &self,
+        username: &Username,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send {
         self.0.find_user(username)
     }
 }

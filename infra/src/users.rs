@@ -105,7 +105,9 @@ impl UserCommand {
                 UserChange::Suspend(None) => format!("@{user} is suspended until further notice"),
                 UserChange::Unsuspend => format!("@{user} is no longer suspended"),
             }),
-            ModerationOutcome::NotFound | ModerationOutcome::NotModerator => Err(UserError::UnknownUser(name)),
+            ModerationOutcome::NotFound | ModerationOutcome::NotModerator => {
+                Err(UserError::UnknownUser(name))
+            }
         }
     }
 }

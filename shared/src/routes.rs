@@ -395,7 +395,8 @@ mod tests {
         ));
         let reply = "01ARZ3NDEKTSV4RRFFQ69G5FAV-01ARZ3NDEKTSV4RRFFQ69G5FAW";
         for (method, action) in [("GET", "edit"), ("POST", "edit"), ("POST", "report")] {
-            let Ok(Route::Comment(r)) = route(method, &format!("/articles/a/comments/{reply}/{action}")) else {
+            let Ok(Route::Comment(r)) = route(method, &format!("/articles/a/comments/{reply}/{action}"))
+            else {
                 panic!("{method} {action}")
             };
             let (CommentRoute::EditForm(_, at) | CommentRoute::Edit(_, at) | CommentRoute::Report(_, at)) = r

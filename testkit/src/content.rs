@@ -84,7 +84,11 @@ pub fn comment(author: &str, body: &str, at: OffsetDateTime) -> Comment {
         author_name: format!("Reader {author}"),
         body: body.to_owned(),
         created_at: at,
-        parent: None, edited_at: None, held: false, removed: None, replies: 0,
+        parent: None,
+        edited_at: None,
+        held: false,
+        removed: None,
+        replies: 0,
     }
 }
 

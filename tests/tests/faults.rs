@@ -39,7 +39,7 @@ const BOUND: Duration = Duration::from_secs(3 * OPERATION_TIMEOUT.as_secs());
 const SLOW: Fault = Fault::Slow(Duration::from_secs(600));
 
 const PASSWORD: &str = "correct horse battery staple";
-const COMMENT_FORM: &str = "form[action$=\"/comments\"]";
+const COMMENT_FORM: &str = "form#comment-form";
 /// What the reader types: markup, quotes, an ampersand and a line break, all
 /// of which must come back exactly.
 const TEXT: &str = "Still <here> after the \"fault\" & all\nsecond line";

@@ -533,16 +533,27 @@ fn every_function_policy_is_narrowed_and_matches_docs_iam() {
 }
 
 /// Password hashes and login throttles: only the login function reaches
-/// `USER#` items and the login and sign-up counters, read or write.
+/// `USER#` items and the login and sign-up counters, read or write: only
+/// the login function reaches them whole. The comment and moderation
+/// functions may touch an account's standing only (the moderator role and
+/// the suspension: `STANDING`), through an attribute list that keeps the
+/// password hash, the display name and every other attribute out of reach.
 #[test]
 fn only_the_login_function_reaches_accounts_and_login_counters() {
-    let private =
-        ["USER#alice", "RATE#login-user#alice", "RATE#login-addr#192.0.2.1", "RATE#signup-addr#192.0.2.1"];
+    const STANDING: [&str; 4] = ["PK", "SK", "moderator", "suspended_until"];
+    let counters = ["RATE#login-user#alice", "RATE#login-addr#192.0.2.1", "RATE#signup-addr#192.0.2.1"];
     let mut problems = Problems::default();
     let grants = deployed_grants();
-    for grant in grants.keys().filter(|g| g.function != LOGIN && g.resource == "table") {
-        for key in private.iter().filter(|k| like(&grant.key, k)) {
+    for (grant, limits) in grants.iter().filter(|(g, _)| g.function != LOGIN && g.resource == "table") {
+        for key in counters.iter().filter(|k| like(&grant.key, k)) {
             problems.add(format!("{grant} reaches {key}"));
+        }
+        if like(&grant.key, "USER#alice") {
+            let standing_only =
+                limits.attributes.as_ref().is_some_and(|a| a.iter().all(|x| STANDING.contains(&x.as_str())));
+            if !standing_only {
+                problems.add(format!("{grant} reaches accounts beyond their standing ({limits})"));
+            }
         }
     }
     let login_reads_accounts = grants

@@ -6,7 +6,9 @@
 
 use broadsheet::auth::{DisplayName, IdempotencyKey, PasswordHash, Username, Window};
 use broadsheet::domain::moderation::{Actor, LogAction, LogTarget, ReportReason, Role, UserChange};
-use broadsheet::domain::{Category, Comment, CommentId, CommentRef, NewArticle, Removal, SanitizedHtml, Slug};
+use broadsheet::domain::{
+    Category, Comment, CommentId, CommentRef, NewArticle, Removal, SanitizedHtml, Slug,
+};
 use broadsheet::store::{
     Allowance, ArticleWriter, DeleteOutcome, EditOutcome, ModerationOutcome, PostOutcome, ReportOutcome, User,
 };
@@ -64,14 +66,24 @@ async fn setup(store: &impl Store) -> Slug {
         assert!(store.create_user(&u).await.unwrap());
     }
     for m in ["mona", "maxi"] {
-        let done = store.change_user(u(m), UserChange::Grant(Role::Moderator), &Actor::Operator, "", T0 - Duration::hours(1));
+        let done = store.change_user(
+            u(m),
+            UserChange::Grant(Role::Moderator),
+            &Actor::Operator,
+            "",
+            T0 - Duration::hours(1),
+        );
         assert_eq!(done.await.unwrap(), ModerationOutcome::Done);
     }
     a.slug
 }
 
 fn unlimited() -> Allowance {
-    Allowance { key: "comment#anyone".into(), window: Window::containing(T0, Duration::minutes(1)), limit: u32::MAX }
+    Allowance {
+        key: "comment#anyone".into(),
+        window: Window::containing(T0, Duration::minutes(1)),
+        limit: u32::MAX,
+    }
 }
 
 fn by(author: &str, minutes: i64, body: &str) -> Comment {
@@ -215,7 +227,8 @@ async fn two_moderators_removing_at_once_remove_once(store: impl Store) {
         assert_eq!(outcomes, [ModerationOutcome::Done, ModerationOutcome::NotFound], "round {round}");
     }
     assert_eq!(page(&store, 50).await.0, 0, "counted down once each");
-    let removals = store.moderation_log(100).await.unwrap().into_iter().filter(|e| e.action == LogAction::Removed);
+    let removals =
+        store.moderation_log(100).await.unwrap().into_iter().filter(|e| e.action == LogAction::Removed);
     assert_eq!(removals.count(), 5, "one log entry per removal");
 }
 
@@ -344,7 +357,8 @@ async fn roles_and_suspensions_change_with_a_log_entry(store: impl Store) {
     }
     let until = T0 + Duration::days(3);
     let later = T0 + Duration::minutes(1);
-    let suspend = store.change_user(u("ann"), UserChange::Suspend(Some(until)), moderator("mona"), "abuse", later);
+    let suspend =
+        store.change_user(u("ann"), UserChange::Suspend(Some(until)), moderator("mona"), "abuse", later);
     assert_eq!(suspend.await.unwrap(), ModerationOutcome::Done);
     let ann = store.find_user(u("ann")).await.unwrap().unwrap();
     assert_eq!(ann.suspended_until, Some(until));
@@ -375,7 +389,8 @@ async fn a_suspended_reader_cannot_post_report_or_edit(store: impl Store) {
     assert_eq!(store.post_comment(s(), &c, &key, &allowance).await.unwrap(), PostOutcome::Suspended);
     let report = store.report_comment(s(), theirs.address(), u("ann"), ReportReason::Spam, T0);
     assert_eq!(report.await.unwrap(), ReportOutcome::Suspended);
-    let edit = store.edit_comment(s(), mine.address(), u("ann"), "new", mine.created_at, Duration::minutes(15));
+    let edit =
+        store.edit_comment(s(), mine.address(), u("ann"), "new", mine.created_at, Duration::minutes(15));
     assert_eq!(edit.await.unwrap(), EditOutcome::Suspended);
     assert_eq!(page(&store, 50).await.0, 2, "nothing written");
     assert!(store.moderation_queue(10).await.unwrap().is_empty());
@@ -409,11 +424,20 @@ async fn a_form_key_reused_for_other_text_is_a_conflict(store: impl Store) {
     setup(&store).await;
     let key = IdempotencyKey::generate();
     let first = by("ann", 1, "first text");
-    assert_eq!(store.post_comment(s(), &first, &key, &unlimited()).await.unwrap(), PostOutcome::Created(first.id));
+    assert_eq!(
+        store.post_comment(s(), &first, &key, &unlimited()).await.unwrap(),
+        PostOutcome::Created(first.id)
+    );
     let same = Comment { id: CommentId::new_at(T0), ..first.clone() };
-    assert_eq!(store.post_comment(s(), &same, &key, &unlimited()).await.unwrap(), PostOutcome::Duplicate(first.id));
+    assert_eq!(
+        store.post_comment(s(), &same, &key, &unlimited()).await.unwrap(),
+        PostOutcome::Duplicate(first.id)
+    );
     let other = by("ann", 2, "other text");
-    assert_eq!(store.post_comment(s(), &other, &key, &unlimited()).await.unwrap(), PostOutcome::KeyReused(first.id));
+    assert_eq!(
+        store.post_comment(s(), &other, &key, &unlimited()).await.unwrap(),
+        PostOutcome::KeyReused(first.id)
+    );
     assert_eq!(page(&store, 50).await.0, 1);
 }
 

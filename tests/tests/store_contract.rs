@@ -19,7 +19,8 @@ use std::future::Future;
 
 use broadsheet::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use broadsheet::domain::{
-    ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, SanitizedHtml, Slug,
+    ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, SanitizedHtml,
+    Slug,
 };
 use broadsheet::store::dynamo::DynamoStore;
 use broadsheet::store::memory::MemoryStore;
@@ -86,7 +87,11 @@ fn comment(n: i64) -> Comment {
         author_name: format!("Reader {n}"),
         body: format!("Comment {n}\nsecond line"),
         created_at,
-        parent: None, edited_at: None, held: false, removed: None, replies: 0,
+        parent: None,
+        edited_at: None,
+        held: false,
+        removed: None,
+        replies: 0,
     }
 }
 
@@ -795,7 +800,10 @@ async fn only_the_author_deletes_a_comment(store: impl Store) {
     let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
     let target = &comments[1];
 
-    let outcome = store.delete_comment(&a.slug, CommentRef::top(target.id), &username("reader1")).await.expect("delete");
+    let outcome = store
+        .delete_comment(&a.slug, CommentRef::top(target.id), &username("reader1"))
+        .await
+        .expect("delete");
     assert_eq!(outcome, DeleteOutcome::NotAuthor);
     assert_eq!(thread(&store, &a.slug).await, (3, ids.clone()), "nothing changed");
 
@@ -818,7 +826,10 @@ async fn only_the_author_deletes_a_comment(store: impl Store) {
     // A comment id from another article's partition is not found here.
     let elsewhere = slug("elsewhere");
     assert_eq!(
-        store.delete_comment(&elsewhere, CommentRef::top(ids[0]), &username("reader1")).await.expect("delete"),
+        store
+            .delete_comment(&elsewhere, CommentRef::top(ids[0]), &username("reader1"))
+            .await
+            .expect("delete"),
         DeleteOutcome::NotFound
     );
     assert_eq!(thread(&store, &a.slug).await, (2, vec![ids[0], ids[2]]));

@@ -32,7 +32,8 @@ async fn own_comment<S: CommentStore>(
     at: CommentRef,
     now: OffsetDateTime,
 ) -> Result<(Comment, bool)> {
-    let comment = app.store.find_comment(slug, at).await?.filter(|c| c.removed.is_none()).ok_or(AppError::NotFound)?;
+    let comment =
+        app.store.find_comment(slug, at).await?.filter(|c| c.removed.is_none()).ok_or(AppError::NotFound)?;
     if comment.author != session.username {
         return Err(AppError::Forbidden(NOT_YOURS));
     }
@@ -41,7 +42,12 @@ async fn own_comment<S: CommentStore>(
 }
 
 /// `GET …/edit`: the form with the comment's text.
-pub(crate) async fn form<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>, slug: &Slug, at: CommentRef) -> Reply {
+pub(crate) async fn form<S: CommentStore>(
+    app: &CommentApp<S>,
+    ex: &Exchange<'_>,
+    slug: &Slug,
+    at: CommentRef,
+) -> Reply {
     let session = ex.session_or_login(&edit_path(slug, at))?;
     match own_comment(app, session, slug, at, OffsetDateTime::now_utc()).await? {
         (_, true) => Err(AppError::Forbidden(TOO_LATE)),
@@ -53,7 +59,12 @@ pub(crate) async fn form<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
 }
 
 /// `POST …/edit`: replaces the text, or re-shows the form with it and why not.
-pub(crate) async fn edit<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>, slug: &Slug, at: CommentRef) -> Reply {
+pub(crate) async fn edit<S: CommentStore>(
+    app: &CommentApp<S>,
+    ex: &Exchange<'_>,
+    slug: &Slug,
+    at: CommentRef,
+) -> Reply {
     let session = ex.session_or_login(&edit_path(slug, at))?;
     let form = ex.reader_form(session)?;
     let now = OffsetDateTime::now_utc();
@@ -64,7 +75,9 @@ pub(crate) async fn edit<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
     }
     let body = match CommentBody::parse(raw) {
         Ok(b) => b,
-        Err(e) => return reshow(app, ex, slug, &comment, raw, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => {
+            return reshow(app, ex, slug, &comment, raw, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+        }
     };
     if !comment.held && app.handler.held_words.hold_reason(body.as_str()).is_some() {
         return reshow(app, ex, slug, &comment, raw, StatusCode::UNPROCESSABLE_ENTITY, HELD_EDIT);
@@ -78,7 +91,8 @@ pub(crate) async fn edit<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
         EditOutcome::NotAuthor => Err(AppError::Forbidden(NOT_YOURS)),
         EditOutcome::TooLate => reshow(app, ex, slug, &comment, raw, StatusCode::FORBIDDEN, TOO_LATE),
         EditOutcome::Suspended => {
-            let message = "Your account is suspended: you can read and log in, but not edit. Your text is kept below.";
+            let message =
+                "Your account is suspended: you can read and log in, but not edit. Your text is kept below.";
             reshow(app, ex, slug, &comment, raw, StatusCode::FORBIDDEN, message)
         }
     }
@@ -97,4 +111,3 @@ fn reshow<S>(
     let page = views::edit_comment_page(&app.site, ex.r.viewer, slug, comment, body, Some(message));
     Ok(ex.r.html(status, page, Cache::NoStore))
 }
-

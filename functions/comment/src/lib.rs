@@ -25,7 +25,7 @@ pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::AppError;
 use broadsheet::routes::CommentRoute;
-use broadsheet::store::{ArticleReader, CommentWriter, DeleteOutcome, Reports, Sessions, Users};
+use broadsheet::store::{ArticleReader, CommentWriter, DeleteOutcome, Reports, Sessions};
 use lambda_http::Request;
 use maud::Markup;
 
@@ -46,8 +46,8 @@ impl Default for Comments {
 pub type CommentApp<S> = App<S, Comments>;
 
 /// What every store behind the comment function must do.
-pub trait CommentStore: ArticleReader + CommentWriter + Reports + Sessions + Users {}
-impl<T: ArticleReader + CommentWriter + Reports + Sessions + Users> CommentStore for T {}
+pub trait CommentStore: ArticleReader + CommentWriter + Reports + Sessions {}
+impl<T: ArticleReader + CommentWriter + Reports + Sessions> CommentStore for T {}
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -73,7 +73,9 @@ impl<S: CommentStore> Handler<S> for Comments {
                         Ok(ex.r.see_other(&format!("/articles/{slug}#comments")))
                     }
                     DeleteOutcome::NotFound => Err(AppError::NotFound),
-                    DeleteOutcome::NotAuthor => Err(AppError::Forbidden("You can only delete your own comments.")),
+                    DeleteOutcome::NotAuthor => {
+                        Err(AppError::Forbidden("You can only delete your own comments."))
+                    }
                 }
             }
             CommentRoute::EditForm(slug, at) => editing::form(app, ex, &slug, at).await,

@@ -36,7 +36,12 @@ pub(crate) async fn post<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
     if !tokens_match(session.csrf_token.as_str(), form.get(CSRF_FIELD).unwrap_or("")) {
         // Same-site (checked above) but shown to another session: the reader
         // logged in again since. Give the form back with this session's token.
-        return posting.held(StatusCode::FORBIDDEN, HeldForm::StaleForm, session.csrf_token.as_str(), posting.key_or_new());
+        return posting.held(
+            StatusCode::FORBIDDEN,
+            HeldForm::StaleForm,
+            session.csrf_token.as_str(),
+            posting.key_or_new(),
+        );
     }
     posting.post(session).await
 }
@@ -67,12 +72,20 @@ impl<S: CommentStore> Posting<'_, S> {
 
     /// The form's one-time key, or a fresh one when it has none worth keeping.
     fn key_or_new(&self) -> IdempotencyKey {
-        self.form.get(IDEMPOTENCY_FIELD).and_then(IdempotencyKey::parse).unwrap_or_else(IdempotencyKey::generate)
+        self.form
+            .get(IDEMPOTENCY_FIELD)
+            .and_then(IdempotencyKey::parse)
+            .unwrap_or_else(IdempotencyKey::generate)
     }
 
     /// The form alone on a page of its own, holding the reader's text.
     fn held(&self, status: StatusCode, why: HeldForm, csrf: &str, key: IdempotencyKey) -> Reply {
-        let form = CommentForm { body: self.body(), error: None, idempotency_key: key.as_str(), parent: self.parent_field() };
+        let form = CommentForm {
+            body: self.body(),
+            error: None,
+            idempotency_key: key.as_str(),
+            parent: self.parent_field(),
+        };
         let page = views::comment_form_page(&self.app.site, self.ex.r.viewer, self.slug, why, csrf, &form);
         Ok(self.ex.r.html(status, page, Cache::NoStore))
     }
@@ -81,18 +94,24 @@ impl<S: CommentStore> Posting<'_, S> {
     async fn post(&self, session: &Session) -> Reply {
         let Posting { app, ex, slug, .. } = *self;
         let r = &ex.r;
-        let key = self.form.get(IDEMPOTENCY_FIELD).and_then(IdempotencyKey::parse).ok_or(AppError::BadRequest(
-            "the form is missing its one-time key; reload the page and try again",
-        ))?;
+        let key = self.form.get(IDEMPOTENCY_FIELD).and_then(IdempotencyKey::parse).ok_or(
+            AppError::BadRequest("the form is missing its one-time key; reload the page and try again"),
+        )?;
         let parent = match self.parent_field() {
             None => None,
             // A reply to a reply attaches to its top-level comment.
-            Some(raw) => Some(CommentRef::parse(raw).ok_or(AppError::BadRequest("the reply names no comment"))?.top),
+            Some(raw) => {
+                Some(CommentRef::parse(raw).ok_or(AppError::BadRequest("the reply names no comment"))?.top)
+            }
         };
         let body = match CommentBody::parse(self.body()) {
             Ok(b) => b,
             Err(e) => {
-                let refusal = Refusal { status: StatusCode::UNPROCESSABLE_ENTITY, message: e.to_string(), retry_after: None };
+                let refusal = Refusal {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message: e.to_string(),
+                    retry_after: None,
+                };
                 return self.reshow(&key, refusal).await;
             }
         };
@@ -105,8 +124,12 @@ impl<S: CommentStore> Posting<'_, S> {
             limit: COMMENTS_PER_READER,
         };
         let held = app.handler.held_words.hold_reason(body.as_str());
-        let mut comment =
-            Comment::new(session.username.clone(), session.display_name.as_str().to_owned(), body.into_string(), now);
+        let mut comment = Comment::new(
+            session.username.clone(),
+            session.display_name.as_str().to_owned(),
+            body.into_string(),
+            now,
+        );
         comment.parent = parent;
         comment.held = held.is_some();
         match app.store.post_comment(slug, &comment, &key, &allowance).await? {
@@ -120,24 +143,36 @@ impl<S: CommentStore> Posting<'_, S> {
             }
             PostOutcome::KeyReused(_) => {
                 // A fresh key: posting from the page adds the text as a new comment.
-                self.held(StatusCode::CONFLICT, HeldForm::KeyReused, session.csrf_token.as_str(), IdempotencyKey::generate())
+                self.held(
+                    StatusCode::CONFLICT,
+                    HeldForm::KeyReused,
+                    session.csrf_token.as_str(),
+                    IdempotencyKey::generate(),
+                )
             }
             PostOutcome::NoSuchArticle => Err(AppError::NotFound),
             PostOutcome::NoSuchParent => {
                 let message = "The comment you replied to is no longer there. Your text is below: post it as a comment of its own.";
-                let refusal = Refusal { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), retry_after: None };
+                let refusal = Refusal {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message: message.into(),
+                    retry_after: None,
+                };
                 self.reshow_as_comment(&key, refusal).await
             }
             PostOutcome::Suspended => {
-                let until = app.store.find_user(&session.username).await?.and_then(|u| u.suspended_until).unwrap_or(now);
-                self.held(StatusCode::FORBIDDEN, HeldForm::Suspended(until), session.csrf_token.as_str(), key)
+                self.held(StatusCode::FORBIDDEN, HeldForm::Suspended, session.csrf_token.as_str(), key)
             }
             PostOutcome::RateLimited => {
                 let secs = allowance.window.retry_after_secs(now);
                 let message = format!(
                     "You can post {COMMENTS_PER_READER} comments a minute. Your comment is still here: post it again in {secs} seconds."
                 );
-                self.reshow(&key, Refusal { status: StatusCode::TOO_MANY_REQUESTS, message, retry_after: Some(secs) }).await
+                self.reshow(
+                    &key,
+                    Refusal { status: StatusCode::TOO_MANY_REQUESTS, message, retry_after: Some(secs) },
+                )
+                .await
             }
         }
     }
@@ -164,11 +199,17 @@ impl<S: CommentStore> Posting<'_, S> {
             comments: &page.comments.items,
             next_comments_cursor: next.as_deref(),
             comments_after: None,
-            form: CommentForm { body: self.body(), error: Some(&refusal.message), idempotency_key: key.as_str(), parent },
+            form: CommentForm {
+                body: self.body(),
+                error: Some(&refusal.message),
+                idempotency_key: key.as_str(),
+                parent,
+            },
             notice: None,
             now: OffsetDateTime::now_utc(),
         };
-        let mut resp = r.html(refusal.status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);
+        let mut resp =
+            r.html(refusal.status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);
         if let Some(secs) = refusal.retry_after {
             set_retry_after(&mut resp, secs);
         }

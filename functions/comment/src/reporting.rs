@@ -12,14 +12,18 @@ use crate::{CommentApp, CommentStore};
 /// `POST …/report` (optional field `reason`): the reader lands back on the
 /// comment with a confirmation, whether this was their first report of it
 /// or not (a second changes nothing).
-pub(crate) async fn report<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>, slug: &Slug, at: CommentRef) -> Reply {
+pub(crate) async fn report<S: CommentStore>(
+    app: &CommentApp<S>,
+    ex: &Exchange<'_>,
+    slug: &Slug,
+    at: CommentRef,
+) -> Reply {
     let session = ex.session_or_login(&format!("/articles/{slug}#comment-{at}"))?;
     let form = ex.reader_form(session)?;
     let reason = match form.get("reason").filter(|r| !r.is_empty()) {
         None => ReportReason::Other,
-        Some(raw) => ReportReason::parse(raw).ok_or(AppError::BadRequest(
-            "unknown report reason: choose spam, abuse, off-topic or other",
-        ))?,
+        Some(raw) => ReportReason::parse(raw)
+            .ok_or(AppError::BadRequest("unknown report reason: choose spam, abuse, off-topic or other"))?,
     };
     let now = OffsetDateTime::now_utc();
     match app.store.report_comment(slug, at, &session.username, reason, now).await? {

@@ -141,10 +141,8 @@ pub async fn login<S: LoginStore>(app: &LoginApp<S>, ex: &Exchange<'_>) -> Reply
     // A success is not a failure: give the places back, concurrently with
     // starting the session. If that fails the reader is still logged in;
     // the places lapse with their window.
-    let (released, response) = tokio::join!(
-        reserved.release(&app.store),
-        start_session(app, r, &user, &return_to)
-    );
+    let (released, response) =
+        tokio::join!(reserved.release(&app.store), start_session(app, r, &user, &return_to));
     if let Err(e) = released {
         tracing::warn!(request_id = %r.info.request_id, error = %e, "could not release a login reservation");
     }

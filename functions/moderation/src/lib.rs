@@ -19,7 +19,7 @@ pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::{AppError, Cache, Query};
 use broadsheet::routes::ModerationRoute;
-use broadsheet::store::{Moderation, ModerationOutcome, Session, Sessions, Users};
+use broadsheet::store::{Moderation, ModerationOutcome, Session, Sessions};
 use broadsheet::views;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -33,8 +33,8 @@ pub struct Moderators;
 pub type ModerationApp<S> = App<S, Moderators>;
 
 /// What every store behind the moderation function must do.
-pub trait ModerationStore: Moderation + Sessions + Users {}
-impl<T: Moderation + Sessions + Users> ModerationStore for T {}
+pub trait ModerationStore: Moderation + Sessions {}
+impl<T: Moderation + Sessions> ModerationStore for T {}
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -72,15 +72,22 @@ impl<S: ModerationStore> Handler<S> for Moderators {
         match route {
             ModerationRoute::Queue => {
                 let query = Query::of(ex.req)?;
-                let (user, queue) = tokio::join!(app.store.find_user(me), app.store.moderation_queue(QUEUE_PAGE_SIZE));
-                require_moderator(user?.map(|u| u.moderator))?;
-                let page = views::moderation_queue_page(&app.site, r.viewer, &queue?, notice(query.get("done")));
+                let (role, queue) =
+                    tokio::join!(app.store.is_moderator(me), app.store.moderation_queue(QUEUE_PAGE_SIZE));
+                require_moderator(role?)?;
+                let page =
+                    views::moderation_queue_page(&app.site, r.viewer, &queue?, notice(query.get("done")));
                 Ok(r.html(StatusCode::OK, page, Cache::NoStore))
             }
             ModerationRoute::Log => {
-                let (user, log) = tokio::join!(app.store.find_user(me), app.store.moderation_log(LOG_PAGE_SIZE));
-                require_moderator(user?.map(|u| u.moderator))?;
-                Ok(r.html(StatusCode::OK, views::moderation_log_page(&app.site, r.viewer, &log?), Cache::NoStore))
+                let (role, log) =
+                    tokio::join!(app.store.is_moderator(me), app.store.moderation_log(LOG_PAGE_SIZE));
+                require_moderator(role?)?;
+                Ok(r.html(
+                    StatusCode::OK,
+                    views::moderation_log_page(&app.site, r.viewer, &log?),
+                    Cache::NoStore,
+                ))
             }
             ModerationRoute::Remove(slug, at) => remove(app, ex, session, &slug, at, now).await,
             ModerationRoute::Approve(slug, at) => {
@@ -97,10 +104,9 @@ impl<S: ModerationStore> Handler<S> for Moderators {
                 let days = match form.get("days").map(str::trim).filter(|d| !d.is_empty()) {
                     None => None,
                     Some(raw) => Some(
-                        raw.parse::<i64>()
-                            .ok()
-                            .filter(|d| (1..=MAX_SUSPENSION_DAYS).contains(d))
-                            .ok_or(AppError::BadRequest("days must be a whole number from 1 to 3650, or empty"))?,
+                        raw.parse::<i64>().ok().filter(|d| (1..=MAX_SUSPENSION_DAYS).contains(d)).ok_or(
+                            AppError::BadRequest("days must be a whole number from 1 to 3650, or empty"),
+                        )?,
                     ),
                 };
                 let reason = reason(&form, false)?;
@@ -110,7 +116,10 @@ impl<S: ModerationStore> Handler<S> for Moderators {
                     None => format!("{reason} (until further notice)"),
                 };
                 let change = UserChange::Suspend(until);
-                let outcome = app.store.change_user(&user, change, &Actor::Moderator(me.clone()), detail.trim(), now).await?;
+                let outcome = app
+                    .store
+                    .change_user(&user, change, &Actor::Moderator(me.clone()), detail.trim(), now)
+                    .await?;
                 tracing::info!(request_id = %r.info.request_id, moderator = %me, %user, ?days, ?outcome, "suspend");
                 match outcome {
                     ModerationOutcome::Done => Ok(r.see_other("/moderation?done=suspended")),
@@ -121,16 +130,18 @@ impl<S: ModerationStore> Handler<S> for Moderators {
     }
 }
 
-/// The account's role, read just now: anything but `Some(true)` is a `404`.
-fn require_moderator(role: Option<bool>) -> Result<()> {
-    if role == Some(true) { Ok(()) } else { Err(AppError::NotFound) }
+/// The account's role, read just now: a revoked moderator gets the `404`.
+fn require_moderator(moderator: bool) -> Result<()> {
+    if moderator { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// The form's `reason`, trimmed: required for a removal, at most 500 characters.
 fn reason(form: &Query, required: bool) -> Result<String> {
     let reason = form.get("reason").unwrap_or("").trim();
     if required && reason.is_empty() {
-        return Err(AppError::BadRequest("give a reason for removing the comment; it is kept in the moderation log"));
+        return Err(AppError::BadRequest(
+            "give a reason for removing the comment; it is kept in the moderation log",
+        ));
     }
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::BadRequest("a reason can be at most 500 characters"));
@@ -153,7 +164,11 @@ async fn remove<S: ModerationStore>(
     let outcome = app.store.remove_comment(slug, at, &session.username, &reason, now).await?;
     log_action(ex, "remove", slug, at, outcome);
     let back = safe_return_to(form.get("return_to"));
-    let back = if back == "/moderation" { "/moderation?done=removed".to_owned() } else { format!("/articles/{slug}#comments") };
+    let back = if back == "/moderation" {
+        "/moderation?done=removed".to_owned()
+    } else {
+        format!("/articles/{slug}#comments")
+    };
     match outcome {
         ModerationOutcome::Done => Ok(ex.r.see_other(&back)),
         ModerationOutcome::NotFound => Ok(ex.r.see_other("/moderation?done=gone")),

@@ -121,7 +121,10 @@ mod tests {
         // 4,096 four-byte characters are exactly 16 KiB: allowed; one more is not,
         // though it is far under 5,000 characters.
         assert!(CommentBody::parse(&"😀".repeat(4_096)).is_ok());
-        assert_eq!(CommentBody::parse(&"😀".repeat(4_097)), Err(CommentBodyError::TooManyBytes { bytes: 16_388 }));
+        assert_eq!(
+            CommentBody::parse(&"😀".repeat(4_097)),
+            Err(CommentBodyError::TooManyBytes { bytes: 16_388 })
+        );
         assert_eq!(
             CommentBodyError::TooManyBytes { bytes: 16_388 }.to_string(),
             "Comments can be at most 16 KiB; yours is 16,388 bytes (emoji and some scripts take up to 4 bytes a character)."

@@ -78,7 +78,8 @@ mod tests {
     #[test]
     fn words_match_whole_and_ignoring_case_and_punctuation() {
         let l = list();
-        for held in ["Win at the CASINO!", "casino", "a payday   loan today", "(Payday) loan.", "payday-loan"] {
+        for held in ["Win at the CASINO!", "casino", "a payday   loan today", "(Payday) loan.", "payday-loan"]
+        {
             assert!(l.hold_reason(held).is_some(), "{held:?}");
         }
         for fine in ["occasional casinos", "pay day loan", "payday, then a loan"] {

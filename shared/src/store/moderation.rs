@@ -90,8 +90,16 @@ pub trait Moderation: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<ModerationOutcome, StoreError>> + Send;
 
+    /// Whether the account holds the moderator role now (DynamoDB: one
+    /// `GetItem` projecting that one attribute, so the function that asks
+    /// never reads a password hash).
+    fn is_moderator(&self, user: &Username) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Held and reported comments, oldest first, at most `limit`.
-    fn moderation_queue(&self, limit: usize) -> impl Future<Output = Result<Vec<QueueEntry>, StoreError>> + Send;
+    fn moderation_queue(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<QueueEntry>, StoreError>> + Send;
 
     /// The latest log entries, newest first, at most `limit`.
     fn moderation_log(&self, limit: usize) -> impl Future<Output = Result<Vec<LogEntry>, StoreError>> + Send;

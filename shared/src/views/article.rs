@@ -138,7 +138,9 @@ mod tests {
             form: CommentForm {
                 body: "draft </textarea><script>x</script>",
                 error,
-                idempotency_key: "idem\"1", parent: None },
+                idempotency_key: "idem\"1",
+                parent: None,
+            },
             notice: None,
             now: time::OffsetDateTime::now_utc(),
         }

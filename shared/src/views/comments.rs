@@ -219,7 +219,7 @@ pub(super) fn leave_comment(viewer: &Viewer, view: &ArticleView<'_>) -> Markup {
 fn comment_form(path: &str, csrf_token: &str, form: &CommentForm<'_>) -> Markup {
     let described_by = if form.error.is_some() { "comment-hint comment-error" } else { "comment-hint" };
     html! {
-        form method="post" action={ (path) "/comments" } {
+        form #comment-form method="post" action={ (path) "/comments" } {
             input type="hidden" name="csrf_token" value=(csrf_token);
             input type="hidden" name="idempotency_key" value=(form.idempotency_key);
             @if let Some(parent) = form.parent {
@@ -253,8 +253,8 @@ pub enum HeldForm {
     StaleForm,
     /// The form's one-time key already posted a different text (`409`).
     KeyReused,
-    /// The reader's account is suspended (`403`) until then.
-    Suspended(OffsetDateTime),
+    /// The reader's account is suspended (`403`).
+    Suspended,
 }
 
 /// A comment form on a page of its own, holding the reader's text (and
@@ -295,13 +295,11 @@ pub fn comment_form_page(
              It is below as you wrote it: post it again from this page to add it as a new comment."
                 .into(),
         ),
-        HeldForm::Suspended(until) => (
+        HeldForm::Suspended => (
             "Your account is suspended",
-            format!(
-                "A moderator has suspended your account{}. You can still read and log in, but not post, \
-                 reply, edit or report. Your text is below so you can keep a copy.",
-                suspension_end(until)
-            ),
+            "A moderator has suspended your account. You can still read and log in, but not post, \
+             reply, edit or report. Your text is below so you can keep a copy."
+                .into(),
         ),
     };
     let meta = PageMeta { title: heading, description: heading, canonical_path: "" };
@@ -317,15 +315,6 @@ pub fn comment_form_page(
         }
     };
     layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
-}
-
-/// " until 3 December 2026 at 10:00 UTC", or nothing for an indefinite suspension.
-pub(super) fn suspension_end(until: OffsetDateTime) -> String {
-    if until >= crate::domain::moderation::SUSPENDED_FOR_GOOD {
-        " until further notice".to_owned()
-    } else {
-        format!(" until {}", timefmt::human(until))
-    }
 }
 
 /// The page a comment post answers when storage could not be reached (a
@@ -396,7 +385,12 @@ mod tests {
     fn the_unsaved_page_keeps_text_token_and_key_escaped() {
         use crate::views::test_support::*;
         let slug = Slug::parse("a-story").unwrap();
-        let form = CommentForm { body: HOSTILE, error: None, idempotency_key: "01J00000000000000000000000", parent: None };
+        let form = CommentForm {
+            body: HOSTILE,
+            error: None,
+            idempotency_key: "01J00000000000000000000000",
+            parent: None,
+        };
         let html = comment_unsaved_page(&site(), &reader_viewer("ann"), &slug, "tok\"", &form).into_string();
         assert_escaped(&html);
         assert!(html.contains(r#"<nav aria-label="Sections">"#), "in the layout");

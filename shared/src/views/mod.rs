@@ -47,7 +47,7 @@ pub use errors::error_page;
 pub use feed::atom_feed;
 pub use layout::layout;
 pub use listing::{listing_page, trending_page};
-pub use moderation::{moderation_log_page, moderation_queue_page, suspension_detail};
+pub use moderation::{moderation_log_page, moderation_queue_page};
 pub use sitemap::{robots_txt, sitemap};
 
 /// What the layout needs to know about a page besides its content.
@@ -174,7 +174,11 @@ mod tests {
                 body: "A considered comment, with a link https://example.com/x\nand a second line."
                     .to_owned(),
                 created_at: at(1_790_000_000 + i),
-                parent: None, edited_at: None, held: false, removed: None, replies: 0,
+                parent: None,
+                edited_at: None,
+                held: false,
+                removed: None,
+                replies: 0,
             })
             .collect();
         let view = ArticleView {
@@ -182,7 +186,12 @@ mod tests {
             comments: &comments,
             next_comments_cursor: None,
             comments_after: None,
-            form: CommentForm { body: "", error: None, idempotency_key: "01J00000000000000000000000", parent: None },
+            form: CommentForm {
+                body: "",
+                error: None,
+                idempotency_key: "01J00000000000000000000000",
+                parent: None,
+            },
             notice: None,
             now: time::OffsetDateTime::now_utc(),
         };

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::comments::{remove_form, suspension_end};
+use super::comments::remove_form;
 use super::{PageMeta, article_path, datetime_attr, layout};
 use crate::config::Site;
 use crate::domain::moderation::{LogEntry, LogTarget, QueueEntry};
@@ -12,9 +12,18 @@ use crate::viewer::Viewer;
 
 /// `GET /moderation`: held and reported comments, oldest first, each with
 /// Approve, Remove and Suspend author.
-pub fn moderation_queue_page(site: &Site, viewer: &Viewer, entries: &[QueueEntry], notice: Option<&str>) -> Markup {
+pub fn moderation_queue_page(
+    site: &Site,
+    viewer: &Viewer,
+    entries: &[QueueEntry],
+    notice: Option<&str>,
+) -> Markup {
     let csrf = viewer.reader().map_or("", |r| r.csrf_token.as_str());
-    let meta = PageMeta { title: "Moderation queue", description: "Comments waiting for a moderator", canonical_path: "" };
+    let meta = PageMeta {
+        title: "Moderation queue",
+        description: "Comments waiting for a moderator",
+        canonical_path: "",
+    };
     let main = html! {
         h1 { "Moderation queue" }
         p { "Held and reported comments, oldest first. " a href="/moderation/log" { "Moderation log" } }
@@ -120,9 +129,4 @@ pub fn moderation_log_page(site: &Site, viewer: &Viewer, entries: &[LogEntry]) -
         }
     };
     layout(site, viewer, &meta, html! { meta name="robots" content="noindex"; }, main)
-}
-
-/// What a suspension's log entry says about its end.
-pub fn suspension_detail(until: time::OffsetDateTime) -> String {
-    suspension_end(until).trim_start().to_owned()
 }

@@ -57,7 +57,11 @@ pub fn comment(author: &str, body: &str, unix: i64) -> Comment {
         author_name: format!("{author} {HOSTILE}"),
         body: body.to_owned(),
         created_at: at(unix),
-        parent: None, edited_at: None, held: false, removed: None, replies: 0,
+        parent: None,
+        edited_at: None,
+        held: false,
+        removed: None,
+        replies: 0,
     }
 }
 

@@ -209,7 +209,11 @@ impl DynamoStore {
 
     /// `ConditionCheck` that `user` is not suspended at `now` (an account
     /// that does not exist is not suspended).
-    pub(super) fn not_suspended(&self, user: &Username, now: OffsetDateTime) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn not_suspended(
+        &self,
+        user: &Username,
+        now: OffsetDateTime,
+    ) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(items::user_key(user)))
@@ -236,7 +240,12 @@ impl DynamoStore {
 
     /// `ADD replies ±1` on a reply's parent: when adding, the parent must
     /// exist, be top-level and not be removed.
-    fn parent_replies(&self, article: &Slug, parent: CommentRef, delta: i32) -> Result<TransactWriteItem, StoreError> {
+    fn parent_replies(
+        &self,
+        article: &Slug,
+        parent: CommentRef,
+        delta: i32,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(items::comment_key(article, parent)))
@@ -257,7 +266,9 @@ impl DynamoStore {
 
     /// The condition that a comment is still as `seen` read it: present, not
     /// removed, held or not, with as many replies.
-    fn unchanged(seen: &Comment) -> (String, Vec<(&'static str, &'static str)>, Vec<(&'static str, AttributeValue)>) {
+    fn unchanged(
+        seen: &Comment,
+    ) -> (String, Vec<(&'static str, &'static str)>, Vec<(&'static str, AttributeValue)>) {
         let held = if seen.held { "#held = :yes" } else { "attribute_not_exists(#held)" };
         let replies = if seen.replies == 0 {
             "(attribute_not_exists(#replies) OR #replies = :replies)"
@@ -283,7 +294,12 @@ impl DynamoStore {
     /// it being unchanged: deleted, or kept without its text as removed by
     /// `by` while it has replies; the count drops when it was counted, its
     /// parent loses a reply, and its queue entry goes.
-    pub(super) fn take_down(&self, article: &Slug, seen: &Comment, by: Removal) -> Result<Vec<TransactWriteItem>, StoreError> {
+    pub(super) fn take_down(
+        &self,
+        article: &Slug,
+        seen: &Comment,
+        by: Removal,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let (condition, names, values) = Self::unchanged(seen);
         let key = items::comment_key(article, seen.address());
         let first = if seen.replies > 0 {
@@ -303,7 +319,8 @@ impl DynamoStore {
             }
             TransactWriteItem::builder().update(u.build().map_err(unavailable)?).build()
         } else {
-            let mut d = Delete::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+            let mut d =
+                Delete::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
             for (k, v) in names {
                 d = d.expression_attribute_names(k, v);
             }
@@ -336,7 +353,11 @@ impl DynamoStore {
     /// [`StoreError::Corrupt`] (the seed data is inconsistent).
     pub async fn seed_comment(&self, slug: &Slug, comment: Comment) -> Result<(), StoreError> {
         let mut transaction = vec![self.put_new(items::comment_item(slug, &comment))?];
-        transaction.push(if comment.held { self.exists(items::article_key(slug))? } else { self.count_up(slug)? });
+        transaction.push(if comment.held {
+            self.exists(items::article_key(slug))?
+        } else {
+            self.count_up(slug)?
+        });
         if let Some(parent) = comment.parent {
             transaction.push(self.parent_replies(slug, CommentRef::top(parent), 1)?);
         }
@@ -494,7 +515,11 @@ impl CommentWriter for DynamoStore {
     }
 
     async fn find_comment(&self, article: &Slug, at: CommentRef) -> Result<Option<Comment>, StoreError> {
-        self.get_consistent(items::comment_key(article, at)).await?.as_ref().map(items::comment_from_item).transpose()
+        self.get_consistent(items::comment_key(article, at))
+            .await?
+            .as_ref()
+            .map(items::comment_from_item)
+            .transpose()
     }
 }
 

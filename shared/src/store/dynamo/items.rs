@@ -536,9 +536,9 @@ pub(crate) fn comment_from_item(item: &Item) -> Result<Comment, StoreError> {
     };
     let removed = match r.optional_string(REMOVED)? {
         None => None,
-        Some(v) => Some(
-            Removal::parse(v).ok_or_else(|| r.corrupt(format_args!("attribute `removed` is {v:?}")))?,
-        ),
+        Some(v) => {
+            Some(Removal::parse(v).ok_or_else(|| r.corrupt(format_args!("attribute `removed` is {v:?}")))?)
+        }
     };
     Ok(Comment {
         id,
@@ -676,7 +676,11 @@ mod tests {
             author_name: "Ada L.".into(),
             body: "line 1\nline 2".into(),
             created_at: datetime!(2026-11-26 18:00:00.123 UTC),
-            parent: None, edited_at: None, held: false, removed: None, replies: 0,
+            parent: None,
+            edited_at: None,
+            held: false,
+            removed: None,
+            replies: 0,
         };
         let item = comment_item(&slug, &c);
         assert_eq!(sort_key(&item), Some(comment_sk(c.address()).as_str()));
@@ -722,7 +726,11 @@ mod tests {
                 author_name: "A".into(),
                 body: "b".into(),
                 created_at: datetime!(2026-11-26 18:00 UTC),
-                parent: None, edited_at: None, held: false, removed: None, replies: 0,
+                parent: None,
+                edited_at: None,
+                held: false,
+                removed: None,
+                replies: 0,
             },
         );
         c.insert(ID.into(), s("nope"));
@@ -818,7 +826,11 @@ mod tests {
             author_name: "Ada".into(),
             body: "b".into(),
             created_at: at,
-            parent: None, edited_at: None, held: false, removed: None, replies: 0,
+            parent: None,
+            edited_at: None,
+            held: false,
+            removed: None,
+            replies: 0,
         };
         let item = idempotency_item(&slug, &key, &c);
         let sk = sort_key(&item).unwrap();

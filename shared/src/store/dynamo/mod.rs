@@ -54,8 +54,7 @@ pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, wind
 use self::items::Item;
 use crate::domain::{ArticleSummary, Category, CommentId, ListingPosition, NewArticle, Page, Slug};
 use crate::store::{
-    take_threads,
-    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError,
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError, take_threads,
 };
 
 /// DynamoDB's table-name rule: 3–255 of `a-z A-Z 0-9 _ - .`.
@@ -343,7 +342,15 @@ impl ArticleReader for DynamoStore {
                     return Ok(None);
                 }
                 let article = items::article_from_item(&first)?;
-                (article, take_threads(rows.map(|r| items::comment_from_item(&r)).collect::<Result<Vec<_>, _>>()?.into_iter(), limit))
+                (
+                    article,
+                    take_threads(
+                        rows.map(|r| items::comment_from_item(&r))
+                            .collect::<Result<Vec<_>, _>>()?
+                            .into_iter(),
+                        limit,
+                    ),
+                )
             }
             Some(after) => {
                 // The article comes from a GetItem sent at the same time as
@@ -354,7 +361,13 @@ impl ArticleReader for DynamoStore {
                 let Some(item) = got? else { return Ok(None) };
                 let article = items::article_from_item(&item)?;
                 let rows = queried?;
-                (article, take_threads(rows.iter().map(items::comment_from_item).collect::<Result<Vec<_>, _>>()?.into_iter(), limit))
+                (
+                    article,
+                    take_threads(
+                        rows.iter().map(items::comment_from_item).collect::<Result<Vec<_>, _>>()?.into_iter(),
+                        limit,
+                    ),
+                )
             }
         };
         let next = if more { comments.iter().rev().find(|c| c.parent.is_none()).map(|c| c.id) } else { None };

@@ -26,7 +26,7 @@ use crate::domain::moderation::{
     Actor, LogAction, LogEntry, LogTarget, QueueEntry, ReportReason, Role, SUSPENDED_FOR_GOOD, UserChange,
 };
 use crate::domain::{CommentRef, Removal, Slug};
-use crate::store::{CommentWriter as _, Moderation, ModerationOutcome, Reports, ReportOutcome, StoreError};
+use crate::store::{CommentWriter as _, Moderation, ModerationOutcome, ReportOutcome, Reports, StoreError};
 
 impl DynamoStore {
     fn put_log(&self, entry: &LogEntry) -> Result<TransactWriteItem, StoreError> {
@@ -52,7 +52,9 @@ impl Reports for DynamoStore {
         let public = aws_sdk_dynamodb::types::ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(items::comment_key(article, at)))
-            .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#removed) AND attribute_not_exists(#held)")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#removed) AND attribute_not_exists(#held)",
+            )
             .expression_attribute_names("#pk", items::PK)
             .expression_attribute_names("#removed", items::REMOVED)
             .expression_attribute_names("#held", items::HELD)
@@ -104,7 +106,11 @@ impl Moderation for DynamoStore {
                 at: now,
                 actor: Actor::Moderator(moderator.clone()).to_string(),
                 action: LogAction::Removed,
-                target: LogTarget::Comment { article: article.clone(), id: seen.id, author: seen.author.clone() },
+                target: LogTarget::Comment {
+                    article: article.clone(),
+                    id: seen.id,
+                    author: seen.author.clone(),
+                },
                 reason: reason.to_owned(),
             };
             let mut transaction = vec![self.is_moderator(moderator)?];
@@ -130,7 +136,9 @@ impl Moderation for DynamoStore {
         now: OffsetDateTime,
     ) -> Result<ModerationOutcome, StoreError> {
         for _ in 0..MAX_DECISIONS {
-            let Some(seen) = self.find_comment(article, at).await? else { return Ok(ModerationOutcome::NotFound) };
+            let Some(seen) = self.find_comment(article, at).await? else {
+                return Ok(ModerationOutcome::NotFound);
+            };
             let dequeue = Delete::builder()
                 .table_name(&self.table)
                 .set_key(Some(mi::queue_key(seen.id)))
@@ -160,7 +168,11 @@ impl Moderation for DynamoStore {
                 at: now,
                 actor: Actor::Moderator(moderator.clone()).to_string(),
                 action,
-                target: LogTarget::Comment { article: article.clone(), id: seen.id, author: seen.author.clone() },
+                target: LogTarget::Comment {
+                    article: article.clone(),
+                    id: seen.id,
+                    author: seen.author.clone(),
+                },
                 reason: String::new(),
             })?);
             match self.transact(transaction).await? {
@@ -198,7 +210,10 @@ impl Moderation for DynamoStore {
             UserChange::Suspend(until) => update
                 .update_expression("SET #until = :until")
                 .expression_attribute_names("#until", items::SUSPENDED_UNTIL)
-                .expression_attribute_values(":until", mi::condition_time(until.unwrap_or(SUSPENDED_FOR_GOOD))),
+                .expression_attribute_values(
+                    ":until",
+                    mi::condition_time(until.unwrap_or(SUSPENDED_FOR_GOOD)),
+                ),
             UserChange::Unsuspend => update
                 .update_expression("REMOVE #until")
                 .expression_attribute_names("#until", items::SUSPENDED_UNTIL),
@@ -233,6 +248,21 @@ impl Moderation for DynamoStore {
             Err(_) if acting_on_self => Ok(ModerationOutcome::NotModerator),
             Err(_) => Ok(ModerationOutcome::NotFound),
         }
+    }
+
+    async fn is_moderator(&self, user: &Username) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::user_key(user)))
+            .projection_expression("#moderator")
+            .expression_attribute_names("#moderator", items::MODERATOR)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(matches!(out.item().and_then(|i| i.get(items::MODERATOR)), Some(AttributeValue::Bool(true))))
     }
 
     async fn moderation_queue(&self, limit: usize) -> Result<Vec<QueueEntry>, StoreError> {

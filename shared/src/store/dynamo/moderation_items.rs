@@ -55,7 +55,9 @@ pub(crate) fn queue_attributes(article: &Slug, at: CommentRef) -> [(&'static str
 }
 
 /// A queue entry: which article, which comment, how many reports and why.
-pub(crate) fn queue_entry_from_item(item: &Item) -> Result<(Slug, CommentRef, u32, Vec<ReportReason>), StoreError> {
+pub(crate) fn queue_entry_from_item(
+    item: &Item,
+) -> Result<(Slug, CommentRef, u32, Vec<ReportReason>), StoreError> {
     let r = ItemReader { item };
     let at = r.string(COMMENT)?;
     let at = CommentRef::parse(at).ok_or_else(|| r.corrupt(format_args!("attribute `comment` is {at:?}")))?;
@@ -75,7 +77,8 @@ pub(crate) fn queue_entry_from_item(item: &Item) -> Result<(Slug, CommentRef, u3
 /// A log entry's item, under a fresh sort key (time, then a random ULID so
 /// two entries in one instant both stay).
 pub(crate) fn log_item(entry: &LogEntry) -> Item {
-    let mut item = key(LOG_PK.to_owned(), format!("{}#{}", sortable_time(entry.at), CommentId::new_at(entry.at)));
+    let mut item =
+        key(LOG_PK.to_owned(), format!("{}#{}", sortable_time(entry.at), CommentId::new_at(entry.at)));
     item.extend([
         (AT.to_owned(), s(timefmt::rfc3339(entry.at))),
         (ACTOR.to_owned(), s(&entry.actor)),
@@ -98,13 +101,15 @@ pub(crate) fn log_item(entry: &LogEntry) -> Item {
 pub(crate) fn log_entry_from_item(item: &Item) -> Result<LogEntry, StoreError> {
     let r = ItemReader { item };
     let action = r.string(ACTION)?;
-    let action = LogAction::parse(action).ok_or_else(|| r.corrupt(format_args!("unknown action {action:?}")))?;
+    let action =
+        LogAction::parse(action).ok_or_else(|| r.corrupt(format_args!("unknown action {action:?}")))?;
     let user = r.username(TARGET_USER)?;
     let target = match r.optional_string(COMMENT)? {
         None => LogTarget::User(user),
         Some(id) => LogTarget::Comment {
             article: r.slug()?,
-            id: CommentId::parse(id).ok_or_else(|| r.corrupt(format_args!("attribute `comment` is {id:?}")))?,
+            id: CommentId::parse(id)
+                .ok_or_else(|| r.corrupt(format_args!("attribute `comment` is {id:?}")))?,
             author: user,
         },
     };

@@ -13,8 +13,8 @@ use crate::domain::moderation::{
 use crate::domain::{Comment, CommentRef, Removal, Slug};
 use crate::store::dynamo::IDEMPOTENCY_TTL;
 use crate::store::{
-    Allowance, CommentWriter, DeleteOutcome, EditOutcome, Moderation, ModerationOutcome, Reports, PostOutcome,
-    ReportOutcome, StoreError, body_fingerprint,
+    Allowance, CommentWriter, DeleteOutcome, EditOutcome, Moderation, ModerationOutcome, PostOutcome,
+    ReportOutcome, Reports, StoreError, body_fingerprint,
 };
 
 impl Inner {
@@ -116,16 +116,26 @@ impl CommentWriter for MemoryStore {
         if let Some(parent) = comment.parent.and_then(|p| thread.get_mut(&CommentRef::top(p))) {
             parent.replies = parent.replies.saturating_add(1);
         }
-        let stored = Comment { created_at: utc(now), replies: 0, removed: None, edited_at: None, ..comment.clone() };
+        let stored =
+            Comment { created_at: utc(now), replies: 0, removed: None, edited_at: None, ..comment.clone() };
         thread.insert(comment.address(), stored);
         posted.insert(
             scoped,
-            Posted { comment: comment.id, body: body_fingerprint(&comment.body), expires_at: now + IDEMPOTENCY_TTL },
+            Posted {
+                comment: comment.id,
+                body: body_fingerprint(&comment.body),
+                expires_at: now + IDEMPOTENCY_TTL,
+            },
         );
         if comment.held {
             queue.insert(
                 comment.id,
-                Queued { article: article.clone(), comment: comment.address(), reports: 0, reasons: Default::default() },
+                Queued {
+                    article: article.clone(),
+                    comment: comment.address(),
+                    reports: 0,
+                    reasons: Default::default(),
+                },
             );
         } else if let Some(a) = articles.get_mut(article) {
             a.summary.comment_count = a.summary.comment_count.saturating_add(1);
@@ -302,7 +312,9 @@ impl Moderation for MemoryStore {
         match change {
             UserChange::Grant(Role::Moderator) => account.moderator = true,
             UserChange::Revoke(Role::Moderator) => account.moderator = false,
-            UserChange::Suspend(until) => account.suspended_until = Some(utc(until.unwrap_or(SUSPENDED_FOR_GOOD))),
+            UserChange::Suspend(until) => {
+                account.suspended_until = Some(utc(until.unwrap_or(SUSPENDED_FOR_GOOD)))
+            }
             UserChange::Unsuspend => account.suspended_until = None,
         }
         inner.log(LogEntry {
@@ -313,6 +325,10 @@ impl Moderation for MemoryStore {
             reason: reason.to_owned(),
         });
         Ok(ModerationOutcome::Done)
+    }
+
+    async fn is_moderator(&self, user: &Username) -> Result<bool, StoreError> {
+        Ok(self.read().is_moderator(user))
     }
 
     async fn moderation_queue(&self, limit: usize) -> Result<Vec<QueueEntry>, StoreError> {

@@ -32,8 +32,8 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::dynamo::{rank_trending, trending_bucket, trending_window};
 use super::{
-    take_threads, ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadCounter,
-    Session, Sessions, StoreError, TrendingReader, User, Users,
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadCounter,
+    Session, Sessions, StoreError, TrendingReader, User, Users, take_threads,
 };
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::moderation::{LogEntry, ReportReason};
@@ -463,8 +463,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::store::{Allowance, CommentWriter, PostOutcome};
     use crate::domain::SanitizedHtml;
+    use crate::store::{Allowance, CommentWriter, PostOutcome};
 
     fn article(slug: &str) -> NewArticle {
         NewArticle {
