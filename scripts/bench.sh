@@ -110,7 +110,7 @@ if wanted size; then
     # The four functions exactly as deploys build and zip them; then the
     # reference, built and zipped the same way.
     bash scripts/lambda-build.sh
-    cargo lambda build --release --arm64 --locked --bin bench-hello
+    cargo lambda build --release --arm64 --locked -p broadsheet-bench --bin bench-hello
     {
         echo "Size: release arm64 \`bootstrap\` (cargo lambda build --release --arm64) and its zip (deflate, as \`sam deploy\` uploads it)"
         echo

@@ -37,7 +37,8 @@ done
 
 echo "== cargo lambda build --release --arm64 (${functions[*]})"
 started=$SECONDS
-# `--bin` at the workspace root: the same selection `sam build` makes for
+# `--bin` at the workspace root (its default members: the functions and their
+# library, never the CLI's extra SDK features): the same selection `sam build` makes for
 # each function (template.yaml: CodeUri ".", BuildProperties.Binary), so
 # that `sam build` afterwards finds every artifact fresh.
 cargo lambda build --release --arm64 --locked "${bins[@]}"
@@ -68,7 +69,7 @@ for name in sys.argv[1:]:
 PY
 
 if [[ "$sam" == 1 ]]; then
-    echo "== sam build (BuildMethod rust-cargolambda; beta feature enabled in samconfig.toml)"
+    echo "== sam build (BuildMethod rust-cargolambda)"
     started=$SECONDS
     SAM_CLI_TELEMETRY=0 sam build --template template.yaml
     echo "sam build in $((SECONDS - started)) s"

@@ -71,10 +71,12 @@ s.close()'
 }
 
 say "building the functions and the CLI (debug)"
-# The same selection `cargo lambda watch` makes (`cargo run --bin NAME` at the
-# workspace root), so that it finds the binaries fresh and starts them at once.
-cargo build --locked --quiet --bin broadsheet --bin broadsheet-listing --bin broadsheet-article \
+# The functions with the selection `cargo lambda watch` makes (`cargo run --bin NAME`
+# at the workspace root: its default members), so that it finds them fresh and
+# starts them at once; the CLI, which is not a default member, on its own.
+cargo build --locked --quiet --bin broadsheet-listing --bin broadsheet-article \
     --bin broadsheet-login --bin broadsheet-comment
+cargo build --locked --quiet -p broadsheet-cli --bin broadsheet
 
 table="smoke-$(python -c 'import secrets; print(secrets.token_hex(6))')"
 endpoint="$BROADSHEET_TEST_DYNAMODB_ENDPOINT"

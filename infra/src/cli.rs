@@ -1,7 +1,7 @@
 //! The `broadsheet` command line: what each subcommand means and does.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use broadsheet::config::{Site, SiteOrigin};
@@ -10,6 +10,7 @@ use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleWriter, StoreError};
 use clap::{Args, Parser, Subcommand};
 
+use crate::aws;
 use crate::import::{self, ImportFailure};
 use crate::serve::{self, Apps, SiteStore};
 use crate::users::{UserCommand, UserError};
@@ -37,6 +38,16 @@ pub enum Command {
     /// Grant or revoke the moderator role, suspend or unsuspend a reader.
     #[command(subcommand)]
     User(UserCommand),
+    /// Show the AWS region and credentials the other commands would use (sends nothing to DynamoDB).
+    Credentials(EndpointArgs),
+}
+
+/// Where DynamoDB is.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for a local server (default: AWS).
+    #[arg(long, env = "BROADSHEET_DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,7 +86,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Directory of `*.md` files (searched recursively).
+    /// Directory of `*.md` files (searched recursively). Not the sample content, unless
+    /// --dynamodb-endpoint points at a local server.
     pub dir: PathBuf,
     #[command(flatten)]
     pub dynamo: DynamoArgs,
@@ -88,6 +100,13 @@ pub enum CliError {
     Origin(#[from] broadsheet::config::InvalidOrigin),
     #[error("invalid table name {0:?}: use 3–255 of a-z A-Z 0-9 _ - .")]
     TableName(String),
+    #[error("{0}")]
+    Aws(#[from] crate::aws::AwsError),
+    #[error(
+        "{0} is the sample content, made-up articles for local runs and tests; import your \
+         newsroom's own directory into a real table"
+    )]
+    SampleContent(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -115,10 +134,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Import(args) => {
+            refuse_sample_content(&args.dir, args.dynamo.dynamodb_endpoint.as_deref())?;
             let client = dynamo_client(&args.dynamo).await?;
             let store = DynamoStore::new(client, args.dynamo.table.clone());
             let report = import::import_dir(&store, &args.dir).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Credentials(args) => {
+            println!("{}", aws::describe(args.dynamodb_endpoint.as_deref()).await?);
             Ok(())
         }
     }
@@ -128,7 +152,17 @@ async fn dynamo_client(args: &DynamoArgs) -> Result<aws_sdk_dynamodb::Client, Cl
     if !dynamo::is_valid_table_name(&args.table) {
         return Err(CliError::TableName(args.table.clone()));
     }
-    Ok(dynamo::client(args.dynamodb_endpoint.as_deref()).await)
+    Ok(aws::client(args.dynamodb_endpoint.as_deref()).await?)
+}
+
+/// The sample articles belong in local stores and tests, never in a real
+/// table: an import of them into AWS is refused (a local endpoint is fine).
+fn refuse_sample_content(dir: &Path, endpoint: Option<&str>) -> Result<(), CliError> {
+    let sample = Path::new(SAMPLE_CONTENT).canonicalize().ok();
+    if endpoint.is_none() && sample.is_some() && dir.canonicalize().ok() == sample {
+        return Err(CliError::SampleContent(dir.display().to_string()));
+    }
+    Ok(())
 }
 
 async fn serve_site(args: ServeArgs) -> Result<(), CliError> {
@@ -174,4 +208,21 @@ async fn run_server<S: SiteStore>(args: &ServeArgs, apps: Apps<S>, store: &str) 
         _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_content_goes_only_to_local_tables() {
+        let sample = Path::new(SAMPLE_CONTENT);
+        let err = refuse_sample_content(sample, None).unwrap_err();
+        assert!(err.to_string().contains("sample content"), "{err}");
+        let same_dir_spelled_otherwise = sample.join("../content");
+        assert!(refuse_sample_content(&same_dir_spelled_otherwise, None).is_err());
+        assert!(refuse_sample_content(sample, Some("http://127.0.0.1:8000")).is_ok());
+        let own = tempfile::tempdir().unwrap();
+        assert!(refuse_sample_content(own.path(), None).is_ok());
+    }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::store::dynamo::Region;
+
 /// The site's public origin, e.g. `https://news.example.com`.
 ///
 /// Canonical links, feeds, share links and the sitemap are built from this,
@@ -36,6 +38,17 @@ impl SiteOrigin {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the host is a name reserved for examples and placeholders
+    /// (`.invalid`, `.example`, `example.com`/`.net`/`.org`, RFC 2606), which
+    /// no reader can ever reach: a deployed site configured with one would
+    /// refuse every form, so a function refuses to start with it instead.
+    pub fn is_placeholder(&self) -> bool {
+        let url = url::Url::parse(&self.0).ok();
+        let host = url.as_ref().and_then(url::Url::host_str).unwrap_or_default().trim_end_matches('.');
+        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+        ["invalid", "example", "example.com", "example.net", "example.org"].into_iter().any(under)
     }
 
     /// Whether the site is served over HTTPS (then responses carry HSTS and
@@ -85,6 +98,11 @@ pub struct FunctionConfig {
     pub table: String,
     /// `BROADSHEET_SITE_ORIGIN`: the public origin.
     pub site: Site,
+    /// `AWS_REGION`, which Lambda always sets: the table's region. Read here
+    /// rather than left to the SDK's chain, so that a run without it (a
+    /// local emulator set up by hand) fails at start-up instead of reaching
+    /// for a table in some default region.
+    pub region: Region,
 }
 
 impl FunctionConfig {
@@ -107,7 +125,18 @@ impl FunctionConfig {
         let origin = get("BROADSHEET_SITE_ORIGIN").ok_or(ConfigError::Missing("BROADSHEET_SITE_ORIGIN"))?;
         let origin = SiteOrigin::parse(&origin)
             .map_err(|e| ConfigError::Invalid { name: "BROADSHEET_SITE_ORIGIN", reason: e.to_string() })?;
-        Ok(FunctionConfig { table, site: Site::new(origin) })
+        if origin.is_placeholder() {
+            return Err(ConfigError::Invalid {
+                name: "BROADSHEET_SITE_ORIGIN",
+                reason: format!(
+                    "{origin} is a placeholder no reader can reach, and every form POST would be \
+                     refused; deploy with SiteOrigin set to the site's real origin (the stack's \
+                     ApiUrl output without a domain)"
+                ),
+            });
+        }
+        let region = get("AWS_REGION").filter(|r| !r.is_empty()).ok_or(ConfigError::Missing("AWS_REGION"))?;
+        Ok(FunctionConfig { table, site: Site::new(origin), region: Region::new(region) })
     }
 }
 
@@ -146,10 +175,37 @@ mod tests {
         let err = FunctionConfig::from_lookup(|k| (k == "BROADSHEET_TABLE").then(|| "t-1".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("BROADSHEET_SITE_ORIGIN"));
-        let ok = FunctionConfig::from_lookup(|k| {
-            Some(if k == "BROADSHEET_TABLE" { "news".into() } else { "https://x.example".into() })
-        })
-        .unwrap();
-        assert!(ok.site.origin.is_https());
+        let env = |origin: &'static str| {
+            move |k: &str| match k {
+                "BROADSHEET_TABLE" => Some("news".to_owned()),
+                "BROADSHEET_SITE_ORIGIN" => Some(origin.to_owned()),
+                "AWS_REGION" => Some("eu-west-1".to_owned()),
+                _ => None,
+            }
+        };
+        let ok = FunctionConfig::from_lookup(env("https://news.example.co.uk/")).unwrap();
+        assert_eq!(ok.site.origin.as_str(), "https://news.example.co.uk", "a pasted trailing slash is fine");
+        assert_eq!(ok.region.as_ref(), "eu-west-1");
+        for placeholder in ["https://example.invalid", "https://news.example.com", "https://x.example:8443/"]
+        {
+            let err = FunctionConfig::from_lookup(env(placeholder)).unwrap_err();
+            assert!(err.to_string().contains("placeholder"), "{placeholder}: {err}");
+        }
+        let no_region = |k: &str| if k == "AWS_REGION" { None } else { env("https://news.test")(k) };
+        let err = FunctionConfig::from_lookup(no_region).unwrap_err();
+        assert!(err.to_string().contains("AWS_REGION"), "{err}");
+    }
+
+    #[test]
+    fn placeholders() {
+        let p = |s: &str| SiteOrigin::parse(s).unwrap().is_placeholder();
+        assert!(p("https://example.invalid"));
+        assert!(p("https://EXAMPLE.com/"));
+        assert!(p("https://www.example.org:443"));
+        assert!(p("http://site.example:3000"));
+        assert!(!p("https://news.examples.com"));
+        assert!(!p("https://abc123.execute-api.eu-west-1.amazonaws.com"));
+        assert!(!p("http://127.0.0.1:3000"));
+        assert!(!p("http://[::1]:3000"));
     }
 }

@@ -38,7 +38,7 @@ use crate::auth::{SessionToken, cookie_value};
 use crate::config::Site;
 use crate::http::form::{check_body_size, require_session_csrf, site_form};
 use crate::http::{AppError, Query, RequestInfo, Responder, route_path};
-use crate::routes::{FunctionRoute, Matched, RouteSpec, resolve_in};
+use crate::routes::{FunctionRoute, Matched, RouteSpec, resolve};
 use crate::store::{Session, Sessions, StoreError};
 use crate::viewer::Viewer;
 
@@ -137,15 +137,22 @@ impl<'a> Exchange<'a> {
     }
 }
 
-/// Serves one request to `app`: resolves it against the function's own
-/// routes, then [`serve`]s it. Never fails: every error is its response.
+/// Serves one request to `app`: resolves it against the whole route table,
+/// as `broadsheet serve` does, then [`serve`]s it. Never fails: every error
+/// is its response.
+///
+/// The whole table, because a function may be sent requests it does not
+/// own: the listing function owns API Gateway's `$default` route, so an
+/// unknown path is its `404`, and a known path with another method
+/// (`POST /articles/x`) its `405` with that path's `Allow` — the answers the
+/// local server gives. A route another function owns is not this one's to
+/// serve (API Gateway never sends one here): `404`.
 pub async fn handle<S, H>(app: &App<S, H>, req: Request) -> Response<Body>
 where
     S: Sessions + Sync,
     H: Handler<S>,
 {
-    let function = <H::Route as FunctionRoute>::FUNCTION;
-    let routed = resolve_in(function, req.method().as_str(), route_path(&req));
+    let routed = resolve(req.method().as_str(), route_path(&req));
     serve(app, req, routed).await
 }
 

@@ -1,7 +1,7 @@
 //! The site's routes: one table, and the typed [`Route`] a request resolves to.
 //!
 //! A request's method and path are matched against [`ROUTES`] once, in
-//! [`resolve`] or [`resolve_in`], and its captures are parsed into domain
+//! [`resolve`], and its captures are parsed into domain
 //! types right there: a malformed percent-encoding is a `400`, a capture that
 //! cannot name anything (a slug with capitals, an unknown category, a comment
 //! id that is not a ULID) a `404`. Handlers then `match` on their own route
@@ -311,24 +311,17 @@ pub struct Matched {
     pub spec: &'static RouteSpec,
 }
 
-/// Resolves a request against every route (the local server's view).
-pub fn resolve(method: &str, path: &str) -> Result<Matched, AppError> {
-    resolve_where(method, path, |_| true)
-}
-
-/// Resolves a request against one function's routes (the function's own
-/// view: API Gateway only ever sends it those).
-pub fn resolve_in(function: Function, method: &str, path: &str) -> Result<Matched, AppError> {
-    resolve_where(method, path, |spec| spec.function == function)
-}
-
+/// Resolves a request against every route: the local server's view, and
+/// every function's (the listing function also answers API Gateway's
+/// `$default` route, so its `404`/`405` must be the whole site's).
+///
 /// The one place a path is matched: `404` for no such path, `405` with the
 /// path's methods in `Allow`, else the route with its captures decoded
 /// (`400` when malformed) and parsed. `HEAD` is served as `GET`.
-fn resolve_where(method: &str, path: &str, keep: impl Fn(&RouteSpec) -> bool) -> Result<Matched, AppError> {
+pub fn resolve(method: &str, path: &str) -> Result<Matched, AppError> {
     let method = if method == "HEAD" { "GET" } else { method };
     let mut allow = Vec::new();
-    for spec in ROUTES.iter().filter(|s| keep(s)) {
+    for spec in ROUTES {
         let Some(raw) = match_pattern(spec.pattern, path) else { continue };
         if spec.method != method {
             if !allow.contains(&spec.method) {
@@ -455,9 +448,9 @@ mod tests {
     }
 
     #[test]
-    fn a_function_sees_only_its_own_routes() {
-        assert!(matches!(resolve_in(Function::Listing, "GET", "/articles/x"), Err(AppError::NotFound)));
-        let m = resolve_in(Function::Article, "GET", "/articles/x").unwrap();
+    fn a_route_names_its_function() {
+        let m = resolve("GET", "/articles/x").unwrap();
+        assert_eq!(m.spec.function, Function::Article);
         assert_eq!(m.spec.to_string(), "GET /articles/{slug}");
         assert!(ArticleRoute::from_route(m.route.clone()).is_some());
         assert!(ListingRoute::from_route(m.route).is_none());

@@ -31,9 +31,11 @@ use crate::store::dynamo::{self, DynamoStore};
 /// milliseconds; made on the first request it would cost a TLS handshake).
 ///
 /// A missing or invalid setting is a clear log line and exit code 1, not a
-/// panic at the first request.
+/// panic at the first request. A panic after that (a bug) is logged as one
+/// JSON line at `ERROR` before the process aborts ([`crate::telemetry::log_panics`]).
 pub async fn function_init() -> (FunctionConfig, DynamoStore) {
     crate::telemetry::init_json();
+    crate::telemetry::log_panics();
     let config = match FunctionConfig::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -41,7 +43,7 @@ pub async fn function_init() -> (FunctionConfig, DynamoStore) {
             std::process::exit(1);
         }
     };
-    let client = dynamo::client(None).await;
+    let client = dynamo::client(config.region.clone(), None).await;
     let store = DynamoStore::new(client, config.table.clone());
     store.warm().await;
     (config, store)

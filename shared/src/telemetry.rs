@@ -24,3 +24,28 @@ pub fn init_pretty() {
         .with_target(false)
         .try_init();
 }
+
+/// Logs a panic as one JSON line at `ERROR` (its message and where it
+/// happened), in place of the standard library's plain-text report.
+///
+/// A panic is a bug, and in the release build (`panic = "abort"`) the end of
+/// the process. Its default report is a line of text on stderr, which
+/// Lambda, with the functions' log format set to JSON, files as `INFO`; with
+/// `LogLevel` at `warn` or `error` that line would be dropped, and the one
+/// trace of the crash with it. Call after [`init_json`].
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(a panic without a message)");
+        let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        tracing::error!(
+            panic = message,
+            location = location.as_deref().unwrap_or("-"),
+            "panicked; the process stops"
+        );
+    }));
+}

@@ -192,10 +192,40 @@ fn table(t: &Value) -> (String, BTreeSet<String>) {
     (id.clone(), indexes)
 }
 
-/// A statement's resource as `table` or `index/{name}`: the table's ARN
-/// (`!GetAtt Table.Arn`) or one of its indexes (`!Sub "${Table.Arn}/index/GSI1"`).
-/// Anything else (a wildcard, another resource, a literal ARN) is refused.
+/// A statement's resource as `table` or `index/{name}`, in the one form that
+/// follows the `TableName` parameter: `!If [CreateTable, <the created
+/// table's ARN>, <the attached table's ARN>]`, both naming the same table or
+/// index — the created table's `!GetAtt Table.Arn` (or `!Sub
+/// "${Table.Arn}/index/GSI1"`), the attached one's
+/// `!Sub "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TableName}"`
+/// (or that with `/index/GSI1`). Anything else (a wildcard, another resource,
+/// a literal ARN, an ARN that would miss an attached table) is refused.
 fn resource(v: &Value, table: &str, indexes: &BTreeSet<String>) -> Result<String, String> {
+    let refused = || {
+        format!(
+            "resource {v:?} is not !If [{CREATE_TABLE}, <the table's or an index's ARN>, <the same for TableName>]"
+        )
+    };
+    let (name, arg) = intrinsic(v).ok_or_else(refused)?;
+    let branches = arg.as_sequence().filter(|a| name == "If" && a.len() == 3).ok_or_else(refused)?;
+    if branches[0].as_str() != Some(CREATE_TABLE) {
+        return Err(refused());
+    }
+    let created = created_resource(&branches[1], table, indexes)?;
+    let attached = attached_resource(&branches[2], indexes)?;
+    if created == attached {
+        Ok(created)
+    } else {
+        Err(format!("{created} when created, {attached} when attached"))
+    }
+}
+
+/// The condition under which the stack creates the table itself.
+const CREATE_TABLE: &str = "CreateTable";
+
+/// The created table's ARN (`!GetAtt Table.Arn`) or one of its indexes'
+/// (`!Sub "${Table.Arn}/index/GSI1"`), as `table` or `index/{name}`.
+fn created_resource(v: &Value, table: &str, indexes: &BTreeSet<String>) -> Result<String, String> {
     let refused = || format!("resource {v:?} is neither the table's ARN nor one of its indexes");
     let (name, arg) = intrinsic(v).ok_or_else(refused)?;
     let arn = format!("{table}.Arn");
@@ -210,15 +240,31 @@ fn resource(v: &Value, table: &str, indexes: &BTreeSet<String>) -> Result<String
         }
         "Sub" => {
             let text = arg.as_str().ok_or_else(refused)?;
-            match text.strip_prefix(&format!("${{{arn}}}")).ok_or_else(refused)? {
-                "" => Ok("table".to_owned()),
-                rest => match rest.strip_prefix("/index/") {
-                    Some(index) if indexes.contains(index) => Ok(format!("index/{index}")),
-                    _ => Err(refused()),
-                },
-            }
+            index_or_table(text.strip_prefix(&format!("${{{arn}}}")).ok_or_else(refused)?, indexes)
+                .ok_or_else(refused)
         }
         _ => Err(refused()),
+    }
+}
+
+/// The attached table's ARN, built from the `TableName` parameter, or one of
+/// its indexes', as `table` or `index/{name}`.
+fn attached_resource(v: &Value, indexes: &BTreeSet<String>) -> Result<String, String> {
+    const ARN: &str = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TableName}";
+    let refused = || format!("resource {v:?} is not the attached table's ARN ({ARN}) nor one of its indexes");
+    match intrinsic(v).ok_or_else(refused)? {
+        (name, Value::String(text)) if name == "Sub" => {
+            index_or_table(text.strip_prefix(ARN).ok_or_else(refused)?, indexes).ok_or_else(refused)
+        }
+        _ => Err(refused()),
+    }
+}
+
+/// What follows a table's ARN: nothing (`table`) or `/index/{a known index}`.
+fn index_or_table(rest: &str, indexes: &BTreeSet<String>) -> Option<String> {
+    match rest {
+        "" => Some("table".to_owned()),
+        rest => rest.strip_prefix("/index/").filter(|i| indexes.contains(*i)).map(|i| format!("index/{i}")),
     }
 }
 
@@ -653,4 +699,55 @@ Resources:
     let limits = grants.values().next().unwrap();
     assert_eq!(limits.attributes.as_ref().unwrap().len(), 3);
     assert_eq!(limits.return_values, Some(BTreeSet::from(["NONE".to_owned()])));
+}
+
+/// The table is created by the stack only when the `TableName` parameter is
+/// empty, and otherwise attached by name: the functions' `BROADSHEET_TABLE`
+/// and the `TableName` output follow the parameter as the policies do
+/// ([`resource`]), and the created table is retained whatever happens to the
+/// stack (deleted, or switched to an attached table).
+#[test]
+fn the_table_is_created_or_attached_by_name() {
+    let t = template();
+    let table_name = get(&t, "Parameters").and_then(|p| get(p, "TableName")).expect("a TableName parameter");
+    assert_eq!(get(table_name, "Default").and_then(Value::as_str), Some(""), "empty: create the table");
+    let condition =
+        get(&t, "Conditions").and_then(|c| get(c, CREATE_TABLE)).expect("a CreateTable condition");
+    let (name, arg) = intrinsic(condition).unwrap();
+    assert_eq!(name, "Equals");
+    let args = arg.as_sequence().unwrap();
+    assert_eq!(
+        intrinsic(&args[0]).map(|(n, a)| (n, a.as_str().map(str::to_owned))),
+        Some(("Ref".into(), Some("TableName".into())))
+    );
+    assert_eq!(args[1].as_str(), Some(""));
+
+    let (id, _) = table(&t);
+    let table_def = get(&t, "Resources").and_then(|r| get(r, &id)).unwrap();
+    assert_eq!(get(table_def, "Condition").and_then(Value::as_str), Some(CREATE_TABLE));
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        assert_eq!(get(table_def, policy).and_then(Value::as_str), Some("Retain"), "{policy}");
+    }
+
+    let follows_the_parameter = |v: &Value, place: &str| {
+        let (name, arg) = intrinsic(v).unwrap_or_else(|| panic!("{place}: {v:?}"));
+        let branches = arg.as_sequence().filter(|a| name == "If" && a.len() == 3);
+        let branches =
+            branches.unwrap_or_else(|| panic!("{place}: !If [CreateTable, !Ref Table, !Ref TableName]"));
+        let refs: Vec<_> = branches[1..]
+            .iter()
+            .map(|b| {
+                intrinsic(b).and_then(|(n, a)| (n == "Ref").then(|| a.as_str().map(str::to_owned))).flatten()
+            })
+            .collect();
+        assert_eq!(branches[0].as_str(), Some(CREATE_TABLE), "{place}");
+        assert_eq!(refs, vec![Some(id.clone()), Some("TableName".to_owned())], "{place}");
+    };
+    let env = ["Globals", "Function", "Environment", "Variables", "BROADSHEET_TABLE"]
+        .iter()
+        .try_fold(&t, |v, k| get(v, k))
+        .expect("Globals.Function.Environment.Variables.BROADSHEET_TABLE");
+    follows_the_parameter(env, "BROADSHEET_TABLE");
+    let output = get(&t, "Outputs").and_then(|o| get(o, "TableName")).and_then(|o| get(o, "Value")).unwrap();
+    follows_the_parameter(output, "Outputs.TableName");
 }

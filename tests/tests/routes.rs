@@ -2,6 +2,12 @@
 //! (`broadsheet::routes::ROUTES`), the HTTP API events in `template.yaml` and
 //! the `cargo lambda watch` router in the workspace's `Cargo.toml` must be the
 //! same set of (method, path) pairs, each owned by the same function.
+//!
+//! The template adds what API Gateway needs to answer like `broadsheet
+//! serve`: a `HEAD` twin of every `GET` route (API Gateway does not route
+//! `HEAD` to `GET`; the route table serves `HEAD` as `GET`), and the
+//! `$default` route, which sends every other request to the listing
+//! function, whose edge answers it with the site's own 404 or 405 page.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -80,6 +86,20 @@ fn route_table() -> BTreeSet<(String, String, String)> {
     table
 }
 
+/// What `template.yaml` must declare for the route table: every route, a
+/// `HEAD` for every `GET`, and `$default` (any method) to the listing function.
+fn deployed_routes() -> BTreeSet<(String, String, String)> {
+    let mut routes = route_table();
+    let heads: Vec<_> = routes
+        .iter()
+        .filter(|(method, _, _)| method == "GET")
+        .map(|(_, path, function)| ("HEAD".to_owned(), path.clone(), function.clone()))
+        .collect();
+    routes.extend(heads);
+    routes.insert(("ANY".to_owned(), "$default".to_owned(), "broadsheet-listing".to_owned()));
+    routes
+}
+
 fn differences(
     a: &BTreeSet<(String, String, String)>,
     b: &BTreeSet<(String, String, String)>,
@@ -94,11 +114,26 @@ fn template_route_table_and_watch_router_agree() {
     let table = route_table();
     let template = template_routes();
     let router = watch_router_routes();
+    let deployed = deployed_routes();
     assert!(
-        table == template && table == router,
+        deployed == template && table == router,
         "routes differ (method, path, function)\n ROUTES vs template.yaml: {:?}\n ROUTES vs Cargo.toml router: {:?}",
-        differences(&table, &template),
+        differences(&deployed, &template),
         differences(&table, &router),
+    );
+}
+
+/// No request reaches API Gateway's own `{"message":"Not Found"}`: the
+/// `$default` route catches whatever no other route matches, and its owner
+/// is the function whose edge renders the site's 404 and 405 pages for
+/// paths and methods it does not own (`functions/listing/tests/events.rs`).
+#[test]
+fn every_other_request_goes_to_the_listing_function() {
+    let defaults: Vec<_> = template_routes().into_iter().filter(|(_, path, _)| path == "$default").collect();
+    assert_eq!(
+        defaults,
+        vec![("ANY".to_owned(), "$default".to_owned(), "broadsheet-listing".to_owned())],
+        "exactly one $default route, for any method, to the listing function"
     );
 }
 

@@ -191,7 +191,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Creates the table, imports the sample content, and adds the account the
 /// `login-post.json` fixture logs in as.
 async fn seed(endpoint: &str, table: &str) -> Result<DynamoStore, Box<dyn std::error::Error>> {
-    let client = dynamo::client(Some(endpoint)).await;
+    let client = dynamo::client(dynamo::Region::new("us-east-1"), Some(endpoint)).await;
     dynamo::ensure_table(&client, table).await?;
     let store = DynamoStore::new(client, table);
     broadsheet_cli::import::import_dir(&store, std::path::Path::new(broadsheet_cli::cli::SAMPLE_CONTENT))

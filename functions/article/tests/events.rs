@@ -129,3 +129,14 @@ async fn a_malformed_event_is_a_client_error_not_a_panic() {
     assert!(!answer.v1);
     assert_eq!(invoke(&app, &Shape::FunctionUrl.fixture("article")).await.status, 200, "still serving");
 }
+
+/// `HEAD /articles/{slug}` (the template's HEAD twin of the GET route): the
+/// page's status and headers, no body.
+#[tokio::test]
+async fn head_event_is_the_page_without_a_body() {
+    let app = app_with_comments(1).await;
+    let head = invoke(&app, &events::fixture("article-head.json")).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty(), "{}", head.body);
+    assert_eq!(head.header("content-type"), Some("text/html; charset=utf-8"));
+}

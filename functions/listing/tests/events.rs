@@ -142,3 +142,37 @@ async fn a_malformed_event_is_a_client_error_not_a_panic() {
     // The same function still serves the next event.
     assert_eq!(invoke(&app, &Shape::Rest.fixture("listing-category")).await.status, 200);
 }
+
+/// What API Gateway's `$default` route sends here (template.yaml): every
+/// request no other route matches. The answer is the site's own page, in its
+/// layout — `404` for a path the site does not have, `405` with the path's
+/// `Allow` for a path it has with another method (even one another function
+/// owns) — as `broadsheet serve` answers, never API Gateway's bare JSON.
+/// The same from a function URL, which sends every request to one function.
+#[tokio::test]
+async fn the_default_route_gets_the_sites_own_404_and_405() {
+    let app = app_with(FIXTURE_ORIGIN, 1).await;
+    for shape in [Shape::HttpApi, Shape::FunctionUrl] {
+        let missing = shape.answer(&app, "default-unknown-path", 404).await;
+        assert_eq!(missing.header("content-type"), Some("text/html; charset=utf-8"), "{shape:?}");
+        assert!(missing.body.contains("Page not found"), "{shape:?}: {}", missing.body);
+        assert!(missing.body.contains("#TrendingNews"), "{shape:?}: in the site's layout");
+        let refused = shape.answer(&app, "default-wrong-method", 405).await;
+        assert_eq!(refused.header("allow"), Some("GET"), "{shape:?}");
+        assert_eq!(refused.header("content-type"), Some("text/html; charset=utf-8"), "{shape:?}");
+        assert!(refused.body.contains("#TrendingNews"), "{shape:?}: in the site's layout");
+    }
+}
+
+/// `HEAD /` (the template's HEAD twin of `GET /`): the page's status and
+/// headers, no body — as `broadsheet serve` answers it.
+#[tokio::test]
+async fn head_is_get_without_a_body() {
+    let app = app_with(FIXTURE_ORIGIN, 3).await;
+    let get = Shape::HttpApi.answer(&app, "listing-front", 200).await;
+    let head = Shape::HttpApi.answer(&app, "listing-front-head", 200).await;
+    assert!(head.body.is_empty(), "{}", head.body);
+    for name in ["content-type", "cache-control", "etag", "content-security-policy"] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+}

@@ -17,12 +17,21 @@ fn run_with(env: &[(&str, &str)]) -> (Option<i32>, String) {
 
 #[test]
 fn a_missing_or_invalid_setting_is_a_log_line_and_exit_1() {
-    let cases: [(&[(&str, &str)], &str); 3] = [
+    let cases: [(&[(&str, &str)], &str); 5] = [
         (&[], "environment variable BROADSHEET_TABLE is not set"),
         (&[("BROADSHEET_TABLE", "news")], "environment variable BROADSHEET_SITE_ORIGIN is not set"),
         (
             &[("BROADSHEET_TABLE", "news"), ("BROADSHEET_SITE_ORIGIN", "news.example.com")],
             "environment variable BROADSHEET_SITE_ORIGIN is invalid",
+        ),
+        // The placeholder a first deploy without a domain might be given.
+        (
+            &[("BROADSHEET_TABLE", "news"), ("BROADSHEET_SITE_ORIGIN", "https://example.invalid/")],
+            "environment variable BROADSHEET_SITE_ORIGIN is invalid: https://example.invalid is a placeholder",
+        ),
+        (
+            &[("BROADSHEET_TABLE", "news"), ("BROADSHEET_SITE_ORIGIN", "https://news.example.co.uk/")],
+            "environment variable AWS_REGION is not set",
         ),
     ];
     for (env, message) in cases {

@@ -8,7 +8,7 @@
 //!   here, #TrendingNews in `trending.rs`, accounts, sessions and rate
 //!   limits in `accounts.rs`, comment transactions in `comments.rs`.
 //! * [`client`] / [`client_with_interceptor`] build the SDK client, once, at
-//!   start-up; [`DynamoStore::warm`] opens its connection during init.
+//!   start-up, in the region the caller names ([`loader`]: no fallback); [`DynamoStore::warm`] opens its connection during init.
 //!   [`timeout_config`] and [`retry_config`] are how long it waits and how
 //!   often it retries (the test clients use the same two).
 //! * [`create_table`] / [`ensure_table`] create the table where no SAM
@@ -32,13 +32,10 @@ mod trending;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::environment::EnvironmentVariableRegionProvider;
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::Region;
+pub use aws_sdk_dynamodb::config::Region;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -62,11 +59,6 @@ pub fn is_valid_table_name(name: &str) -> bool {
     (3..=255).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
-
-/// The region used when neither the environment nor a profile names one, so
-/// that local runs against a local endpoint need no AWS set-up. (Lambda
-/// always sets `AWS_REGION`.)
-const FALLBACK_REGION: &str = "us-east-1";
 
 /// The root CAs of AWS service endpoints (Amazon Root CA 1–4, Starfield
 /// Services Root CA G2; provenance in `shared/data/README.md`).
@@ -148,28 +140,30 @@ pub fn retry_config() -> RetryConfig {
         .with_max_backoff(MAX_BACKOFF)
 }
 
-async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
-    // The SDK's default region chain ends with EC2 instance metadata, which
-    // on a laptop means waiting for a timeout; Broadsheet runs on Lambda
-    // (which sets AWS_REGION) or locally, so environment, then profile,
-    // then the fallback.
-    let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
-        .or_else(ProfileFileRegionProvider::new())
-        .or_else(Region::new(FALLBACK_REGION));
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+/// The settings every client of the table shares, on Lambda and in the CLI:
+/// the HTTPS client ([`https_client`]), [`timeout_config`] and
+/// [`retry_config`], in `region`, talking to `endpoint` instead of AWS when
+/// given (moto, DynamoDB Local). Credentials are the SDK's default chain;
+/// the CLI adds the sources operators log in with (`infra/src/aws.rs`).
+///
+/// The region is always the caller's: there is no fallback, because a
+/// client in a region the operator did not choose finds no table there (or
+/// worse, another one of the same name).
+pub fn loader(region: Region, endpoint: Option<&str>) -> aws_config::ConfigLoader {
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .http_client(https_client())
         .timeout_config(timeout_config())
         .retry_config(retry_config());
-    if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint);
+    match endpoint {
+        Some(endpoint) => loader.endpoint_url(endpoint),
+        None => loader,
     }
-    loader.load().await
 }
 
-/// Builds the DynamoDB client from the environment (credentials, region:
-/// `us-east-1` when none is configured), talking to `endpoint` instead of AWS
-/// when given (moto, DynamoDB Local).
+/// Builds the DynamoDB client in `region` (a function's comes from Lambda's
+/// `AWS_REGION`, [`crate::config::FunctionConfig`]), talking to `endpoint`
+/// instead of AWS when given.
 ///
 /// Credentials come from the SDK's default chain even for a local endpoint;
 /// local servers accept any, but some must be set (`scripts/with-moto.sh`
@@ -177,16 +171,19 @@ async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
 ///
 /// Build it once at start-up and share it: a client holds the connection
 /// pool, and a new TLS handshake per request is what makes Lambdas slow.
-pub async fn client(endpoint: Option<&str>) -> Client {
-    Client::new(&sdk_config(endpoint).await)
+pub async fn client(region: Region, endpoint: Option<&str>) -> Client {
+    Client::new(&loader(region, endpoint).load().await)
 }
 
 /// Like [`client`], with `counter` attached to count every request the
 /// client sends (benchmarks and round-trip budget tests).
-pub async fn client_with_interceptor(endpoint: Option<&str>, counter: RequestCounter) -> Client {
-    let config =
-        aws_sdk_dynamodb::config::Builder::from(&sdk_config(endpoint).await).interceptor(counter).build();
-    Client::from_conf(config)
+pub async fn client_with_interceptor(
+    region: Region,
+    endpoint: Option<&str>,
+    counter: RequestCounter,
+) -> Client {
+    let sdk_config = loader(region, endpoint).load().await;
+    Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk_config).interceptor(counter).build())
 }
 
 /// Whether a conditional write was applied: `Ok(false)` when DynamoDB
