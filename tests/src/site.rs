@@ -59,7 +59,9 @@ impl TestSite {
         }
     }
 
-    async fn own_origin_with<S: SiteStore + broadsheet::store::ArticleWriter>(store: S) -> TestSite {
+    /// As [`TestSite::start_at_own_origin`], on `store` (keep a clone to
+    /// act on the site's data from the test, e.g. to grant a role).
+    pub async fn own_origin_with<S: SiteStore + broadsheet::store::ArticleWriter>(store: S) -> TestSite {
         broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT))
             .await
             .expect("sample content imports");

@@ -28,6 +28,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use broadsheet::auth::Username;
+use broadsheet::domain::moderation::{Actor, Role, UserChange};
+use broadsheet::store::memory::MemoryStore;
+use broadsheet::store::{Moderation as _, ModerationOutcome};
 use broadsheet_tests::browser::{Browser, Fetched};
 use broadsheet_tests::site::{Backend, TestSite};
 use broadsheet_tests::webdriver::{AxeReport, Chrome, validate_html};
@@ -334,7 +338,7 @@ return {
 
 /// Every element that should be reachable with Tab, in document order.
 const TABBABLES: &str = r#"
-return [...document.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select')]
+return [...document.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select, summary')]
     .filter(e => { const r = e.getBoundingClientRect(); return (r.width > 0 && r.height > 0) || e.classList.contains('skip'); })
     .map(e => e.tagName.toLowerCase() + '|' + e.textContent.trim().slice(0, 40));
 "#;
@@ -550,6 +554,125 @@ async fn every_page_type_is_accessible_and_fits() {
     for (rule, pages) in &findings.review {
         println!("axe needs review: {rule} on {pages:?}");
     }
+    let problems = &findings.problems;
+    assert!(problems.is_empty(), "{} findings:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Grants `name` the moderator role on `store` (the operator's
+/// `broadsheet user grant`).
+async fn grant_moderator(store: &MemoryStore, name: &str) {
+    let user = Username::parse(name).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let done = store.change_user(&user, UserChange::Grant(Role::Moderator), &Actor::Operator, "", now).await;
+    assert_eq!(done.unwrap(), ModerationOutcome::Done);
+}
+
+/// A writer's and a moderator's walk through conversation and moderation,
+/// every new page type checked like the others: a reply, an edit, a held
+/// comment, a report, the queue, approve, suspend, remove, the log, and a
+/// suspended writer's refused post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderation_pages_are_accessible_and_fit() {
+    let store = MemoryStore::new();
+    let site = TestSite::own_origin_with(store.clone()).await;
+    let chrome = Chrome::start("moderation").await;
+    let mut findings = Findings::default();
+    chrome.goto(&site.url("/category/science")).await;
+    let article = attr(&chrome, "main .card h2 a", "href").await.unwrap();
+    let signup = format!("/signup?return_to={}", broadsheet_tests::browser::encode(&article));
+    let sign_up = |name: &'static str| {
+        let (chrome, url) = (&chrome, site.url(&signup));
+        async move {
+            chrome.goto(&url).await;
+            submit_form(
+                chrome,
+                &[
+                    ("#f-username", name),
+                    ("#f-display_name", name),
+                    ("#f-password", "a long enough passphrase"),
+                ],
+            )
+            .await;
+        }
+    };
+    let post = |body: &'static str| {
+        let chrome = &chrome;
+        async move {
+            chrome.fill("#comment-body", body).await;
+            chrome.click(".leave button[type=submit]").await;
+        }
+    };
+
+    // A writer comments, replies inside <details>, edits, and is held for links.
+    sign_up("writer_one").await;
+    post("The first comment on this story.").await;
+    chrome.click("#comments details.reply summary").await;
+    chrome.fill("#comments details.reply textarea", "And a reply to it.").await;
+    chrome.click("#comments details.reply button[type=submit]").await;
+    assert_eq!(count(&chrome, "#comments ol.replies > li").await, 1, "the reply sits under its comment");
+    chrome.click("#comments a.edit").await;
+    assert_eq!(text(&chrome, "h1").await, "Edit your comment");
+    check_page(&chrome, "comment-edit", &mut findings).await;
+    chrome.fill("#edit-body", "The first comment on this story, edited.").await;
+    chrome.click("main form button[type=submit]").await;
+    assert!(text(&chrome, "#comments").await.contains("edited"));
+    post("Links: https://a.example/1 https://b.example/2 https://c.example/3").await;
+    assert!(text(&chrome, "#comments").await.contains("Awaiting review"));
+    check_page(&chrome, "article-thread-held", &mut findings).await;
+    keyboard_walk(&chrome, &site.url(&article), 375, "article-thread-keyboard-375", &mut findings).await;
+    chrome.click("header form[action='/logout'] button").await;
+
+    // A moderator reports, then works the queue.
+    sign_up("moderator_one").await;
+    grant_moderator(&store, "moderator_one").await;
+    chrome.click("header form[action='/logout'] button").await;
+    chrome
+        .goto(&site.url(&format!("/login?return_to={}", broadsheet_tests::browser::encode(&article))))
+        .await;
+    submit_form(&chrome, &[("#f-username", "moderator_one"), ("#f-password", "a long enough passphrase")])
+        .await;
+    chrome.click("#comments details.report summary").await;
+    chrome.click("#comments details.report button[type=submit]").await;
+    assert!(text(&chrome, "#comments .notice").await.contains("A moderator will look"));
+    check_page(&chrome, "article-moderator", &mut findings).await;
+    chrome.goto(&site.url("/moderation")).await;
+    assert_eq!(count(&chrome, "ol.queue > li").await, 2, "one held, one reported");
+    check_page(&chrome, "moderation-queue", &mut findings).await;
+    keyboard_walk(&chrome, &site.url("/moderation"), 1280, "moderation-queue-keyboard", &mut findings).await;
+    // Approve the held one (the second entry: the reported comment is older).
+    chrome.click("ol.queue > li:nth-child(2) form[action$='/approve'] button").await;
+    assert_eq!(
+        text(&chrome, "main .notice").await,
+        "Done: the comment is published, or its reports are dismissed."
+    );
+    chrome.click("ol.queue details.suspend summary").await;
+    chrome.fill("ol.queue details.suspend input[name=days]", "3").await;
+    chrome.fill("ol.queue details.suspend input[name=reason]", "Repeated spam").await;
+    chrome.click("ol.queue details.suspend button[type=submit]").await;
+    assert_eq!(text(&chrome, "main .notice").await, "Reader suspended.");
+    chrome.click("ol.queue details.remove summary").await;
+    chrome.fill("ol.queue details.remove input[name=reason]", "Advertising").await;
+    chrome.click("ol.queue details.remove button[type=submit]").await;
+    assert_eq!(text(&chrome, "main .notice").await, "Comment removed.");
+    check_page(&chrome, "moderation-queue-empty", &mut findings).await;
+    chrome.goto(&site.url("/moderation/log")).await;
+    assert_eq!(count(&chrome, "table.log tbody tr").await, 4, "grant, approve, suspend, remove");
+    check_page(&chrome, "moderation-log", &mut findings).await;
+    chrome.goto(&site.url(&article)).await;
+    assert!(text(&chrome, "#comments").await.contains("Comment removed by a moderator."), "the thread stays");
+    chrome.click("header form[action='/logout'] button").await;
+
+    // The suspended writer reads, but a post is refused with the text kept.
+    chrome
+        .goto(&site.url(&format!("/login?return_to={}", broadsheet_tests::browser::encode(&article))))
+        .await;
+    submit_form(&chrome, &[("#f-username", "writer_one"), ("#f-password", "a long enough passphrase")]).await;
+    post("Written while suspended.").await;
+    assert_eq!(text(&chrome, "h1").await, "Your account is suspended");
+    assert_eq!(text(&chrome, "#comment-body").await, "Written while suspended.");
+    check_page(&chrome, "comment-403-suspended", &mut findings).await;
+
+    chrome.quit().await;
     let problems = &findings.problems;
     assert!(problems.is_empty(), "{} findings:\n{}", problems.len(), problems.join("\n"));
 }

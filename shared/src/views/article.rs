@@ -217,7 +217,9 @@ mod tests {
         let art = article("rust-on-lambda", 0);
         let html = render(&reader_viewer("alice"), &view(&art, &[], Some("Too <long>")));
         assert!(!html.contains("You need to login"));
-        assert!(html.contains(r#"<form method="post" action="/articles/rust-on-lambda/comments">"#));
+        assert!(html.contains(
+            r#"<form id="comment-form" method="post" action="/articles/rust-on-lambda/comments">"#
+        ));
         assert!(html.contains(r#"<label for="comment-body">Your comment</label>"#));
         assert!(html.contains(&format!(r#"<input type="hidden" name="csrf_token" value="{CSRF}">"#)));
         assert!(html.contains(r#"<input type="hidden" name="idempotency_key" value="idem&quot;1">"#));

@@ -395,11 +395,83 @@ mod tests {
         assert_escaped(&html);
         assert!(html.contains(r#"<nav aria-label="Sections">"#), "in the layout");
         assert!(html.contains("<h1 id=\"held-form-heading\">We could not save your comment yet</h1>"));
-        assert!(html.contains(r#"<form method="post" action="/articles/a-story/comments">"#));
+        assert!(
+            html.contains(r#"<form id="comment-form" method="post" action="/articles/a-story/comments">"#)
+        );
         assert!(html.contains(r#"name="csrf_token" value="tok&quot;""#));
         assert!(html.contains(r#"name="idempotency_key" value="01J00000000000000000000000""#));
         assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
         assert!(!html.contains(r#"rel="canonical""#));
+    }
+
+    /// A thread as the store returns it: a comment removed by a moderator
+    /// (kept for its reply), a reply, a held comment and a plain one.
+    fn thread() -> Vec<Comment> {
+        use crate::views::test_support::comment;
+        let top = Comment {
+            removed: Some(Removal::ByModerator),
+            body: String::new(),
+            replies: 1,
+            ..comment("ann", "", 1_790_000_000)
+        };
+        let reply = Comment { parent: Some(top.id), ..comment("bob", "a reply", 1_790_000_100) };
+        let held = Comment { held: true, ..comment("carl", "held text", 1_790_000_200) };
+        let plain = comment("dora", "plain text", 1_790_000_300);
+        vec![top, reply, held, plain]
+    }
+
+    fn render(viewer: &Viewer) -> String {
+        use crate::views::test_support::*;
+        let (article, comments) = (article("a-story", 2), thread());
+        let view = ArticleView {
+            article: &article,
+            comments: &comments,
+            next_comments_cursor: None,
+            comments_after: None,
+            form: CommentForm { body: "", error: None, idempotency_key: "k", parent: None },
+            notice: None,
+            now: at(1_790_000_400),
+        };
+        comments_section(viewer, &view).into_string()
+    }
+
+    #[test]
+    fn held_comments_show_only_to_their_author_and_moderators() {
+        use crate::views::test_support::reader_viewer;
+        let anonymous = render(&Viewer::Anonymous);
+        assert!(!anonymous.contains("held text") && !anonymous.contains("Awaiting review"));
+        assert!(!render(&reader_viewer("bob")).contains("held text"));
+        let author = render(&reader_viewer("carl"));
+        assert!(author.contains("held text") && author.contains("Awaiting review"));
+        let Viewer::Reader(mut moderator) = reader_viewer("mona") else { unreachable!() };
+        moderator.moderator = true;
+        let html = render(&Viewer::Reader(moderator));
+        assert!(html.contains("held text"));
+        // A Remove control on every comment still standing (not the placeholder).
+        assert_eq!(html.matches(">Remove</summary>").count(), 3);
+    }
+
+    #[test]
+    fn a_removed_comment_with_replies_reads_as_a_placeholder() {
+        let html = render(&Viewer::Anonymous);
+        assert!(html.contains("Comment removed by a moderator."));
+        assert!(html.contains(r#"<ol class="replies""#) && html.contains("a reply"));
+        assert!(html.contains("@bob"), "handles beside names");
+        assert!(!html.contains("<form"), "no controls for anonymous readers");
+    }
+
+    #[test]
+    fn readers_get_report_on_others_and_delete_and_edit_on_their_own() {
+        use crate::views::test_support::reader_viewer;
+        let html = render(&reader_viewer("dora"));
+        // dora's own comment: Delete (and Edit, still in its window); others: Report.
+        assert_eq!(html.matches("/delete\"").count(), 1);
+        assert_eq!(html.matches("/edit\"").count(), 1);
+        assert_eq!(html.matches(">Report</summary>").count(), 1, "bob's reply (carl's is held)");
+        assert_eq!(html.matches(">Remove</summary>").count(), 0);
+        // Reply forms under top-level comments that can take one: dora's only
+        // (ann's is removed, carl's held).
+        assert_eq!(html.matches(">Reply</summary>").count(), 1);
     }
 
     #[test]

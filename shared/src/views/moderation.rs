@@ -33,7 +33,7 @@ pub fn moderation_queue_page(
         @if entries.is_empty() {
             p { "Nothing is waiting for review." }
         } @else {
-            ol.queue {
+            ol.comments.queue {
                 @for e in entries {
                     @let c = &e.comment;
                     @let at = c.address();
