@@ -374,6 +374,12 @@ impl Chrome {
         self.and_wait_for_load(async move { el.click().await.unwrap_or_else(|e| panic!("click {e}")) }).await;
     }
 
+    /// Clicks the first element matching `css` that changes the page in
+    /// place, loading nothing (a `<summary>` opening its `<details>`).
+    pub async fn click_in_page(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
     /// The first element matching `css`; panics, naming the URL, when there is none.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         match self.client.find(Locator::Css(css)).await {

@@ -142,7 +142,7 @@ async fn journey(backend: Backend) {
         Some("https://example.com/tides"),
         "the link is clickable"
     );
-    assert!(text(&chrome, &format!("{li} .meta")).await.starts_with("Chromium Reader · "));
+    assert!(text(&chrome, &format!("{li} .meta")).await.starts_with("Chromium Reader @"), "name and handle");
     assert_eq!(comment_count(&chrome).await, comments_before + 1);
     chrome.screenshot("comment-posted").await;
 
@@ -339,6 +339,7 @@ return {
 /// Every element that should be reachable with Tab, in document order.
 const TABBABLES: &str = r#"
 return [...document.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select, summary')]
+    .filter(e => { const d = e.closest('details:not([open])'); return !d || (e.tagName === 'SUMMARY' && e.parentElement === d); })
     .filter(e => { const r = e.getBoundingClientRect(); return (r.width > 0 && r.height > 0) || e.classList.contains('skip'); })
     .map(e => e.tagName.toLowerCase() + '|' + e.textContent.trim().slice(0, 40));
 "#;
@@ -606,7 +607,7 @@ async fn moderation_pages_are_accessible_and_fit() {
     // A writer comments, replies inside <details>, edits, and is held for links.
     sign_up("writer_one").await;
     post("The first comment on this story.").await;
-    chrome.click("#comments details.reply summary").await;
+    chrome.click_in_page("#comments details.reply summary").await;
     chrome.fill("#comments details.reply textarea", "And a reply to it.").await;
     chrome.click("#comments details.reply button[type=submit]").await;
     assert_eq!(count(&chrome, "#comments ol.replies > li").await, 1, "the reply sits under its comment");
@@ -631,7 +632,7 @@ async fn moderation_pages_are_accessible_and_fit() {
         .await;
     submit_form(&chrome, &[("#f-username", "moderator_one"), ("#f-password", "a long enough passphrase")])
         .await;
-    chrome.click("#comments details.report summary").await;
+    chrome.click_in_page("#comments details.report summary").await;
     chrome.click("#comments details.report button[type=submit]").await;
     assert!(text(&chrome, "#comments .notice").await.contains("A moderator will look"));
     check_page(&chrome, "article-moderator", &mut findings).await;
@@ -645,12 +646,12 @@ async fn moderation_pages_are_accessible_and_fit() {
         text(&chrome, "main .notice").await,
         "Done: the comment is published, or its reports are dismissed."
     );
-    chrome.click("ol.queue details.suspend summary").await;
+    chrome.click_in_page("ol.queue details.suspend summary").await;
     chrome.fill("ol.queue details.suspend input[name=days]", "3").await;
     chrome.fill("ol.queue details.suspend input[name=reason]", "Repeated spam").await;
     chrome.click("ol.queue details.suspend button[type=submit]").await;
     assert_eq!(text(&chrome, "main .notice").await, "Reader suspended.");
-    chrome.click("ol.queue details.remove summary").await;
+    chrome.click_in_page("ol.queue details.remove summary").await;
     chrome.fill("ol.queue details.remove input[name=reason]", "Advertising").await;
     chrome.click("ol.queue details.remove button[type=submit]").await;
     assert_eq!(text(&chrome, "main .notice").await, "Comment removed.");
@@ -688,14 +689,15 @@ async fn every_page_type_is_valid_html() {
     // Fail now, not after fetching every page, if the checker is missing.
     broadsheet_tests::webdriver::java_path();
     broadsheet_tests::webdriver::vnu_jar_path();
-    let site = TestSite::start(Backend::Memory).await;
+    let store = MemoryStore::new();
+    let site = TestSite::start_with(store.clone()).await;
     let anon = Browser::new(&site);
     let mut pages = Vec::new();
 
     keep(&mut pages, "trending-empty", anon.get("/trending").await, 200);
     let front = anon.get("/").await;
     let html = front.html();
-    let sel = |s| scraper::Selector::parse(s).unwrap();
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
     let first = html.select(&sel("main .card h2 a")).next().unwrap().value().attr("href").unwrap().to_owned();
     let older = html.select(&sel("a[rel=next]")).next().unwrap().value().attr("href").unwrap().to_owned();
     keep(&mut pages, "front", front, 200);
@@ -782,6 +784,85 @@ async fn every_page_type_is_valid_html() {
     keep(&mut pages, "comment-429", too_many, 429);
     keep(&mut pages, "front-reader", reader.get("/").await, 200);
     keep(&mut pages, "404-reader", reader.get("/nope").await, 404);
+
+    // Conversation and moderation: a thread, an edit, a held comment, a
+    // report, the moderators' pages, and the pages that keep a refused text.
+    let writer = Browser::new(&site);
+    assert_eq!(
+        writer.sign_up("thread_writer", "Thread Writer", "a long enough passphrase", "/").await.status,
+        303
+    );
+    let form = |b: &Browser<'_>, page: &Fetched| {
+        let html = page.html();
+        let field = |n: &str| {
+            html.select(&sel(&format!("form#comment-form input[name={n}]")))
+                .find_map(|e| e.value().attr("value"))
+                .unwrap()
+                .to_owned()
+        };
+        let _ = b;
+        (field("csrf_token"), field("idempotency_key"))
+    };
+    let (csrf, key) = form(&writer, &writer.get(&first).await);
+    let resp =
+        writer.post(&action, &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "A thread")]).await;
+    let top = resp.location().unwrap().rsplit_once("#comment-").unwrap().1.to_owned();
+    let (_, key) = form(&writer, &writer.get(&first).await);
+    let fields =
+        [("csrf_token", csrf.as_str()), ("idempotency_key", &key), ("body", "A reply"), ("parent", &top)];
+    assert_eq!(writer.post(&action, &fields).await.status, 303);
+    keep(
+        &mut pages,
+        "comment-409",
+        writer.post(&action, &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "Other")]).await,
+        409,
+    );
+    let (_, key) = form(&writer, &writer.get(&first).await);
+    let held = [
+        ("csrf_token", csrf.as_str()),
+        ("idempotency_key", &key),
+        ("body", "https://a.example https://b.example https://c.example"),
+    ];
+    assert_eq!(writer.post(&action, &held).await.status, 303);
+    keep(&mut pages, "article-thread-held", writer.get(&first).await, 200);
+    keep(&mut pages, "comment-edit", writer.get(&format!("{first}/comments/{top}/edit")).await, 200);
+    keep(
+        &mut pages,
+        "comment-edit-422",
+        writer.post(&format!("{first}/comments/{top}/edit"), &[("csrf_token", &csrf), ("body", " ")]).await,
+        422,
+    );
+    let report = reader.get(&first).await.field("csrf_token").unwrap();
+    let reported = reader
+        .post(&format!("{first}/comments/{top}/report"), &[("csrf_token", &report), ("reason", "off-topic")])
+        .await;
+    keep(
+        &mut pages,
+        "article-reported",
+        reader.get(reported.location().unwrap().split('#').next().unwrap()).await,
+        200,
+    );
+    let moderator = Browser::new(&site);
+    assert_eq!(
+        moderator.sign_up("page_moderator", "Page Moderator", "a long enough passphrase", "/").await.status,
+        303
+    );
+    grant_moderator(&store, "page_moderator").await;
+    assert_eq!(moderator.log_out().await.status, 303);
+    assert_eq!(moderator.log_in("page_moderator", "a long enough passphrase", "/").await.status, 303);
+    keep(&mut pages, "article-moderator", moderator.get(&first).await, 200);
+    keep(&mut pages, "moderation-queue", moderator.get("/moderation").await, 200);
+    let token = moderator.get(&first).await.field("csrf_token").unwrap();
+    let suspend = [("csrf_token", token.as_str()), ("days", "2"), ("reason", "Spam")];
+    assert_eq!(moderator.post("/moderation/users/thread_writer/suspend", &suspend).await.status, 303);
+    keep(&mut pages, "moderation-log", moderator.get("/moderation/log").await, 200);
+    let (_, key) = form(&writer, &writer.get(&first).await);
+    keep(
+        &mut pages,
+        "comment-403-suspended",
+        writer.post(&action, &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "Kept")]).await,
+        403,
+    );
 
     // Feeds and the sitemap are XML.
     for path in ["/feed.xml", "/category/technology/feed.xml", "/sitemap.xml"] {
