@@ -108,7 +108,18 @@ pub struct LoggedIn {
 /// # Panics
 /// If `username` or `display_name` is invalid, or the store fails.
 pub async fn log_in<S: Sessions>(store: &S, username: &str, display_name: &str) -> LoggedIn {
-    store_session(store, &SessionToken::generate(), &CsrfToken::generate(), username, display_name).await
+    store_session(store, &SessionToken::generate(), &CsrfToken::generate(), username, display_name, false)
+        .await
+}
+
+/// As [`log_in`], for a session that was started while the account held the
+/// moderator role (the role itself is on the account: grant it too).
+///
+/// # Panics
+/// If `username` or `display_name` is invalid, or the store fails.
+pub async fn log_in_moderator<S: Sessions>(store: &S, username: &str, display_name: &str) -> LoggedIn {
+    store_session(store, &SessionToken::generate(), &CsrfToken::generate(), username, display_name, true)
+        .await
 }
 
 /// Creates the session the fixtures' cookies carry ([`FIXTURE_SESSION`],
@@ -119,7 +130,7 @@ pub async fn log_in<S: Sessions>(store: &S, username: &str, display_name: &str) 
 pub async fn fixture_session<S: Sessions>(store: &S) -> LoggedIn {
     let token = SessionToken::parse(FIXTURE_SESSION).expect("a valid session token");
     let csrf = CsrfToken::parse(FIXTURE_SESSION_CSRF).expect("a valid CSRF token");
-    store_session(store, &token, &csrf, FIXTURE_READER, "Fixture Reader").await
+    store_session(store, &token, &csrf, FIXTURE_READER, "Fixture Reader", false).await
 }
 
 async fn store_session<S: Sessions>(
@@ -128,6 +139,7 @@ async fn store_session<S: Sessions>(
     csrf: &CsrfToken,
     username_text: &str,
     display_name: &str,
+    moderator: bool,
 ) -> LoggedIn {
     let now = OffsetDateTime::now_utc();
     let session = Session {
@@ -135,7 +147,7 @@ async fn store_session<S: Sessions>(
         username: username(username_text),
         display_name: DisplayName::parse(display_name).expect("a valid display name"),
         csrf_token: csrf.clone(),
-        moderator: false,
+        moderator,
         created_at: now,
         expires_at: now + time::Duration::days(1),
     };

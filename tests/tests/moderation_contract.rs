@@ -147,10 +147,12 @@ async fn a_reply_needs_a_live_top_level_parent(store: impl Store) {
     // A reply to a reply is refused by the store (the handler attaches it
     // to the top-level comment before it gets here).
     assert_eq!(post(&store, &reply("ann", 3, &r)).await, PostOutcome::NoSuchParent);
+    let held = posted(&store, &Comment { held: true, ..by("bob", 6, "held") }).await;
+    assert_eq!(post(&store, &reply("ann", 7, &held)).await, PostOutcome::NoSuchParent, "held");
     let nowhere = by("ann", 4, "gone");
     assert_eq!(post(&store, &reply("ann", 5, &nowhere)).await, PostOutcome::NoSuchParent);
     let (count, comments, _) = page(&store, 50).await;
-    assert_eq!((count, comments.len()), (2, 2), "nothing written");
+    assert_eq!((count, comments.len()), (2, 3), "nothing written (the held one is not counted)");
     assert_eq!(store.find_comment(s(), top.address()).await.unwrap().unwrap().replies, 1);
 }
 
@@ -458,3 +460,119 @@ broadsheet_testkit::on_both_stores!(store:
     authors_edit_within_the_window,
     a_form_key_reused_for_other_text_is_a_conflict,
 );
+
+/// DynamoDB requests per operation behind each new route, counted (the
+/// session lookup every logged-in route adds is one `GetItem` more, sent
+/// concurrently with nothing: see docs/moderation.md#cost).
+mod requests {
+    use std::collections::BTreeMap;
+
+    use broadsheet::store::{CommentWriter as _, Moderation as _, Reports as _};
+    use broadsheet_testkit::dynamo::fresh_counted_store;
+
+    use super::*;
+
+    fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    #[tokio::test]
+    async fn requests_per_moderation_operation() {
+        let (store, counter) = fresh_counted_store().await;
+        setup(&store).await;
+        let top = posted(&store, &by("ann", 1, "top")).await;
+        let held = Comment { held: true, ..by("ann", 2, "held") };
+
+        let check =
+            async |what: &str,
+                   expected: &[(&str, usize)],
+                   op: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>| {
+                counter.reset();
+                op.await;
+                assert_eq!(counter.snapshot(), counts(expected), "{what}");
+            };
+        let reply = reply("bob", 3, &top);
+        check(
+            "reply",
+            &[("TransactWriteItems", 1)],
+            Box::pin(async { assert!(matches!(post(&store, &reply).await, PostOutcome::Created(_))) }),
+        )
+        .await;
+        check(
+            "held post",
+            &[("TransactWriteItems", 1)],
+            Box::pin(async { assert!(matches!(post(&store, &held).await, PostOutcome::Created(_))) }),
+        )
+        .await;
+        check(
+            "report",
+            &[("GetItem", 1), ("TransactWriteItems", 1)],
+            Box::pin(async {
+                let r =
+                    store.report_comment(s(), top.address(), u("bob"), ReportReason::Spam, T0).await.unwrap();
+                assert_eq!(r, ReportOutcome::Reported);
+            }),
+        )
+        .await;
+        check(
+            "edit",
+            &[("GetItem", 1), ("TransactWriteItems", 1)],
+            Box::pin(async {
+                let e = store
+                    .edit_comment(s(), top.address(), u("ann"), "new", top.created_at, Duration::minutes(15))
+                    .await
+                    .unwrap();
+                assert_eq!(e, EditOutcome::Edited);
+            }),
+        )
+        .await;
+        check(
+            "queue page (2 entries)",
+            &[("GetItem", 3), ("Query", 1)],
+            Box::pin(async {
+                assert!(store.is_moderator(u("mona")).await.unwrap());
+                assert_eq!(store.moderation_queue(100).await.unwrap().len(), 2);
+            }),
+        )
+        .await;
+        check(
+            "approve",
+            &[("GetItem", 1), ("TransactWriteItems", 1)],
+            Box::pin(async {
+                let a = store.approve_comment(s(), held.address(), u("mona"), T0).await.unwrap();
+                assert_eq!(a, ModerationOutcome::Done);
+            }),
+        )
+        .await;
+        check(
+            "remove",
+            &[("GetItem", 1), ("TransactWriteItems", 1)],
+            Box::pin(async {
+                let r = store.remove_comment(s(), top.address(), u("mona"), "x", T0).await.unwrap();
+                assert_eq!(r, ModerationOutcome::Done);
+            }),
+        )
+        .await;
+        check(
+            "suspend",
+            &[("TransactWriteItems", 1)],
+            Box::pin(async {
+                let c = store
+                    .change_user(u("bob"), UserChange::Suspend(None), moderator("mona"), "", T0)
+                    .await
+                    .unwrap();
+                assert_eq!(c, ModerationOutcome::Done);
+            }),
+        )
+        .await;
+        check(
+            "log page",
+            &[("GetItem", 1), ("Query", 1)],
+            Box::pin(async {
+                assert!(store.is_moderator(u("mona")).await.unwrap());
+                assert!(!store.moderation_log(100).await.unwrap().is_empty());
+            }),
+        )
+        .await;
+    }
+}

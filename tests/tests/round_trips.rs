@@ -59,7 +59,7 @@ impl Recorder<'_> {
 #[tokio::test]
 async fn requests_per_route() {
     let (store, counter) = fresh_counted_store().await;
-    let site = TestSite::start_with(store).await;
+    let site = TestSite::start_with(store.clone()).await;
     let mut rec = Recorder { counter: &counter, rows: Vec::new() };
     let anon = Browser::new(&site);
 
@@ -131,9 +131,105 @@ async fn requests_per_route() {
         .await;
     let id = posted.location().unwrap().rsplit("#comment-").next().unwrap().to_owned();
     rec.check(
-        "POST /articles/{slug}/comments/{id}/delete (session → transaction)",
-        &[("GetItem", 1), ("TransactWriteItems", 1)],
+        "POST /articles/{slug}/comments/{id}/delete (session → comment GetItem → transaction)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
         reader.post(&format!("{slug}/comments/{id}/delete"), &[("csrf_token", &csrf)]),
+    )
+    .await;
+
+    // Conversation and moderation (docs/moderation.md#cost).
+    let fresh_key = |page: &Fetched| {
+        let html = page.html();
+        let sel = scraper::Selector::parse("form#comment-form input[name=idempotency_key]").unwrap();
+        html.select(&sel).next().unwrap().value().attr("value").unwrap().to_owned()
+    };
+    let key = fresh_key(&reader.get(&slug).await);
+    let top = reader
+        .post(
+            &format!("{slug}/comments"),
+            &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "A thread.")],
+        )
+        .await;
+    let top = top.location().unwrap().rsplit("#comment-").next().unwrap().to_owned();
+    let key = fresh_key(&reader.get(&slug).await);
+    rec.check(
+        "POST /articles/{slug}/comments with parent (a reply: session → one transaction, parent's count included)",
+        &[("GetItem", 1), ("TransactWriteItems", 1)],
+        reader.post(
+            &format!("{slug}/comments"),
+            &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "A reply."), ("parent", &top)],
+        ),
+    )
+    .await;
+    let edit = format!("{slug}/comments/{top}/edit");
+    rec.check("GET …/comments/{id}/edit (session → comment GetItem)", &[("GetItem", 2)], reader.get(&edit))
+        .await;
+    rec.check(
+        "POST …/comments/{id}/edit (session → comment GetItem → transaction with the suspension check)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
+        reader.post(&edit, &[("csrf_token", &csrf), ("body", "A thread, edited.")]),
+    )
+    .await;
+    let other = Browser::new(&site);
+    assert_eq!(other.sign_up("counter_two", "Two", "correct horse battery", "/").await.status, 303);
+    let other_csrf = other.get(&slug).await.field("csrf_token").unwrap();
+    rec.check(
+        "POST …/comments/{id}/report (session → comment GetItem → transaction: report, queue)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
+        other.post(
+            &format!("{slug}/comments/{top}/report"),
+            &[("csrf_token", &other_csrf), ("reason", "spam")],
+        ),
+    )
+    .await;
+    let moderator = Browser::new(&site);
+    assert_eq!(moderator.sign_up("counter_mod", "Mod", "correct horse battery", "/").await.status, 303);
+    let name = broadsheet::auth::Username::parse("counter_mod").unwrap();
+    let grant =
+        broadsheet::domain::moderation::UserChange::Grant(broadsheet::domain::moderation::Role::Moderator);
+    let operator = broadsheet::domain::moderation::Actor::Operator;
+    broadsheet::store::Moderation::change_user(
+        &store,
+        &name,
+        grant,
+        &operator,
+        "",
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moderator.log_out().await.status, 303);
+    assert_eq!(moderator.log_in("counter_mod", "correct horse battery", "/").await.status, 303);
+    let mod_csrf = moderator.get("/").await.field("csrf_token").unwrap();
+    rec.check(
+        "GET /moderation (session → role GetItem ∥ queue Query → a GetItem per entry)",
+        &[("GetItem", 3), ("Query", 1)],
+        moderator.get("/moderation"),
+    )
+    .await;
+    rec.check(
+        "POST /moderation/comments/{slug}/{id}/approve (session → comment GetItem → transaction with the log entry)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
+        moderator.post(&format!("/moderation/comments{}/{top}/approve", slug.trim_start_matches("/articles")), &[("csrf_token", &mod_csrf)]),
+    )
+    .await;
+    rec.check(
+        "POST …/comments/{id}/remove (session → comment GetItem → transaction with the log entry)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
+        moderator
+            .post(&format!("{slug}/comments/{top}/remove"), &[("csrf_token", &mod_csrf), ("reason", "x")]),
+    )
+    .await;
+    rec.check(
+        "POST /moderation/users/{username}/suspend (session → transaction with the log entry)",
+        &[("GetItem", 1), ("TransactWriteItems", 1)],
+        moderator.post("/moderation/users/counter_two/suspend", &[("csrf_token", &mod_csrf), ("days", "1")]),
+    )
+    .await;
+    rec.check(
+        "GET /moderation/log (session → role GetItem ∥ log Query)",
+        &[("GetItem", 2), ("Query", 1)],
+        moderator.get("/moderation/log"),
     )
     .await;
     rec.check(

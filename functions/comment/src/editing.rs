@@ -16,6 +16,8 @@ use crate::{CommentApp, CommentStore, Result};
 const NOT_YOURS: &str = "You can only edit your own comments.";
 const TOO_LATE: &str = "A comment can be edited for 15 minutes after it is posted, and this one no longer can. \
      You can still delete it and post a new one.";
+const SUSPENDED: &str =
+    "Your account is suspended: you can read and log in, but not edit. Your text is kept below.";
 const HELD_EDIT: &str = "An edit cannot add more than two links or a held word. \
      Post it as a new comment instead: a moderator will review it.";
 
@@ -58,7 +60,9 @@ pub(crate) async fn form<S: CommentStore>(
     }
 }
 
-/// `POST …/edit`: replaces the text, or re-shows the form with it and why not.
+/// `POST …/edit`: replaces the text, or re-shows the form with it and why
+/// not. The store reads the comment and decides (one `GetItem`, one
+/// transaction); the comment is read again only to re-show a refused edit.
 pub(crate) async fn edit<S: CommentStore>(
     app: &CommentApp<S>,
     ex: &Exchange<'_>,
@@ -69,33 +73,27 @@ pub(crate) async fn edit<S: CommentStore>(
     let form = ex.reader_form(session)?;
     let now = OffsetDateTime::now_utc();
     let raw = form.get("body").unwrap_or("");
-    let (comment, too_late) = own_comment(app, session, slug, at, now).await?;
-    if too_late {
-        return reshow(app, ex, slug, &comment, raw, StatusCode::FORBIDDEN, TOO_LATE);
-    }
-    let body = match CommentBody::parse(raw) {
-        Ok(b) => b,
-        Err(e) => {
-            return reshow(app, ex, slug, &comment, raw, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+    let (status, message) = match CommentBody::parse(raw) {
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Ok(body) if app.handler.held_words.hold_reason(body.as_str()).is_some() => {
+            (StatusCode::UNPROCESSABLE_ENTITY, HELD_EDIT.to_owned())
+        }
+        Ok(body) => {
+            match app.store.edit_comment(slug, at, &session.username, body.as_str(), now, EDIT_WINDOW).await?
+            {
+                EditOutcome::Edited => {
+                    tracing::info!(request_id = %ex.r.info.request_id, %slug, comment = %at, "comment edited");
+                    return Ok(ex.r.see_other(&format!("/articles/{slug}#comment-{at}")));
+                }
+                EditOutcome::NotFound => return Err(AppError::NotFound),
+                EditOutcome::NotAuthor => return Err(AppError::Forbidden(NOT_YOURS)),
+                EditOutcome::TooLate => (StatusCode::FORBIDDEN, TOO_LATE.to_owned()),
+                EditOutcome::Suspended => (StatusCode::FORBIDDEN, SUSPENDED.to_owned()),
+            }
         }
     };
-    if !comment.held && app.handler.held_words.hold_reason(body.as_str()).is_some() {
-        return reshow(app, ex, slug, &comment, raw, StatusCode::UNPROCESSABLE_ENTITY, HELD_EDIT);
-    }
-    match app.store.edit_comment(slug, at, &session.username, body.as_str(), now, EDIT_WINDOW).await? {
-        EditOutcome::Edited => {
-            tracing::info!(request_id = %ex.r.info.request_id, %slug, comment = %at, "comment edited");
-            Ok(ex.r.see_other(&format!("/articles/{slug}#comment-{at}")))
-        }
-        EditOutcome::NotFound => Err(AppError::NotFound),
-        EditOutcome::NotAuthor => Err(AppError::Forbidden(NOT_YOURS)),
-        EditOutcome::TooLate => reshow(app, ex, slug, &comment, raw, StatusCode::FORBIDDEN, TOO_LATE),
-        EditOutcome::Suspended => {
-            let message =
-                "Your account is suspended: you can read and log in, but not edit. Your text is kept below.";
-            reshow(app, ex, slug, &comment, raw, StatusCode::FORBIDDEN, message)
-        }
-    }
+    let (comment, _) = own_comment(app, session, slug, at, now).await?;
+    reshow(app, ex, slug, &comment, raw, status, &message)
 }
 
 /// The edit form again, holding what the reader typed and why it was refused.

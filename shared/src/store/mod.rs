@@ -263,8 +263,8 @@ pub enum PostOutcome {
     /// and the reader must be told rather than see their new text dropped.
     KeyReused(CommentId),
     NoSuchArticle,
-    /// A reply to a comment that is gone, removed, or itself a reply the
-    /// caller did not attach to its top-level comment: nothing was written.
+    /// A reply to a comment that is gone, removed, held, or itself a reply
+    /// the caller did not attach to its top-level comment: nothing was written.
     NoSuchParent,
     /// The author's account is suspended: nothing was written.
     Suspended,
@@ -316,7 +316,7 @@ pub trait CommentWriter: Send + Sync {
     /// comment is held, the article's `ADD comment_count 1`; for a held
     /// comment, its moderation-queue entry; for a reply (`parent` set, the
     /// top-level comment's id), its parent's `ADD replies 1`, on a parent
-    /// that exists, is top-level and is not removed.
+    /// that exists, is top-level, and is neither removed nor held.
     ///
     /// When several conditions fail, the outcome is decided in this order:
     /// `Duplicate` (or `KeyReused` when the first submit's text differs),

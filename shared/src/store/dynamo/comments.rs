@@ -226,7 +226,7 @@ impl DynamoStore {
     }
 
     /// `ConditionCheck` that `user` holds the moderator role.
-    pub(super) fn is_moderator(&self, user: &Username) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn moderator_check(&self, user: &Username) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(items::user_key(user)))
@@ -239,7 +239,7 @@ impl DynamoStore {
     }
 
     /// `ADD replies ±1` on a reply's parent: when adding, the parent must
-    /// exist, be top-level and not be removed.
+    /// exist, be top-level, and be neither removed nor held.
     fn parent_replies(
         &self,
         article: &Slug,
@@ -255,9 +255,13 @@ impl DynamoStore {
             .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()));
         update = if delta > 0 {
             update
-                .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#parent) AND attribute_not_exists(#removed)")
+                .condition_expression(
+                    "attribute_exists(#pk) AND attribute_not_exists(#parent) AND attribute_not_exists(#removed) \
+                     AND attribute_not_exists(#held)",
+                )
                 .expression_attribute_names("#parent", items::PARENT)
                 .expression_attribute_names("#removed", items::REMOVED)
+                .expression_attribute_names("#held", items::HELD)
         } else {
             update.condition_expression("attribute_exists(#pk)")
         };
@@ -266,9 +270,7 @@ impl DynamoStore {
 
     /// The condition that a comment is still as `seen` read it: present, not
     /// removed, held or not, with as many replies.
-    fn unchanged(
-        seen: &Comment,
-    ) -> (String, Vec<(&'static str, &'static str)>, Vec<(&'static str, AttributeValue)>) {
+    fn unchanged(seen: &Comment) -> Condition {
         let held = if seen.held { "#held = :yes" } else { "attribute_not_exists(#held)" };
         let replies = if seen.replies == 0 {
             "(attribute_not_exists(#replies) OR #replies = :replies)"
@@ -287,7 +289,7 @@ impl DynamoStore {
         if seen.held {
             values.push((":yes", AttributeValue::Bool(true)));
         }
-        (condition, names, values)
+        Condition { expression: condition, names, values }
     }
 
     /// The writes that take `seen` out of every public view, conditional on
@@ -300,7 +302,7 @@ impl DynamoStore {
         seen: &Comment,
         by: Removal,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let (condition, names, values) = Self::unchanged(seen);
+        let Condition { expression: condition, names, values } = Self::unchanged(seen);
         let key = items::comment_key(article, seen.address());
         let first = if seen.replies > 0 {
             let mut u = Update::builder()
@@ -521,6 +523,13 @@ impl CommentWriter for DynamoStore {
             .map(items::comment_from_item)
             .transpose()
     }
+}
+
+/// A condition expression with its attribute names and values.
+struct Condition {
+    expression: String,
+    names: Vec<(&'static str, &'static str)>,
+    values: Vec<(&'static str, AttributeValue)>,
 }
 
 /// How many times a take-down is decided afresh when the comment keeps

@@ -373,10 +373,10 @@ impl ArticleReader for DynamoStore {
 }
 
 impl DynamoStore {
-    /// An article's items from sort key `from` on, in order, until `limit`
-    /// + 1 top-level comments (each with its replies) have been read or the
-    /// comments end: pages count top-level comments, and a thread is never
-    /// cut. Usually one `Query`; a page whose threads have many replies
+    /// An article's items from sort key `from` on, in order, until one more
+    /// top-level comment than `limit` (each with its replies) has been read,
+    /// or the comments end: pages count top-level comments, and a thread is
+    /// never cut. Usually one `Query`; a page whose threads have many replies
     /// takes more, each asking for what is still missing.
     async fn thread_rows(&self, pk: &str, from: String, limit: usize) -> Result<Vec<Item>, StoreError> {
         let mut rows = Vec::new();

@@ -113,7 +113,7 @@ impl Moderation for DynamoStore {
                 },
                 reason: reason.to_owned(),
             };
-            let mut transaction = vec![self.is_moderator(moderator)?];
+            let mut transaction = vec![self.moderator_check(moderator)?];
             transaction.extend(self.take_down(article, &seen, Removal::ByModerator)?);
             transaction.push(self.put_log(&entry)?);
             match self.transact(transaction).await? {
@@ -147,7 +147,7 @@ impl Moderation for DynamoStore {
                 .build()
                 .map_err(unavailable)?;
             let mut transaction =
-                vec![self.is_moderator(moderator)?, TransactWriteItem::builder().delete(dequeue).build()];
+                vec![self.moderator_check(moderator)?, TransactWriteItem::builder().delete(dequeue).build()];
             let action = if seen.held {
                 let publish = Update::builder()
                     .table_name(&self.table)
@@ -231,7 +231,7 @@ impl Moderation for DynamoStore {
         };
         let mut transaction = Vec::new();
         if let (Actor::Moderator(m), false) = (actor, acting_on_self) {
-            transaction.push(self.is_moderator(m)?);
+            transaction.push(self.moderator_check(m)?);
         }
         let update_at = transaction.len();
         transaction.push(TransactWriteItem::builder().update(update.build().map_err(unavailable)?).build());

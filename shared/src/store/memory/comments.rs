@@ -93,7 +93,7 @@ impl CommentWriter for MemoryStore {
         if let Some(parent) = comment.parent {
             let ok = inner
                 .comment(article, CommentRef::top(parent))
-                .is_some_and(|p| p.parent.is_none() && p.removed.is_none());
+                .is_some_and(|p| p.parent.is_none() && p.removed.is_none() && !p.held);
             if !ok {
                 return Ok(PostOutcome::NoSuchParent);
             }
