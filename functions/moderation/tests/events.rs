@@ -26,13 +26,13 @@ async fn app() -> (ModerationApp<MemoryStore>, CommentRef, LoggedIn) {
     let store = fixture_store().await;
     let c = comment("fixture_reader", "An advert", OffsetDateTime::now_utc());
     store.seed_comment(&slug(SLUG), c.clone()).await.unwrap();
-    let mona = User::new(
-        username("mona"),
-        DisplayName::parse("Mona").unwrap(),
-        PasswordHash::from_phc(PHC.into()).unwrap(),
-        OffsetDateTime::now_utc(),
-    );
+    let account = |name: &str| {
+        let hash = PasswordHash::from_phc(PHC.into()).unwrap();
+        User::new(username(name), DisplayName::parse(name).unwrap(), hash, OffsetDateTime::now_utc())
+    };
+    let mona = account("mona");
     assert!(store.create_user(&mona).await.unwrap());
+    assert!(store.create_user(&account("fixture_reader")).await.unwrap());
     let grant = UserChange::Grant(Role::Moderator);
     let granted = store.change_user(&mona.username, grant, &Actor::Operator, "", OffsetDateTime::now_utc());
     assert_eq!(granted.await.unwrap(), ModerationOutcome::Done);

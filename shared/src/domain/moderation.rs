@@ -170,6 +170,47 @@ pub struct LogEntry {
     pub reason: String,
 }
 
+impl LogEntry {
+    /// A moderator's action on a comment.
+    pub fn on_comment(
+        at: OffsetDateTime,
+        moderator: &Username,
+        action: LogAction,
+        article: &Slug,
+        comment: &Comment,
+        reason: &str,
+    ) -> LogEntry {
+        LogEntry {
+            at,
+            actor: Actor::Moderator(moderator.clone()).to_string(),
+            action,
+            target: LogTarget::Comment {
+                article: article.clone(),
+                id: comment.id,
+                author: comment.author.clone(),
+            },
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// A change to a reader's standing, by a moderator or the operator.
+    pub fn on_user(
+        at: OffsetDateTime,
+        actor: &Actor,
+        change: UserChange,
+        user: &Username,
+        reason: &str,
+    ) -> LogEntry {
+        LogEntry {
+            at,
+            actor: actor.to_string(),
+            action: LogAction::of(change),
+            target: LogTarget::User(user.clone()),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
 /// A comment waiting for a moderator: held for review, reported, or both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {

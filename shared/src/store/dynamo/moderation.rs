@@ -23,7 +23,7 @@ use super::moderation_items as mi;
 use super::{DynamoStore, query_limit, unavailable};
 use crate::auth::Username;
 use crate::domain::moderation::{
-    Actor, LogAction, LogEntry, LogTarget, QueueEntry, ReportReason, Role, SUSPENDED_FOR_GOOD, UserChange,
+    Actor, LogAction, LogEntry, QueueEntry, ReportReason, Role, SUSPENDED_FOR_GOOD, UserChange,
 };
 use crate::domain::{CommentRef, Removal, Slug};
 use crate::store::{CommentWriter as _, Moderation, ModerationOutcome, ReportOutcome, Reports, StoreError};
@@ -102,17 +102,7 @@ impl Moderation for DynamoStore {
             let Some(seen) = self.find_comment(article, at).await?.filter(|c| c.removed.is_none()) else {
                 return Ok(ModerationOutcome::NotFound);
             };
-            let entry = LogEntry {
-                at: now,
-                actor: Actor::Moderator(moderator.clone()).to_string(),
-                action: LogAction::Removed,
-                target: LogTarget::Comment {
-                    article: article.clone(),
-                    id: seen.id,
-                    author: seen.author.clone(),
-                },
-                reason: reason.to_owned(),
-            };
+            let entry = LogEntry::on_comment(now, moderator, LogAction::Removed, article, &seen, reason);
             let mut transaction = vec![self.moderator_check(moderator)?];
             transaction.extend(self.take_down(article, &seen, Removal::ByModerator)?);
             transaction.push(self.put_log(&entry)?);
@@ -164,17 +154,8 @@ impl Moderation for DynamoStore {
             } else {
                 LogAction::DismissedReports
             };
-            transaction.push(self.put_log(&LogEntry {
-                at: now,
-                actor: Actor::Moderator(moderator.clone()).to_string(),
-                action,
-                target: LogTarget::Comment {
-                    article: article.clone(),
-                    id: seen.id,
-                    author: seen.author.clone(),
-                },
-                reason: String::new(),
-            })?);
+            transaction
+                .push(self.put_log(&LogEntry::on_comment(now, moderator, action, article, &seen, ""))?);
             match self.transact(transaction).await? {
                 Ok(()) => return Ok(ModerationOutcome::Done),
                 Err(c) if c.failed(0) => return Ok(ModerationOutcome::NotModerator),
@@ -235,13 +216,7 @@ impl Moderation for DynamoStore {
         }
         let update_at = transaction.len();
         transaction.push(TransactWriteItem::builder().update(update.build().map_err(unavailable)?).build());
-        transaction.push(self.put_log(&LogEntry {
-            at: now,
-            actor: actor.to_string(),
-            action: LogAction::of(change),
-            target: LogTarget::User(user.clone()),
-            reason: reason.to_owned(),
-        })?);
+        transaction.push(self.put_log(&LogEntry::on_user(now, actor, change, user, reason))?);
         match self.transact(transaction).await? {
             Ok(()) => Ok(ModerationOutcome::Done),
             Err(c) if update_at == 1 && c.failed(0) => Ok(ModerationOutcome::NotModerator),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Inner, MemoryStore, Posted, Queued, add_event, utc};
 use crate::auth::{IdempotencyKey, Username};
 use crate::domain::moderation::{
-    Actor, LogAction, LogEntry, LogTarget, QueueEntry, ReportReason, Role, SUSPENDED_FOR_GOOD, UserChange,
+    Actor, LogAction, LogEntry, QueueEntry, ReportReason, Role, SUSPENDED_FOR_GOOD, UserChange,
 };
 use crate::domain::{Comment, CommentRef, Removal, Slug};
 use crate::store::dynamo::IDEMPOTENCY_TTL;
@@ -242,18 +242,11 @@ impl Moderation for MemoryStore {
         if !inner.is_moderator(moderator) {
             return Ok(ModerationOutcome::NotModerator);
         }
-        let Some(c) = inner.comment(article, at).filter(|c| c.removed.is_none()) else {
+        let Some(c) = inner.comment(article, at).filter(|c| c.removed.is_none()).cloned() else {
             return Ok(ModerationOutcome::NotFound);
         };
-        let target = LogTarget::Comment { article: article.clone(), id: c.id, author: c.author.clone() };
         inner.take_down(article, at, Removal::ByModerator);
-        inner.log(LogEntry {
-            at: utc(now),
-            actor: Actor::Moderator(moderator.clone()).to_string(),
-            action: LogAction::Removed,
-            target,
-            reason: reason.to_owned(),
-        });
+        inner.log(LogEntry::on_comment(utc(now), moderator, LogAction::Removed, article, &c, reason));
         Ok(ModerationOutcome::Done)
     }
 
@@ -284,13 +277,7 @@ impl Moderation for MemoryStore {
         } else {
             LogAction::DismissedReports
         };
-        inner.log(LogEntry {
-            at: utc(now),
-            actor: Actor::Moderator(moderator.clone()).to_string(),
-            action,
-            target: LogTarget::Comment { article: article.clone(), id: c.id, author: c.author },
-            reason: String::new(),
-        });
+        inner.log(LogEntry::on_comment(utc(now), moderator, action, article, &c, ""));
         Ok(ModerationOutcome::Done)
     }
 
@@ -317,13 +304,7 @@ impl Moderation for MemoryStore {
             }
             UserChange::Unsuspend => account.suspended_until = None,
         }
-        inner.log(LogEntry {
-            at: utc(now),
-            actor: actor.to_string(),
-            action: LogAction::of(change),
-            target: LogTarget::User(user.clone()),
-            reason: reason.to_owned(),
-        });
+        inner.log(LogEntry::on_user(utc(now), actor, change, user, reason));
         Ok(ModerationOutcome::Done)
     }
 
