@@ -12,7 +12,7 @@ use broadsheet::http::form::site_form;
 use broadsheet::http::response::set_retry_after;
 use broadsheet::http::{AppError, Cache, Query};
 use broadsheet::store::{Allowance, PostOutcome, Session};
-use broadsheet::views::{self, ArticleView, CommentForm, HeldForm};
+use broadsheet::views::{self, ArticleView, CommentForm, KeptForm};
 use lambda_http::http::StatusCode;
 use maud::Markup;
 use time::OffsetDateTime;
@@ -29,16 +29,16 @@ pub(crate) async fn post<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
         // the reader was writing. Keep their text; no cookie at all is a
         // visitor who never logged in, sent to log in as before.
         if cookie_value(ex.req.headers(), SESSION_COOKIE).is_some() && form.get("body").is_some() {
-            return posting.held(StatusCode::FORBIDDEN, HeldForm::LoggedOut, "", posting.key_or_new());
+            return posting.kept_form(StatusCode::FORBIDDEN, KeptForm::LoggedOut, "", posting.key_or_new());
         }
         return Err(AppError::LoginRequired { return_to });
     };
     if !tokens_match(session.csrf_token.as_str(), form.get(CSRF_FIELD).unwrap_or("")) {
         // Same-site (checked above) but shown to another session: the reader
         // logged in again since. Give the form back with this session's token.
-        return posting.held(
+        return posting.kept_form(
             StatusCode::FORBIDDEN,
-            HeldForm::StaleForm,
+            KeptForm::StaleForm,
             session.csrf_token.as_str(),
             posting.key_or_new(),
         );
@@ -79,7 +79,7 @@ impl<S: CommentStore> Posting<'_, S> {
     }
 
     /// The form alone on a page of its own, holding the reader's text.
-    fn held(&self, status: StatusCode, why: HeldForm, csrf: &str, key: IdempotencyKey) -> Reply {
+    fn kept_form(&self, status: StatusCode, why: KeptForm, csrf: &str, key: IdempotencyKey) -> Reply {
         let form = CommentForm {
             body: self.body(),
             error: None,
@@ -143,9 +143,9 @@ impl<S: CommentStore> Posting<'_, S> {
             }
             PostOutcome::KeyReused(_) => {
                 // A fresh key: posting from the page adds the text as a new comment.
-                self.held(
+                self.kept_form(
                     StatusCode::CONFLICT,
-                    HeldForm::KeyReused,
+                    KeptForm::KeyReused,
                     session.csrf_token.as_str(),
                     IdempotencyKey::generate(),
                 )
@@ -161,7 +161,7 @@ impl<S: CommentStore> Posting<'_, S> {
                 self.reshow_as_comment(&key, refusal).await
             }
             PostOutcome::Suspended => {
-                self.held(StatusCode::FORBIDDEN, HeldForm::Suspended, session.csrf_token.as_str(), key)
+                self.kept_form(StatusCode::FORBIDDEN, KeptForm::Suspended, session.csrf_token.as_str(), key)
             }
             PostOutcome::RateLimited => {
                 let secs = allowance.window.retry_after_secs(now);

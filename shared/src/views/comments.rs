@@ -243,7 +243,7 @@ fn comment_form(path: &str, csrf_token: &str, form: &CommentForm<'_>) -> Markup 
 
 /// Why a comment form is shown on a page of its own, and what it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeldForm {
+pub enum KeptForm {
     /// Storage could not be reached (`503`): nothing was posted.
     Unsaved,
     /// The reader's session ended before the post (`401`): log in, come back, post.
@@ -264,38 +264,38 @@ pub fn comment_form_page(
     site: &Site,
     viewer: &Viewer,
     slug: &Slug,
-    why: HeldForm,
+    why: KeptForm,
     csrf_token: &str,
     form: &CommentForm<'_>,
 ) -> Markup {
     let path = article_path(slug);
     let return_to = format!("{path}#comments");
     let (heading, message): (&str, String) = match why {
-        HeldForm::Unsaved => (
+        KeptForm::Unsaved => (
             "We could not save your comment yet",
             "We are having trouble reaching our storage, so your comment is not posted. \
              It is below as you wrote it: post it again in a few seconds."
                 .into(),
         ),
-        HeldForm::LoggedOut => (
+        KeptForm::LoggedOut => (
             "Log in to post your comment",
             "Your session ended before your comment was posted. It is below as you wrote it: \
              log in (the link opens a new tab), then come back to this page and post it."
                 .into(),
         ),
-        HeldForm::StaleForm => (
+        KeptForm::StaleForm => (
             "Check your comment and post it again",
             "This form was shown before you last logged in, so it was not accepted. \
              Your comment is below as you wrote it; posting it now will work."
                 .into(),
         ),
-        HeldForm::KeyReused => (
+        KeptForm::KeyReused => (
             "This form was already used",
             "This form already posted a different comment, so this text was not posted. \
              It is below as you wrote it: post it again from this page to add it as a new comment."
                 .into(),
         ),
-        HeldForm::Suspended => (
+        KeptForm::Suspended => (
             "Your account is suspended",
             "A moderator has suspended your account. You can still read and log in, but not post, \
              reply, edit or report. Your text is below so you can keep a copy."
@@ -304,10 +304,10 @@ pub fn comment_form_page(
     };
     let meta = PageMeta { title: heading, description: heading, canonical_path: "" };
     let main = html! {
-        section.leave aria-labelledby="held-form-heading" {
-            h1 #held-form-heading { (heading) }
+        section.leave aria-labelledby="kept-form-heading" {
+            h1 #kept-form-heading { (heading) }
             p.error role="alert" { (message) }
-            @if why == HeldForm::LoggedOut {
+            @if why == KeptForm::LoggedOut {
                 p { a href={ "/login?return_to=" (encode(&return_to)) } target="_blank" { "Log in (new tab)" } }
             }
             (comment_form(&path, csrf_token, form))
@@ -329,7 +329,7 @@ pub fn comment_unsaved_page(
     csrf_token: &str,
     form: &CommentForm<'_>,
 ) -> Markup {
-    comment_form_page(site, viewer, slug, HeldForm::Unsaved, csrf_token, form)
+    comment_form_page(site, viewer, slug, KeptForm::Unsaved, csrf_token, form)
 }
 
 /// The page where an author edits their comment (`GET …/edit`, and the
@@ -394,7 +394,7 @@ mod tests {
         let html = comment_unsaved_page(&site(), &reader_viewer("ann"), &slug, "tok\"", &form).into_string();
         assert_escaped(&html);
         assert!(html.contains(r#"<nav aria-label="Sections">"#), "in the layout");
-        assert!(html.contains("<h1 id=\"held-form-heading\">We could not save your comment yet</h1>"));
+        assert!(html.contains("<h1 id=\"kept-form-heading\">We could not save your comment yet</h1>"));
         assert!(
             html.contains(r#"<form id="comment-form" method="post" action="/articles/a-story/comments">"#)
         );

@@ -41,7 +41,7 @@ use crate::domain::{Category, Slug};
 
 pub use article::{ArticleView, CommentForm, article_page};
 pub use auth::{AuthForm, login_page, signup_page};
-pub use comments::{HeldForm, comment_form_page, comment_unsaved_page, edit_comment_page};
+pub use comments::{KeptForm, comment_form_page, comment_unsaved_page, edit_comment_page};
 pub use css::{style_csp_source, stylesheet};
 pub use errors::error_page;
 pub use feed::atom_feed;
