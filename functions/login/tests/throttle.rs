@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
+use broadsheet::auth::limits::LOGIN_FAILURE_WINDOW;
 use broadsheet::auth::{DisplayName, Password, Username, hash_password_off_thread};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{User, Users};
@@ -15,7 +16,21 @@ const PASSWORD: &str = "correct horse battery";
 /// The double-submit token in the `login-post.json` fixture's cookie.
 const CSRF: &str = "kq3H8Zr2m1C0xT6yV4bN9pL5wS7dE2fA1gJ8hK3uQ0o";
 
+/// The login limits count in fixed 15-minute windows aligned to the clock.
+/// If less than half a minute of the current one remains, waits for the
+/// next, so a test's attempts all fall in one window. (Control of time, not
+/// an assertion about it; a test here takes a few seconds.)
+async fn start_of_a_fresh_window_if_needed() {
+    let window = LOGIN_FAILURE_WINDOW.whole_seconds();
+    let into = OffsetDateTime::now_utc().unix_timestamp().rem_euclid(window);
+    let left = window - into;
+    if left < 30 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(left).unwrap() + 1)).await;
+    }
+}
+
 async fn app_with_alice() -> LoginApp<MemoryStore> {
+    start_of_a_fresh_window_if_needed().await;
     let app = LoginApp::new(MemoryStore::new(), site(FIXTURE_ORIGIN));
     let hash = hash_password_off_thread(Password::parse(PASSWORD.to_owned()).unwrap()).await.unwrap();
     let alice = User {
