@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
+use std::collections::BTreeMap;
+
 use broadsheet_tests::browser::{Browser, encode};
 use broadsheet_tests::site::{Backend, TestSite};
 use scraper::Selector;
@@ -120,6 +122,15 @@ async fn repeated_failures_are_throttled(backend: Backend) {
     assert_eq!(spray.log_in("someone-else", "guess-guess", "/").await.status, 429);
 }
 
+/// Each status among `pages` and how often it came: what a failed count shows.
+fn statuses(pages: &[broadsheet_tests::browser::Fetched]) -> BTreeMap<u16, usize> {
+    let mut seen = BTreeMap::new();
+    for p in pages {
+        *seen.entry(p.status).or_default() += 1;
+    }
+    seen
+}
+
 /// How many of `pages` have `status`; every 429 among them must say when to retry.
 fn count_status(pages: &[broadsheet_tests::browser::Fetched], status: u16) -> usize {
     for p in pages.iter().filter(|p| p.status == 429) {
@@ -140,8 +151,9 @@ async fn racing_attempts_cannot_exceed_the_limits(backend: Backend) {
     assert_eq!(attacker.get("/login").await.status, 200);
     let pages =
         futures::future::join_all((0..50).map(|_| attacker.log_in("ivy", "wrong password!", "/"))).await;
-    assert_eq!(count_status(&pages, 422), 5, "verified: the (username, address) limit");
-    assert_eq!(count_status(&pages, 429), 45);
+    let seen = statuses(&pages);
+    assert_eq!(count_status(&pages, 422), 5, "verified: the (username, address) limit; statuses {seen:?}");
+    assert_eq!(count_status(&pages, 429), 45, "statuses {seen:?}");
 
     // One address against fifty accounts at once: the per-address limit.
     let site = TestSite::start(backend).await;
