@@ -327,7 +327,16 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
     };
 
     Ok(Parsed {
-        article: NewArticle { slug, title, category, author, published_at, summary, body_html },
+        article: NewArticle {
+            slug,
+            title,
+            category,
+            author,
+            published_at,
+            summary,
+            body_html,
+            words: markdown::word_count(split.body),
+        },
         slug_line,
     })
 }

@@ -60,6 +60,7 @@ pub fn article(slug_text: &str) -> NewArticle {
         published_at: datetime!(2026-11-20 08:30 UTC),
         summary: "A summary.".into(),
         body_html: SanitizedHtml::from_sanitized("<p>The body.</p>".into()),
+        words: 2,
     }
 }
 

@@ -54,6 +54,7 @@ async fn setup(store: &impl Store) -> Slug {
         published_at: T0,
         summary: "S".into(),
         body_html: SanitizedHtml::from_sanitized("<p>B</p>".into()),
+        words: 1,
     };
     store.put_article(&a).await.unwrap();
     for name in ["ann", "bob", "mona", "maxi"] {

@@ -76,6 +76,7 @@ fn article(s: &str, category: Category, published_at: OffsetDateTime) -> NewArti
         published_at,
         summary: format!("Summary of {s}"),
         body_html: SanitizedHtml::from_sanitized(format!("<p>Body of <em>{s}</em></p>")),
+        words: 3,
     }
 }
 
@@ -168,6 +169,7 @@ async fn put_and_get_article_with_body(store: impl Store) {
         article("rust-on-lambda", Category::Technology, datetime!(2026-03-01 13:00:00.123456789 +01:00));
     a.title = "Rust on Lambda — “fast” & <small> 🚀".into();
     a.summary = String::new();
+    a.words = 1234;
     assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Created);
 
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
@@ -180,6 +182,7 @@ async fn put_and_get_article_with_body(store: impl Store) {
     assert_eq!(got.summary.published_at.offset(), time::UtcOffset::UTC, "times come back in UTC");
     assert_eq!(got.summary.summary, "");
     assert_eq!(got.summary.comment_count, 0);
+    assert_eq!(got.summary.words, 1234, "the reading time's word count is kept");
     assert_eq!(got.body_html, a.body_html);
     assert!(page.comments.items.is_empty());
     assert_eq!(page.comments.next, None);
@@ -202,8 +205,16 @@ async fn put_is_idempotent_and_update_keeps_comment_count(store: impl Store) {
     assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Updated);
     assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
 
+    a.words = 900;
+    assert_eq!(
+        store.put_article(&a).await.expect("put"),
+        PutOutcome::Updated,
+        "a new word count is a change"
+    );
+
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
     assert_eq!(page.article.summary.title, "Budget, revised");
+    assert_eq!(page.article.summary.words, 900);
     assert_eq!(page.article.body_html.as_str(), "<p>New body</p>");
     assert_eq!(page.article.summary.comment_count, 2, "an update keeps the comment count");
     assert_eq!(page.comments.items.len(), 2, "an update keeps the comments");

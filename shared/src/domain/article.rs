@@ -31,6 +31,9 @@ pub struct ArticleSummary {
     pub published_at: OffsetDateTime,
     pub summary: String,
     pub comment_count: u64,
+    /// Words in the body, counted at import (`crate::markdown::word_count`);
+    /// 0 for an article stored before words were counted.
+    pub words: u32,
 }
 
 /// A whole article: its summary fields plus the rendered body.
@@ -44,7 +47,19 @@ impl Article {
     pub fn slug(&self) -> &Slug {
         &self.summary.slug
     }
+
+    /// The summary, when it is worth showing above the body: `None` when the
+    /// body begins with it (the default summary is the first paragraph), so
+    /// the reader never reads the same words twice (see `standfirst.rs`).
+    pub fn standfirst(&self) -> Option<&str> {
+        let summary = self.summary.summary.as_str();
+        (!super::standfirst::body_begins_with(self.body_html.as_str(), summary)).then_some(summary)
+    }
 }
+
+/// The reading pace a reading time assumes: a common figure for adults
+/// reading prose on a screen.
+pub const WORDS_PER_MINUTE: u32 = 200;
 
 /// An article as it is written by `broadsheet import`: everything but the
 /// comment count, which only the comment path changes.
@@ -57,6 +72,8 @@ pub struct NewArticle {
     pub published_at: OffsetDateTime,
     pub summary: String,
     pub body_html: SanitizedHtml,
+    /// Words in the body (see [`ArticleSummary::words`]).
+    pub words: u32,
 }
 
 /// An article's place in a newest-first listing: the listing sort key.
@@ -73,6 +90,12 @@ impl ArticleSummary {
     pub fn position(&self) -> ListingPosition {
         ListingPosition { published_at: self.published_at, slug: self.slug.clone() }
     }
+
+    /// Whole minutes to read the body at [`WORDS_PER_MINUTE`], at least 1;
+    /// `None` when the words were never counted (nothing is better than "0 min").
+    pub fn reading_minutes(&self) -> Option<u32> {
+        (self.words > 0).then(|| self.words.div_ceil(WORDS_PER_MINUTE))
+    }
 }
 
 /// One row of #TrendingNews: an article and how often it was read in the window.
@@ -80,4 +103,28 @@ impl ArticleSummary {
 pub struct TrendingArticle {
     pub article: ArticleSummary,
     pub reads: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_minutes_round_up_and_unknown_is_none() {
+        let mut s = ArticleSummary {
+            slug: Slug::parse("a").unwrap(),
+            title: "T".into(),
+            category: Category::Blog,
+            author: "A".into(),
+            published_at: OffsetDateTime::UNIX_EPOCH,
+            summary: "S".into(),
+            comment_count: 0,
+            words: 0,
+        };
+        assert_eq!(s.reading_minutes(), None);
+        for (words, minutes) in [(1, 1), (200, 1), (201, 2), (800, 4), (801, 5)] {
+            s.words = words;
+            assert_eq!(s.reading_minutes(), Some(minutes), "{words} words");
+        }
+    }
 }

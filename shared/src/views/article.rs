@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::comments::{comments_section, leave_comment};
 use super::share::share_block;
-use super::{PageMeta, article_path, category_path, datetime_attr, layout};
+use super::{PageMeta, article_path, category_path, datetime_attr, layout, reading_time};
 use crate::config::Site;
 use crate::domain::{Article, Comment, timefmt};
 use crate::viewer::Viewer;
@@ -60,8 +60,11 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
                 "By " (a.author) " · "
                 time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
                 " · " a href=(category_path(a.category)) { (a.category.label()) }
+                @if let Some(minutes) = a.reading_minutes() { " · " (reading_time(minutes)) }
             }
-            p.summary { (a.summary) }
+            @if let Some(standfirst) = view.article.standfirst() {
+                p.summary { (standfirst) }
+            }
             // The one place unescaped HTML is allowed: it came out of the sanitiser at import.
             div.body { (PreEscaped(view.article.body_html.as_str())) }
         }
@@ -126,7 +129,7 @@ fn script_safe_json(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Comment;
+    use crate::domain::{Comment, SanitizedHtml};
     use crate::views::test_support::*;
 
     fn view<'a>(article: &'a Article, comments: &'a [Comment], error: Option<&'a str>) -> ArticleView<'a> {
@@ -177,6 +180,37 @@ mod tests {
         assert!(html.contains("Share This Post On"));
         assert!(html.contains(r#"<h2 id="comments-heading">Comments (2)</h2>"#));
         assert!(html.contains("No comments yet."));
+    }
+
+    #[test]
+    fn standfirst_only_when_the_body_does_not_begin_with_it() {
+        let mut art = article("x", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(
+            html.contains(r#"<p class="summary">Summary &lt;script&gt;"#),
+            "a summary of its own is shown"
+        );
+
+        // The default summary is the first paragraph: shown once, in the body.
+        art.summary.summary = "The tide came in early.".to_owned();
+        art.body_html = SanitizedHtml::from_sanitized(
+            "<p>The <em>tide</em> came in early.</p><p>Then it went out.</p>".to_owned(),
+        );
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(!html.contains(r#"class="summary""#), "{html}");
+        let story = &html[html.find(r#"<article class="story">"#).unwrap()..html.find("</article>").unwrap()];
+        assert_eq!(story.matches("came in early.").count(), 1, "the body's paragraph only: {story}");
+        assert!(html.contains(r#"<meta name="description" content="The tide came in early.">"#));
+    }
+
+    #[test]
+    fn reading_time_beside_the_byline() {
+        let mut art = article("x", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(html.contains(r#"News Analysis</a> · 3 min read</p>"#), "450 words");
+        art.summary.words = 0;
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(!html.contains("min read"), "uncounted: no reading time");
     }
 
     #[test]

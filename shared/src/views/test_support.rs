@@ -40,6 +40,7 @@ pub fn summary(slug: &str, comment_count: u64) -> ArticleSummary {
         published_at: at(1_790_000_000),
         summary: format!("Summary {HOSTILE}"),
         comment_count,
+        words: 450,
     }
 }
 

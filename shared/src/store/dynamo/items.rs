@@ -61,6 +61,8 @@ const PUBLISHED_AT: &str = "published_at";
 const SUMMARY: &str = "summary";
 const BODY_HTML: &str = "body_html";
 const COMMENT_COUNT: &str = "comment_count";
+/// Words in the body (the reading time); absent on items written before it was counted.
+const WORDS: &str = "words";
 const ID: &str = "id";
 const AUTHOR_NAME: &str = "author_name";
 const BODY: &str = "body";
@@ -88,8 +90,8 @@ pub(crate) const SUSPENDED_UNTIL: &str = "suspended_until";
 
 /// The attributes the listing indexes project (never `body_html`: listings
 /// must stay small however long the articles are).
-pub(crate) const SUMMARY_ATTRIBUTES: [&str; 7] =
-    [SLUG, TITLE, CATEGORY, AUTHOR, PUBLISHED_AT, SUMMARY, COMMENT_COUNT];
+pub(crate) const SUMMARY_ATTRIBUTES: [&str; 8] =
+    [SLUG, TITLE, CATEGORY, AUTHOR, PUBLISHED_AT, SUMMARY, COMMENT_COUNT, WORDS];
 
 // ---- keys ----------------------------------------------------------------
 
@@ -245,6 +247,7 @@ pub(crate) fn article_content(article: &NewArticle) -> Vec<(&'static str, Attrib
         (PUBLISHED_AT, s(timefmt::rfc3339(article.published_at))),
         (SUMMARY, s(&article.summary)),
         (BODY_HTML, s(article.body_html.as_str())),
+        (WORDS, n(article.words)),
         (GSI1PK, s(ALL_ARTICLES)),
         (GSI1SK, s(listing.clone())),
         (GSI2PK, s(category_pk(article.category))),
@@ -270,6 +273,7 @@ pub(crate) fn summary_attributes(summary: &ArticleSummary) -> Vec<(&'static str,
         (PUBLISHED_AT, s(timefmt::rfc3339(summary.published_at))),
         (SUMMARY, s(&summary.summary)),
         (COMMENT_COUNT, n(summary.comment_count)),
+        (WORDS, n(summary.words)),
     ]
 }
 
@@ -494,6 +498,7 @@ pub(crate) fn summary_from_item(item: &Item) -> Result<ArticleSummary, StoreErro
         published_at: r.time(PUBLISHED_AT)?,
         summary: r.string(SUMMARY)?.to_owned(),
         comment_count: r.number(COMMENT_COUNT)?,
+        words: u32::try_from(r.optional_number(WORDS)?.unwrap_or(0)).unwrap_or(u32::MAX),
     })
 }
 
@@ -518,6 +523,7 @@ pub(crate) fn new_article_from_item(item: &Item) -> Result<NewArticle, StoreErro
         published_at: summary.published_at,
         summary: summary.summary,
         body_html,
+        words: summary.words,
     })
 }
 
@@ -630,6 +636,7 @@ mod tests {
             published_at: datetime!(2026-11-26 19:00:00.5 +01:00),
             summary: "".into(),
             body_html: SanitizedHtml::from_sanitized("<p>Hi</p>".into()),
+            words: 1,
         }
     }
 

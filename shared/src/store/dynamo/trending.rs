@@ -147,6 +147,7 @@ mod tests {
             published_at,
             summary: String::new(),
             comment_count: 0,
+            words: 300,
         }
     }
 

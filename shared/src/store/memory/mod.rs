@@ -295,6 +295,7 @@ impl ArticleWriter for MemoryStore {
                     && s.author == article.author
                     && s.published_at == article.published_at
                     && s.summary == article.summary
+                    && s.words == article.words
                     && existing.body_html == article.body_html;
                 if unchanged {
                     return Ok(PutOutcome::Unchanged);
@@ -316,6 +317,7 @@ impl ArticleWriter for MemoryStore {
                 published_at: utc(article.published_at),
                 summary: article.summary.clone(),
                 comment_count,
+                words: article.words,
             },
             body_html: article.body_html.clone(),
         };
@@ -475,6 +477,7 @@ mod tests {
             published_at: datetime!(2026-11-26 18:00 +02:00),
             summary: String::new(),
             body_html: SanitizedHtml::from_sanitized(String::new()),
+            words: 0,
         }
     }
 
