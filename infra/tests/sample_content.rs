@@ -56,6 +56,13 @@ async fn sample_content_imports_and_reimports_unchanged() {
         }
     }
 
+    let mut corrected = 0;
+    for a in &front {
+        let page = broadsheet::store::ArticleReader::article_page(&store, &a.slug, None, 1).await.unwrap();
+        corrected += usize::from(page.expect("listed, so readable").article.correction.is_some());
+    }
+    assert!(corrected >= 1, "a corrected article shows the correction note");
+
     let authors: BTreeSet<_> = front.iter().map(|a| a.author.as_str()).collect();
     assert!(authors.len() >= 8, "a newsroom, not one writer: {authors:?}");
 

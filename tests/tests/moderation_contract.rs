@@ -55,8 +55,10 @@ async fn setup(store: &impl Store) -> Slug {
         summary: "S".into(),
         body_html: SanitizedHtml::from_sanitized("<p>B</p>".into()),
         words: 1,
+        correction: None,
+        source: "story.md".into(),
     };
-    store.put_article(&a).await.unwrap();
+    store.put_article(&a, time::OffsetDateTime::now_utc()).await.unwrap();
     for name in ["ann", "bob", "mona", "maxi"] {
         let u = User::new(
             username(name),

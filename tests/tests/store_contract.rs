@@ -77,6 +77,8 @@ fn article(s: &str, category: Category, published_at: OffsetDateTime) -> NewArti
         summary: format!("Summary of {s}"),
         body_html: SanitizedHtml::from_sanitized(format!("<p>Body of <em>{s}</em></p>")),
         words: 3,
+        correction: None,
+        source: format!("{s}.md"),
     }
 }
 
@@ -97,8 +99,12 @@ fn comment(n: i64) -> Comment {
 }
 
 async fn put(store: &impl Store, a: &NewArticle) -> ArticleSummary {
-    store.put_article(a).await.expect("put_article");
-    store.article_page(&a.slug, None, 0).await.expect("article_page").expect("article exists").article.summary
+    store.put_article(a, T0).await.expect("put_article");
+    read(store, &a.slug).await
+}
+
+async fn read(store: &impl Store, slug: &Slug) -> ArticleSummary {
+    store.article_page(slug, None, 0).await.expect("article_page").expect("article exists").article.summary
 }
 
 /// Posts `c` with `key` and `allowance`, and returns what the store did.
@@ -170,7 +176,7 @@ async fn put_and_get_article_with_body(store: impl Store) {
     a.title = "Rust on Lambda — “fast” & <small> 🚀".into();
     a.summary = String::new();
     a.words = 1234;
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Created);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Created);
 
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
     let got = &page.article;
@@ -193,21 +199,21 @@ async fn put_and_get_article_with_body(store: impl Store) {
 
 async fn put_is_idempotent_and_update_keeps_comment_count(store: impl Store) {
     let mut a = article("budget", Category::Business, T0);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Created);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Created);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
 
     store.seed(&a.slug, comment(1)).await.expect("seed");
     store.seed(&a.slug, comment(2)).await.expect("seed");
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
 
     a.title = "Budget, revised".into();
     a.body_html = SanitizedHtml::from_sanitized("<p>New body</p>".into());
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Updated);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
 
     a.words = 900;
     assert_eq!(
-        store.put_article(&a).await.expect("put"),
+        store.put_article(&a, T0).await.expect("put"),
         PutOutcome::Updated,
         "a new word count is a change"
     );
@@ -230,7 +236,7 @@ async fn update_moves_article_between_listings(store: impl Store) {
     put(&store, &article("stays", Category::Health, T0 + Duration::hours(1))).await;
     a.category = Category::Science;
     a.published_at = T0 + Duration::hours(2);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Updated);
     assert_eq!(slugs(&store, Some(Category::Health), 20).await, ["stays"]);
     assert_eq!(slugs(&store, Some(Category::Science), 20).await, ["moving"]);
     assert_eq!(slugs(&store, None, 20).await, ["moving", "stays"], "no stale copy in the front page");
@@ -873,10 +879,81 @@ async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
     assert_eq!(page.comments.items.iter().map(|c| c.id).collect::<Vec<_>>(), left[3..5]);
 }
 
+// ---- corrections and identity -------------------------------------------
+
+async fn an_update_records_its_time_and_an_unchanged_put_does_not(store: impl Store) {
+    let (t1, t2, t3) = (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3));
+    let mut a = article("harbour", Category::WorldNews, T0);
+    assert_eq!(store.put_article(&a, t1).await.expect("put"), PutOutcome::Created);
+    assert_eq!(read(&store, &a.slug).await.updated_at, None, "a new article has no update");
+
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(read(&store, &a.slug).await.updated_at, None, "an unchanged file changes nothing");
+
+    a.title = "Harbour, corrected".into();
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Unchanged);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(page.article.summary.updated_at, Some(t2));
+    assert_eq!(page.article.summary.published_at, T0, "the publication time stays");
+    let listed = store.list_articles(None, None, 5).await.expect("list").items;
+    assert_eq!(listed[0].updated_at, Some(t2), "listings (feeds, sitemap) carry the update");
+    let in_category = store.list_articles(Some(Category::WorldNews), None, 5).await.expect("list").items;
+    assert_eq!(in_category[0].updated_at, Some(t2));
+}
+
+async fn a_correction_is_dated_by_the_import_that_added_it(store: impl Store) {
+    let (t1, t2, t3, t4) =
+        (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3), T0 + Duration::days(4));
+    let mut a = article("ferry", Category::Business, T0);
+    store.put_article(&a, t1).await.expect("put");
+    let correction = |store_page: &broadsheet::store::ArticleWithComments| {
+        store_page.article.correction.as_ref().map(|c| (c.text.clone(), c.at))
+    };
+
+    a.correction = Some("The ferry runs from March, not May.".into());
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from March, not May.".into(), t2)));
+    assert_eq!(page.article.summary.updated_at, Some(t2));
+
+    // Another change keeps the correction's date; the article's update moves.
+    a.body_html = SanitizedHtml::from_sanitized("<p>Revised again.</p>".into());
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from March, not May.".into(), t2)));
+    assert_eq!(page.article.summary.updated_at, Some(t3));
+
+    // A new text is a new correction; removing it removes the note.
+    a.correction = Some("The ferry runs from April.".into());
+    store.put_article(&a, t4).await.expect("put");
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from April.".into(), t4)));
+    a.correction = None;
+    assert_eq!(store.put_article(&a, t4).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), None);
+}
+
+async fn an_article_remembers_the_file_it_came_from(store: impl Store) {
+    let mut a = article("tide", Category::Science, T0);
+    assert_eq!(store.article_source(&a.slug).await.expect("source"), None, "no such article");
+    store.put_article(&a, T0).await.expect("put");
+    assert_eq!(store.article_source(&a.slug).await.expect("source").as_deref(), Some("tide.md"));
+    // The source alone is not content: a moved file is no update.
+    a.source = "science/tide.md".into();
+    assert_eq!(store.put_article(&a, T0 + Duration::hours(1)).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.article_source(&a.slug).await.expect("source").as_deref(), Some("science/tide.md"));
+    assert_eq!(read(&store, &a.slug).await.updated_at, None);
+}
+
 // ---- instantiation -----------------------------------------------------
 
 broadsheet_testkit::on_both_stores!(store:
     put_and_get_article_with_body,
+    an_update_records_its_time_and_an_unchanged_put_does_not,
+    a_correction_is_dated_by_the_import_that_added_it,
+    an_article_remembers_the_file_it_came_from,
     put_is_idempotent_and_update_keeps_comment_count,
     update_moves_article_between_listings,
     has_articles_tells_empty_from_seeded,
@@ -948,7 +1025,7 @@ mod dynamo_only {
         assert_eq!(counter.snapshot(), counts(&[("Query", 48)]), "trending: one Query per hour");
 
         counter.reset();
-        store.put_article(&article("counted", Category::Health, T0)).await.expect("put");
+        store.put_article(&article("counted", Category::Health, T0), T0).await.expect("put");
         assert_eq!(counter.snapshot(), counts(&[("GetItem", 1)]), "an unchanged import does not write");
 
         counter.reset();
@@ -1108,7 +1185,7 @@ mod dynamo_only {
         }
         // Re-importing repairs it.
         let fixed = article("damaged", Category::Health, T0);
-        assert_eq!(store.put_article(&fixed).await.expect("put"), PutOutcome::Updated);
+        assert_eq!(store.put_article(&fixed, T0).await.expect("put"), PutOutcome::Updated);
         assert!(store.article_page(&a.slug, None, 50).await.expect("read").is_some());
     }
 

@@ -34,6 +34,8 @@ pub struct ArticleSummary {
     /// Words in the body, counted at import (`crate::markdown::word_count`);
     /// 0 for an article stored before words were counted.
     pub words: u32,
+    /// When a re-import last changed the article; `None` if it never has.
+    pub updated_at: Option<OffsetDateTime>,
 }
 
 /// A whole article: its summary fields plus the rendered body.
@@ -41,6 +43,16 @@ pub struct ArticleSummary {
 pub struct Article {
     pub summary: ArticleSummary,
     pub body_html: SanitizedHtml,
+    /// The newsroom's correction note, if the article carries one.
+    pub correction: Option<Correction>,
+}
+
+/// A correction note: what was wrong, and when the note was added (the
+/// import that first carried this text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub text: String,
+    pub at: OffsetDateTime,
 }
 
 impl Article {
@@ -74,6 +86,12 @@ pub struct NewArticle {
     pub body_html: SanitizedHtml,
     /// Words in the body (see [`ArticleSummary::words`]).
     pub words: u32,
+    /// The front matter's `correction:` text, if any. The store dates it
+    /// (see [`Correction`]).
+    pub correction: Option<String>,
+    /// The file the article was imported from, relative to the imported
+    /// directory: an article is its slug, and a slug belongs to one file.
+    pub source: String,
 }
 
 /// An article's place in a newest-first listing: the listing sort key.
@@ -89,6 +107,12 @@ pub struct ListingPosition {
 impl ArticleSummary {
     pub fn position(&self) -> ListingPosition {
         ListingPosition { published_at: self.published_at, slug: self.slug.clone() }
+    }
+
+    /// When the article last changed: its update, else its publication.
+    /// Feeds' `<updated>` and the sitemap's `<lastmod>`.
+    pub fn modified_at(&self) -> OffsetDateTime {
+        self.updated_at.unwrap_or(self.published_at)
     }
 
     /// Whole minutes to read the body at [`WORDS_PER_MINUTE`], at least 1;
@@ -120,6 +144,7 @@ mod tests {
             summary: "S".into(),
             comment_count: 0,
             words: 0,
+            updated_at: None,
         };
         assert_eq!(s.reading_minutes(), None);
         for (words, minutes) in [(1, 1), (200, 1), (201, 2), (800, 4), (801, 5)] {

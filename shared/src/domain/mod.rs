@@ -14,7 +14,8 @@ mod standfirst;
 pub mod timefmt;
 
 pub use article::{
-    Article, ArticleSummary, ListingPosition, NewArticle, SanitizedHtml, TrendingArticle, WORDS_PER_MINUTE,
+    Article, ArticleSummary, Correction, ListingPosition, NewArticle, SanitizedHtml, TrendingArticle,
+    WORDS_PER_MINUTE,
 };
 pub use category::{Category, UnknownCategory};
 pub use comment::{Comment, CommentId, CommentRef, Removal, is_web_url, web_links};

@@ -115,11 +115,23 @@ pub trait ArticleLister: Send + Sync {
 /// Writes articles (the importer).
 pub trait ArticleWriter: Send + Sync {
     /// Creates the article, or replaces its content keeping its comment
-    /// count. Idempotent: writing the same article again is `Unchanged`.
+    /// count. Idempotent: writing the same content again is `Unchanged` and
+    /// writes nothing (`source` aside: an article stored before sources were
+    /// recorded takes the importing file's, still `Unchanged`).
+    ///
+    /// `now` is the import's time. An update records it as `updated_at`; a
+    /// correction text the article did not carry before is dated with it
+    /// (an unchanged correction keeps its date; a removed one goes).
     fn put_article(
         &self,
         article: &NewArticle,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+
+    /// The file the article `slug` was imported from (`NewArticle::source`):
+    /// `None` when there is no such article, or it was stored before sources
+    /// were recorded. On DynamoDB one consistent `GetItem` of one attribute.
+    fn article_source(&self, slug: &Slug) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;

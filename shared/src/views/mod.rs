@@ -148,6 +148,7 @@ mod tests {
                 .to_owned(),
             comment_count: i as u64,
             words: 600,
+            updated_at: None,
         }
     }
 
@@ -170,6 +171,7 @@ mod tests {
         let article = Article {
             summary: plain(1),
             body_html: SanitizedHtml::from_sanitized("<p>Paragraph of body text.</p>".repeat(10)),
+            correction: None,
         };
         // Ten readers' comments; the viewer wrote one of them (one delete form).
         let comments: Vec<_> = (0..10)

@@ -41,6 +41,7 @@ pub fn summary(slug: &str, comment_count: u64) -> ArticleSummary {
         summary: format!("Summary {HOSTILE}"),
         comment_count,
         words: 450,
+        updated_at: None,
     }
 }
 
@@ -48,6 +49,7 @@ pub fn article(slug: &str, comment_count: u64) -> Article {
     Article {
         summary: summary(slug, comment_count),
         body_html: SanitizedHtml::from_sanitized("<p>Body <em>sanitised</em></p>".to_owned()),
+        correction: None,
     }
 }
 

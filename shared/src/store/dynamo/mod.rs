@@ -442,22 +442,62 @@ impl ArticleLister for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Records the importing file as an unchanged article's source (an
+    /// article stored before sources were recorded): one `UpdateItem` that
+    /// touches nothing else, so the article stays `Unchanged`.
+    async fn claim_source(&self, article: &NewArticle) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .update_expression("SET #source = :source")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#source", items::SOURCE)
+            .expression_attribute_values(":source", s(&article.source))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
 impl ArticleWriter for DynamoStore {
-    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+    async fn put_article(
+        &self,
+        article: &NewArticle,
+        now: time::OffsetDateTime,
+    ) -> Result<PutOutcome, StoreError> {
         // Import is not a hot path: read first, so re-importing unchanged
-        // content writes nothing (and costs no write capacity).
+        // content writes nothing (and costs no write capacity), and so an
+        // update knows the correction date it keeps.
         let current = self.get_consistent(items::article_key(&article.slug)).await?;
+        let mut correction_at = None;
         if let Some(item) = &current {
             // An existing item that no longer maps is overwritten below:
             // re-importing is how a damaged article gets repaired.
-            if matches!(items::new_article_from_item(item), Ok(existing) if existing == *article) {
-                return Ok(PutOutcome::Unchanged);
+            if let Ok((existing, stored_correction_at)) = items::new_article_from_item(item) {
+                let same_source = existing.source == article.source;
+                let existing = NewArticle { source: article.source.clone(), ..existing };
+                if existing == *article {
+                    if !same_source {
+                        self.claim_source(article).await?;
+                    }
+                    return Ok(PutOutcome::Unchanged);
+                }
+                if existing.correction == article.correction {
+                    correction_at = stored_correction_at;
+                }
             }
         }
+        let correction_at = article.correction.as_ref().map(|_| correction_at.unwrap_or(now));
+        let updated_at = current.is_some().then_some(now);
         // One UpdateItem for both cases: SET the content and index keys,
         // and the comment count only if absent, so a comment posted
-        // concurrently is never lost. UPDATED_OLD tells created from updated
-        // atomically: a new item had no old values.
+        // concurrently is never lost. Created or updated: the read above
+        // knows, and UPDATED_OLD catches an item created between the read and
+        // this write (a new item has no old values; an update of attributes
+        // that all keep their values may also return none, hence the read).
         let mut request = self
             .client
             .update_item()
@@ -467,19 +507,42 @@ impl ArticleWriter for DynamoStore {
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .return_values(ReturnValue::UpdatedOld);
         let mut sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
-        for (i, (name, value)) in items::article_content(article).into_iter().enumerate() {
+        let (set, remove) = items::article_content(article, updated_at, correction_at);
+        for (i, (name, value)) in set.into_iter().enumerate() {
             sets.push(format!("#a{i} = :a{i}"));
             request = request
                 .expression_attribute_names(format!("#a{i}"), name)
                 .expression_attribute_values(format!(":a{i}"), value);
         }
-        let out = request
-            .update_expression(format!("SET {}", sets.join(", ")))
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !remove.is_empty() {
+            let names: Vec<String> = (0..remove.len()).map(|i| format!("#r{i}")).collect();
+            for (name, attribute) in names.iter().zip(&remove) {
+                request = request.expression_attribute_names(name, *attribute);
+            }
+            expression.push_str(&format!(" REMOVE {}", names.join(", ")));
+        }
+        let out = request.update_expression(expression).send().await.map_err(unavailable)?;
+        let existed = current.is_some() || out.attributes().is_some_and(|old| !old.is_empty());
+        Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+    }
+
+    async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(slug)))
+            .projection_expression("#source")
+            .expression_attribute_names("#source", items::SOURCE)
+            .consistent_read(true)
             .send()
             .await
             .map_err(unavailable)?;
-        let existed = out.attributes().is_some_and(|old| !old.is_empty());
-        Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+        match out.item.as_ref().and_then(|item| item.get(items::SOURCE)) {
+            Some(AttributeValue::S(source)) if !source.is_empty() => Ok(Some(source.clone())),
+            _ => Ok(None),
+        }
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {

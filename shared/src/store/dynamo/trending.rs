@@ -148,6 +148,7 @@ mod tests {
             summary: String::new(),
             comment_count: 0,
             words: 300,
+            updated_at: None,
         }
     }
 

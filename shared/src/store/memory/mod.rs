@@ -38,8 +38,8 @@ use super::{
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::moderation::{LogEntry, ReportReason};
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Page,
-    Slug, TrendingArticle,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
+    NewArticle, Page, Slug, TrendingArticle,
 };
 
 mod comments;
@@ -66,6 +66,8 @@ pub struct MemoryStore {
 struct Inner {
     /// Every article by slug; `summary.comment_count` is the live count.
     articles: HashMap<Slug, Article>,
+    /// The file each article was imported from (the table's `source`).
+    sources: HashMap<Slug, String>,
     /// The front-page order (the GSI1 of the table), iterated in reverse.
     all: BTreeSet<ListingPosition>,
     /// One order per category (the GSI2 of the table).
@@ -285,29 +287,36 @@ impl ArticleLister for MemoryStore {
 }
 
 impl ArticleWriter for MemoryStore {
-    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+    async fn put_article(&self, article: &NewArticle, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let mut inner = self.write();
-        let (comment_count, outcome) = match inner.articles.get(&article.slug) {
+        let (comment_count, correction_at, outcome) = match inner.articles.get(&article.slug) {
             Some(existing) => {
                 let s = &existing.summary;
+                let same_correction =
+                    existing.correction.as_ref().map(|c| &c.text) == article.correction.as_ref();
                 let unchanged = s.title == article.title
                     && s.category == article.category
                     && s.author == article.author
                     && s.published_at == article.published_at
                     && s.summary == article.summary
                     && s.words == article.words
+                    && same_correction
                     && existing.body_html == article.body_html;
                 if unchanged {
+                    inner.sources.insert(article.slug.clone(), article.source.clone());
                     return Ok(PutOutcome::Unchanged);
                 }
+                let correction_at =
+                    if same_correction { existing.correction.as_ref().map(|c| c.at) } else { None };
                 let (old_position, old_category) = (s.position(), s.category);
                 let comment_count = s.comment_count;
                 inner.all.remove(&old_position);
                 inner.index_mut(old_category).remove(&old_position);
-                (comment_count, PutOutcome::Updated)
+                (comment_count, correction_at, PutOutcome::Updated)
             }
-            None => (0, PutOutcome::Created),
+            None => (0, None, PutOutcome::Created),
         };
+        let now = utc(now);
         let stored = Article {
             summary: ArticleSummary {
                 slug: article.slug.clone(),
@@ -318,14 +327,24 @@ impl ArticleWriter for MemoryStore {
                 summary: article.summary.clone(),
                 comment_count,
                 words: article.words,
+                updated_at: (outcome == PutOutcome::Updated).then_some(now),
             },
             body_html: article.body_html.clone(),
+            correction: article
+                .correction
+                .as_ref()
+                .map(|text| Correction { text: text.clone(), at: correction_at.unwrap_or(now) }),
         };
         let position = stored.summary.position();
         inner.all.insert(position.clone());
         inner.index_mut(article.category).insert(position);
         inner.articles.insert(article.slug.clone(), stored);
+        inner.sources.insert(article.slug.clone(), article.source.clone());
         Ok(outcome)
+    }
+
+    async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
+        Ok(self.read().sources.get(slug).cloned())
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {
@@ -478,6 +497,8 @@ mod tests {
             summary: String::new(),
             body_html: SanitizedHtml::from_sanitized(String::new()),
             words: 0,
+            correction: None,
+            source: format!("{slug}.md"),
         }
     }
 
@@ -485,9 +506,9 @@ mod tests {
     async fn moving_an_article_to_another_category_moves_its_listing() {
         let store = MemoryStore::new();
         let mut a = article("a");
-        store.put_article(&a).await.unwrap();
+        store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap();
         a.category = Category::Science;
-        assert_eq!(store.put_article(&a).await.unwrap(), PutOutcome::Updated);
+        assert_eq!(store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap(), PutOutcome::Updated);
         assert!(store.list_articles(Some(Category::Health), None, 10).await.unwrap().items.is_empty());
         assert_eq!(store.list_articles(Some(Category::Science), None, 10).await.unwrap().items.len(), 1);
         assert_eq!(store.list_articles(None, None, 10).await.unwrap().items.len(), 1);
@@ -496,7 +517,7 @@ mod tests {
     #[tokio::test]
     async fn times_come_back_in_utc() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
         let page = store.list_articles(None, None, 1).await.unwrap();
         assert_eq!(page.items[0].published_at.offset(), UtcOffset::UTC);
     }
@@ -504,7 +525,7 @@ mod tests {
     #[tokio::test]
     async fn old_read_buckets_are_dropped() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
         let summary = store.list_articles(None, None, 1).await.unwrap().items.remove(0);
         let t = datetime!(2026-11-26 18:00 UTC);
         store.record_read(&summary, t - time::Duration::days(30)).await.unwrap();
@@ -608,7 +629,7 @@ mod tests {
     #[tokio::test]
     async fn idempotency_records_are_dropped_after_their_retention() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
         let slug = Slug::parse("a").unwrap();
         let post = |at: OffsetDateTime, key: IdempotencyKey| {
             let store = store.clone();
