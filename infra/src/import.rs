@@ -954,7 +954,15 @@ More text with a [link](https://example.com/ferry).
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].to_string(), format!("{copy}:2: slug: already used by world/ferry.md"));
         assert!(matches!(errors[0].problem(), Problem::SlugTaken { .. }));
-        let front = broadsheet::store::ArticleLister::list_articles(&store, None, None, 10).await.unwrap();
+        let front = broadsheet::store::ArticleLister::list_articles(
+            &store,
+            None,
+            None,
+            10,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
         assert_eq!(front.items.len(), 1, "nothing written, not even the good file");
         assert_eq!(front.items[0].category, Category::Technology, "the story is untouched");
 

@@ -62,6 +62,8 @@ impl<S: SiteStore + ArticleWriter + SeedComments> Store for S {}
 // ---- fixtures ------------------------------------------------------------
 
 const T0: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+/// "Now" for listings: after every article the suite publishes, so none is scheduled.
+const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 
 fn slug(s: &str) -> Slug {
     Slug::parse(s).expect("test slug")
@@ -119,7 +121,7 @@ async fn post(
 }
 
 async fn slugs(store: &impl Store, category: Option<Category>, limit: usize) -> Vec<String> {
-    let page = store.list_articles(category, None, limit).await.expect("list_articles");
+    let page = store.list_articles(category, None, limit, NOW).await.expect("list_articles");
     page.items.iter().map(|a| a.slug.to_string()).collect()
 }
 
@@ -129,7 +131,7 @@ async fn walk(store: &impl Store, category: Option<Category>, size: usize) -> Ve
     let mut pages = Vec::new();
     let mut after: Option<ListingPosition> = None;
     loop {
-        let page = store.list_articles(category, after.as_ref(), size).await.expect("list_articles");
+        let page = store.list_articles(category, after.as_ref(), size, NOW).await.expect("list_articles");
         assert!(page.items.len() <= size, "page longer than {size}");
         let slugs: Vec<String> = page.items.iter().map(|a| a.slug.to_string()).collect();
         match page.next {
@@ -193,7 +195,7 @@ async fn put_and_get_article_with_body(store: impl Store) {
     assert!(page.comments.items.is_empty());
     assert_eq!(page.comments.next, None);
 
-    let listed = store.list_articles(None, None, 20).await.expect("list").items;
+    let listed = store.list_articles(None, None, 20, NOW).await.expect("list").items;
     assert_eq!(listed, vec![got.summary.clone()], "the listing shows the same summary");
 }
 
@@ -224,7 +226,7 @@ async fn put_is_idempotent_and_update_keeps_comment_count(store: impl Store) {
     assert_eq!(page.article.body_html.as_str(), "<p>New body</p>");
     assert_eq!(page.article.summary.comment_count, 2, "an update keeps the comment count");
     assert_eq!(page.comments.items.len(), 2, "an update keeps the comments");
-    let listed = store.list_articles(None, None, 20).await.expect("list").items;
+    let listed = store.list_articles(None, None, 20, NOW).await.expect("list").items;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].comment_count, 2);
     assert_eq!(listed[0].title, "Budget, revised");
@@ -274,7 +276,7 @@ async fn category_filter_lists_only_that_category(store: impl Store) {
     }
     assert_eq!(slugs(&store, Some(Category::Science), 20).await, ["story-2", "story-0"]);
     assert_eq!(slugs(&store, Some(Category::NewsAnalysis), 20).await, ["story-3"]);
-    let empty = store.list_articles(Some(Category::Lifestyle), None, 20).await.expect("list");
+    let empty = store.list_articles(Some(Category::Lifestyle), None, 20, NOW).await.expect("list");
     assert!(empty.items.is_empty());
     assert_eq!(empty.next, None);
 }
@@ -307,7 +309,7 @@ async fn pagination_has_no_repeats_or_gaps(store: impl Store) {
 }
 
 async fn empty_listing_has_no_next(store: impl Store) {
-    let page = store.list_articles(None, None, 20).await.expect("list");
+    let page = store.list_articles(None, None, 20, NOW).await.expect("list");
     assert!(page.items.is_empty());
     assert_eq!(page.next, None);
 }
@@ -896,9 +898,9 @@ async fn an_update_records_its_time_and_an_unchanged_put_does_not(store: impl St
     let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
     assert_eq!(page.article.summary.updated_at, Some(t2));
     assert_eq!(page.article.summary.published_at, T0, "the publication time stays");
-    let listed = store.list_articles(None, None, 5).await.expect("list").items;
+    let listed = store.list_articles(None, None, 5, NOW).await.expect("list").items;
     assert_eq!(listed[0].updated_at, Some(t2), "listings (feeds, sitemap) carry the update");
-    let in_category = store.list_articles(Some(Category::WorldNews), None, 5).await.expect("list").items;
+    let in_category = store.list_articles(Some(Category::WorldNews), None, 5, NOW).await.expect("list").items;
     assert_eq!(in_category[0].updated_at, Some(t2));
 }
 
@@ -947,6 +949,36 @@ async fn an_article_remembers_the_file_it_came_from(store: impl Store) {
     assert_eq!(read(&store, &a.slug).await.updated_at, None);
 }
 
+// ---- scheduling ----------------------------------------------------------
+
+async fn a_scheduled_article_is_listed_from_its_time_on(store: impl Store) {
+    let at = T0 + Duration::days(30);
+    put(&store, &article("old", Category::Sports, T0)).await;
+    put(&store, &article("scheduled", Category::Sports, at)).await;
+    put(&store, &article("later", Category::Sports, at + Duration::nanoseconds(1))).await;
+    let slugs = |page: Vec<ArticleSummary>| page.into_iter().map(|a| a.slug.to_string()).collect::<Vec<_>>();
+
+    for category in [None, Some(Category::Sports)] {
+        let before = store.list_articles(category, None, 10, at - Duration::seconds(1)).await.expect("list");
+        assert_eq!(slugs(before.items), ["old"], "not before its time");
+        let on_time = store.list_articles(category, None, 10, at).await.expect("list");
+        assert_eq!(slugs(on_time.items), ["scheduled", "old"], "at its time exactly, not a nanosecond early");
+        let after = store.list_articles(category, None, 10, NOW).await.expect("list");
+        assert_eq!(slugs(after.items), ["later", "scheduled", "old"]);
+    }
+
+    // Scheduled articles never shorten a page or leak through a cursor.
+    let first = store.list_articles(None, None, 1, at).await.expect("list");
+    assert_eq!(slugs(first.items), ["scheduled"]);
+    let next = first.next.expect("more");
+    let second = store.list_articles(None, Some(&next), 1, at).await.expect("list");
+    assert_eq!(slugs(second.items), ["old"]);
+    assert_eq!(second.next, None);
+    let early = ListingPosition { published_at: NOW, slug: slug("zzz") };
+    let from_future = store.list_articles(None, Some(&early), 10, at).await.expect("list");
+    assert_eq!(slugs(from_future.items), ["scheduled", "old"], "a cursor from the future is bounded by now");
+}
+
 // ---- instantiation -----------------------------------------------------
 
 broadsheet_testkit::on_both_stores!(store:
@@ -954,6 +986,7 @@ broadsheet_testkit::on_both_stores!(store:
     an_update_records_its_time_and_an_unchanged_put_does_not,
     a_correction_is_dated_by_the_import_that_added_it,
     an_article_remembers_the_file_it_came_from,
+    a_scheduled_article_is_listed_from_its_time_on,
     put_is_idempotent_and_update_keeps_comment_count,
     update_moves_article_between_listings,
     has_articles_tells_empty_from_seeded,
@@ -1012,7 +1045,7 @@ mod dynamo_only {
         assert_eq!(counter.snapshot(), counts(&[("GetItem", 1), ("Query", 1)]), "later page");
 
         counter.reset();
-        store.list_articles(Some(Category::Health), None, 20).await.expect("list");
+        store.list_articles(Some(Category::Health), None, 20, NOW).await.expect("list");
         store.has_articles().await.expect("has_articles");
         assert_eq!(counter.snapshot(), counts(&[("Query", 2)]), "listing and has_articles");
 
@@ -1192,7 +1225,7 @@ mod dynamo_only {
     #[tokio::test]
     async fn sdk_failures_are_unavailable_with_their_source() {
         let store = DynamoStore::new(test_client(None).await, "no-such-table");
-        let err = store.list_articles(None, None, 20).await.expect_err("no table");
+        let err = store.list_articles(None, None, 20, NOW).await.expect_err("no table");
         match &err {
             StoreError::Unavailable(source) => {
                 let chain = format!("{:?}", source);

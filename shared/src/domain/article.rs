@@ -109,6 +109,12 @@ impl ArticleSummary {
         ListingPosition { published_at: self.published_at, slug: self.slug.clone() }
     }
 
+    /// Whether readers may see the article at `now`: a scheduled article
+    /// (published in the future) is nowhere until its time.
+    pub fn is_published_at(&self, now: OffsetDateTime) -> bool {
+        self.published_at <= now
+    }
+
     /// When the article last changed: its update, else its publication.
     /// Feeds' `<updated>` and the sitemap's `<lastmod>`.
     pub fn modified_at(&self) -> OffsetDateTime {

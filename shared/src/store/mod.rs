@@ -102,13 +102,20 @@ pub trait ArticleReader: Send + Sync {
 /// Reads newest-first listings.
 pub trait ArticleLister: Send + Sync {
     /// Articles newest first (ties: slug descending), all categories when
-    /// `category` is `None`, strictly after `after`, at most `limit`.
-    /// `next` is set only when more articles exist.
+    /// `category` is `None`, strictly after `after`, at most `limit`, and
+    /// only those published by `now`: a scheduled article (`published_at`
+    /// in the future) appears by itself when its time comes. `next` is set
+    /// only when more articles exist.
+    ///
+    /// On DynamoDB one `Query` whose key condition bounds the sort key (which
+    /// begins with the fixed-width publication time) by `now`: scheduled
+    /// articles are never read, so they cost nothing and never shorten a page.
     fn list_articles(
         &self,
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<Page<ArticleSummary, ListingPosition>, StoreError>> + Send;
 }
 

@@ -149,6 +149,14 @@ pub(crate) fn listing_sk(position: &ListingPosition) -> String {
     format!("{}#{}", sortable_time(position.published_at), position.slug)
 }
 
+/// The exclusive upper bound of the listing sort keys of articles published
+/// by `now`: `{sortable now}#~`, since `~` sorts after every slug character
+/// (slugs are `a-z`, `0-9` and `-`), so an article published exactly at
+/// `now` is inside it and one a nanosecond later is not.
+pub(crate) fn published_by(now: OffsetDateTime) -> String {
+    format!("{}#~", sortable_time(now))
+}
+
 /// The primary key of an article item.
 pub(crate) fn article_key(slug: &Slug) -> Item {
     HashMap::from([

@@ -412,28 +412,32 @@ impl ArticleLister for DynamoStore {
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: time::OffsetDateTime,
     ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
         let (index, pk_name, sk_name, pk) = match category {
             None => (items::GSI1, items::GSI1PK, items::GSI1SK, items::ALL_ARTICLES.to_owned()),
             Some(c) => (items::GSI2, items::GSI2PK, items::GSI2SK, items::category_pk(c)),
         };
-        let mut query = self
+        // One bound on the sort key does both jobs: below the cursor, and
+        // nothing published after `now` (scheduled articles are never read).
+        let published = items::published_by(now);
+        let before = match after {
+            Some(position) => items::listing_sk(position).min(published),
+            None => published,
+        };
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
             .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
             .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":before", s(before))
             .scan_index_forward(false)
             // One more than shown, to know whether an "Older stories" link is due.
             .limit(query_limit(limit.saturating_add(1)));
-        query = match after {
-            None => query.key_condition_expression("#pk = :pk"),
-            Some(position) => query
-                .key_condition_expression("#pk = :pk AND #sk < :after")
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(":after", s(items::listing_sk(position))),
-        };
         let out = query.send().await.map_err(unavailable)?;
         let truncated = out.last_evaluated_key().is_some();
         let (articles, more) = take_page(out.items().iter(), limit, truncated, items::summary_from_item)?;

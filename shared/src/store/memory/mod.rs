@@ -267,6 +267,7 @@ impl ArticleLister for MemoryStore {
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: OffsetDateTime,
     ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
         let inner = self.read();
         let index = match category {
@@ -278,7 +279,11 @@ impl ArticleLister for MemoryStore {
             None => Bound::Unbounded,
             Some(position) => Bound::Excluded(position),
         };
-        let positions = index.range::<ListingPosition, _>((Bound::Unbounded, end)).rev();
+        // The table's key condition: nothing published after `now`.
+        let positions = index
+            .range::<ListingPosition, _>((Bound::Unbounded, end))
+            .rev()
+            .skip_while(|p| p.published_at > now);
         let summaries = positions.filter_map(|p| inner.articles.get(&p.slug)).map(|a| a.summary.clone());
         let (items, more) = take_page(summaries, limit);
         let next = if more { items.last().map(ArticleSummary::position) } else { None };
@@ -509,16 +514,34 @@ mod tests {
         store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap();
         a.category = Category::Science;
         assert_eq!(store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap(), PutOutcome::Updated);
-        assert!(store.list_articles(Some(Category::Health), None, 10).await.unwrap().items.is_empty());
-        assert_eq!(store.list_articles(Some(Category::Science), None, 10).await.unwrap().items.len(), 1);
-        assert_eq!(store.list_articles(None, None, 10).await.unwrap().items.len(), 1);
+        assert!(
+            store
+                .list_articles(Some(Category::Health), None, 10, OffsetDateTime::now_utc())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .list_articles(Some(Category::Science), None, 10, OffsetDateTime::now_utc())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(
+            store.list_articles(None, None, 10, OffsetDateTime::now_utc()).await.unwrap().items.len(),
+            1
+        );
     }
 
     #[tokio::test]
     async fn times_come_back_in_utc() {
         let store = MemoryStore::new();
         store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
-        let page = store.list_articles(None, None, 1).await.unwrap();
+        let page = store.list_articles(None, None, 1, OffsetDateTime::now_utc()).await.unwrap();
         assert_eq!(page.items[0].published_at.offset(), UtcOffset::UTC);
     }
 
@@ -526,7 +549,8 @@ mod tests {
     async fn old_read_buckets_are_dropped() {
         let store = MemoryStore::new();
         store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
-        let summary = store.list_articles(None, None, 1).await.unwrap().items.remove(0);
+        let summary =
+            store.list_articles(None, None, 1, OffsetDateTime::now_utc()).await.unwrap().items.remove(0);
         let t = datetime!(2026-11-26 18:00 UTC);
         store.record_read(&summary, t - time::Duration::days(30)).await.unwrap();
         store.record_read(&summary, t).await.unwrap();
