@@ -11,6 +11,7 @@
 //! slug: night-ferry                # optional; else derived from the title
 //! summary: One sentence for cards. # optional; else the first paragraph
 //! correction: The ferry runs from March, not May.   # optional: a dated note above the story
+//! status: unpublished              # optional: published (the default) or unpublished
 //! ---
 //! The body, in Markdown.
 //! ```
@@ -81,6 +82,7 @@ struct FrontMatter {
     slug: Option<String>,
     summary: Option<String>,
     correction: Option<String>,
+    status: Option<String>,
 }
 
 /// One problem with one file, pointing at the line to fix.
@@ -351,6 +353,23 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
         None => markdown::summary_from(split.body, DERIVED_SUMMARY_CHARS),
     };
 
+    let unpublished = match fm.status.as_deref().map(str::trim) {
+        None | Some("published") => false,
+        Some("unpublished") => true,
+        Some(other) => {
+            let msg = format!("expected `published` or `unpublished`, not {other:?}");
+            return Err(field_err(field_line("status"), "status", msg));
+        }
+    };
+    // Unpublishing a story nobody has seen yet is almost certainly a mistake
+    // (the scheduling or the withdrawal is wrong); say so rather than guess.
+    if unpublished && published_at > time::OffsetDateTime::now_utc() {
+        let msg = "an article scheduled for the future cannot be unpublished: remove the `status` \
+                   line to keep it scheduled, or set `published_at` to when it first appeared"
+            .to_owned();
+        return Err(field_err(field_line("status"), "status", msg));
+    }
+
     let correction = match fm.correction.as_deref() {
         None => None,
         Some(c) => {
@@ -381,6 +400,7 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
             words: markdown::word_count(split.body),
             correction,
             source: file.to_owned(),
+            unpublished,
         },
         slug_line,
     })
@@ -633,6 +653,15 @@ mod tests {
         }
 
         async fn article_source(&self, _slug: &Slug) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+
+        async fn set_published(
+            &self,
+            _slug: &Slug,
+            _published: bool,
+            _now: time::OffsetDateTime,
+        ) -> Result<Option<bool>, StoreError> {
             Ok(None)
         }
 
@@ -1009,6 +1038,38 @@ More text with a [link](https://example.com/ferry).
         let correction = a.correction.expect("a correction");
         assert_eq!(correction.text, "An earlier version named the wrong town.");
         assert_eq!(correction.at, updated, "dated by the import that added it");
+    }
+
+    #[test]
+    fn status_is_published_or_unpublished_and_never_for_a_scheduled_story() {
+        let ok =
+            parse_article("x.md", &field("T", "sports", "2026-11-01T10:00:00Z", "status: unpublished\n"));
+        assert!(ok.unwrap().unpublished);
+        let ok = parse_article("x.md", &field("T", "sports", "2026-11-01T10:00:00Z", "status: published\n"));
+        assert!(!ok.unwrap().unpublished);
+        let e = err(&field("T", "sports", "2026-11-01T10:00:00Z", "status: draft\n"));
+        assert_eq!(
+            e.to_string(),
+            "content/sports/foo.md:6: status: expected `published` or `unpublished`, not \"draft\""
+        );
+        let e = err(&field("T", "sports", "2999-01-01T00:00:00Z", "status: unpublished\n"));
+        assert!(
+            e.to_string().starts_with(
+                "content/sports/foo.md:6: status: an article scheduled for the future cannot be unpublished"
+            ),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_status_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.md", &article("Alpha", 1));
+        write(dir.path(), "b.md", &field("Bravo", "sports", "2999-01-01T00:00:00Z", "status: unpublished\n"));
+        let store = MemoryStore::new();
+        let failure = import_dir(&store, dir.path()).await.unwrap_err();
+        assert!(failure.to_string().contains("b.md:6: status: "), "{failure}");
+        assert!(!store.has_articles().await.unwrap());
     }
 
     #[test]

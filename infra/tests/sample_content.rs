@@ -44,7 +44,11 @@ async fn sample_content_imports_and_reimports_unchanged() {
     assert_eq!(again, ImportReport { created: 0, updated: 0, unchanged: n });
 
     let front: Vec<_> = all_pages(&store, None).await.into_iter().flatten().collect();
-    assert_eq!(front.len(), n - 1, "all but the story scheduled years ahead");
+    assert_eq!(front.len(), n - 2, "all but the story scheduled years ahead and the withdrawn one");
+    let withdrawn = broadsheet::domain::Slug::parse("withdrawn-the-harbour-wall-will-not-hold").unwrap();
+    assert!(front.iter().all(|a| a.slug != withdrawn));
+    let page = broadsheet::store::ArticleReader::article_page(&store, &withdrawn, None, 1).await.unwrap();
+    assert!(page.expect("kept").article.unpublished);
     let scheduled = broadsheet::domain::Slug::parse("vell-seamount-crewed-dive").unwrap();
     assert!(front.iter().all(|a| a.slug != scheduled));
     let in_2031 = time::macros::datetime!(2031-01-01 00:00 UTC);

@@ -63,6 +63,7 @@ pub fn article(slug_text: &str) -> NewArticle {
         words: 2,
         correction: None,
         source: format!("{slug_text}.md"),
+        unpublished: false,
     }
 }
 

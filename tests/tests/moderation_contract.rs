@@ -57,6 +57,7 @@ async fn setup(store: &impl Store) -> Slug {
         words: 1,
         correction: None,
         source: "story.md".into(),
+        unpublished: false,
     };
     store.put_article(&a, time::OffsetDateTime::now_utc()).await.unwrap();
     for name in ["ann", "bob", "mona", "maxi"] {

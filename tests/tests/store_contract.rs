@@ -81,6 +81,7 @@ fn article(s: &str, category: Category, published_at: OffsetDateTime) -> NewArti
         words: 3,
         correction: None,
         source: format!("{s}.md"),
+        unpublished: false,
     }
 }
 
@@ -979,6 +980,83 @@ async fn a_scheduled_article_is_listed_from_its_time_on(store: impl Store) {
     assert_eq!(slugs(from_future.items), ["scheduled", "old"], "a cursor from the future is bounded by now");
 }
 
+// ---- unpublishing --------------------------------------------------------
+
+async fn listed(store: &impl Store, category: Option<Category>) -> Vec<String> {
+    let page = store.list_articles(category, None, 20, NOW).await.expect("list");
+    page.items.into_iter().map(|a| a.slug.to_string()).collect()
+}
+
+async fn an_unpublished_article_leaves_every_listing_and_keeps_its_comments(store: impl Store) {
+    let now = T0 + Duration::days(2);
+    let kept = put(&store, &article("kept", Category::Health, T0)).await;
+    let gone = put(&store, &article("gone", Category::Health, T0 + Duration::hours(1))).await;
+    store.seed(&gone.slug, comment(1)).await.expect("seed");
+    for _ in 0..3 {
+        store.record_read(&gone, now - Duration::hours(2)).await.expect("read");
+    }
+    store.record_read(&kept, now - Duration::hours(1)).await.expect("read");
+
+    assert_eq!(store.set_published(&gone.slug, false, now).await.expect("unpublish"), Some(true));
+    assert_eq!(store.set_published(&gone.slug, false, now).await.expect("again"), Some(false), "no-op");
+    assert_eq!(store.set_published(&slug("nobody"), false, now).await.expect("unknown"), None);
+
+    assert_eq!(listed(&store, None).await, ["kept"]);
+    assert_eq!(listed(&store, Some(Category::Health)).await, ["kept"]);
+    let trending = store.trending(now, 20).await.expect("trending");
+    assert_eq!(trending.iter().map(|t| t.article.slug.to_string()).collect::<Vec<_>>(), ["kept"]);
+    let posted = store
+        .post_comment(&gone.slug, &comment(2), &IdempotencyKey::generate(), &unlimited())
+        .await
+        .expect("post");
+    assert_eq!(posted, PostOutcome::NoSuchArticle, "a withdrawn article takes no comments");
+    let page = store.article_page(&gone.slug, None, 10).await.expect("read").expect("still stored");
+    assert!(page.article.unpublished);
+    assert_eq!(page.comments.items.len(), 1, "comments are kept");
+    assert_eq!(page.article.summary.comment_count, 1);
+    assert!(
+        !store.article_page(&kept.slug, None, 1).await.expect("read").expect("found").article.unpublished
+    );
+
+    assert_eq!(store.set_published(&gone.slug, true, now).await.expect("republish"), Some(true));
+    assert_eq!(listed(&store, None).await, ["gone", "kept"]);
+    assert_eq!(listed(&store, Some(Category::Health)).await, ["gone", "kept"]);
+    let trending = store.trending(now, 20).await.expect("trending");
+    assert_eq!(trending[0].article.slug, gone.slug, "its reads count again");
+    assert_eq!(trending[0].reads, 3);
+    assert!(
+        !store.article_page(&gone.slug, None, 1).await.expect("read").expect("found").article.unpublished
+    );
+}
+
+async fn the_files_status_line_and_the_command_take_turns(store: impl Store) {
+    let (t1, t2, t3) = (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3));
+    let mut a = article("turns", Category::Sports, T0);
+    a.unpublished = true;
+    assert_eq!(store.put_article(&a, t1).await.expect("put"), PutOutcome::Created);
+    assert!(listed(&store, None).await.is_empty(), "imported unpublished");
+
+    // A command wins over an unchanged file, and over a change to other lines.
+    store.set_published(&a.slug, true, t1).await.expect("republish");
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Unchanged);
+    a.title = "Turns, edited".into();
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(listed(&store, None).await, ["turns"], "the republish holds");
+    assert_eq!(listed(&store, Some(Category::Sports)).await, ["turns"]);
+
+    // A change to the status line wins over the command.
+    a.unpublished = false;
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    store.set_published(&a.slug, false, t3).await.expect("unpublish");
+    a.unpublished = true;
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    assert!(listed(&store, None).await.is_empty());
+    a.unpublished = false;
+    store.put_article(&a, t3).await.expect("put");
+    assert_eq!(listed(&store, None).await, ["turns"]);
+    assert_eq!(listed(&store, Some(Category::Sports)).await, ["turns"]);
+}
+
 // ---- instantiation -----------------------------------------------------
 
 broadsheet_testkit::on_both_stores!(store:
@@ -987,6 +1065,8 @@ broadsheet_testkit::on_both_stores!(store:
     a_correction_is_dated_by_the_import_that_added_it,
     an_article_remembers_the_file_it_came_from,
     a_scheduled_article_is_listed_from_its_time_on,
+    an_unpublished_article_leaves_every_listing_and_keeps_its_comments,
+    the_files_status_line_and_the_command_take_turns,
     put_is_idempotent_and_update_keeps_comment_count,
     update_moves_article_between_listings,
     has_articles_tells_empty_from_seeded,

@@ -111,6 +111,10 @@ impl<S: ArticleStore> Handler<S> for Article {
         // A scheduled article does not exist for readers until its time:
         // the same 404 as a slug nobody wrote, so its URL gives nothing away.
         let page = page.filter(|p| p.article.summary.is_published_at(now)).ok_or(AppError::NotFound)?;
+        // Withdrawn on purpose: `410` in the site's layout, comments kept but not shown.
+        if page.article.unpublished {
+            return Err(AppError::Gone);
+        }
         if !ex.r.info.is_head() {
             app.handler.count_read(&app.store, page.article.summary.clone());
         }

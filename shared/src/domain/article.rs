@@ -45,6 +45,10 @@ pub struct Article {
     pub body_html: SanitizedHtml,
     /// The newsroom's correction note, if the article carries one.
     pub correction: Option<Correction>,
+    /// Withdrawn (`broadsheet unpublish`, or `status: unpublished`): its page
+    /// is `410 Gone`, it is in no listing, feed, sitemap or #TrendingNews, and
+    /// its comments are kept but not shown.
+    pub unpublished: bool,
 }
 
 /// A correction note: what was wrong, and when the note was added (the
@@ -92,6 +96,11 @@ pub struct NewArticle {
     /// The file the article was imported from, relative to the imported
     /// directory: an article is its slug, and a slug belongs to one file.
     pub source: String,
+    /// The file says `status: unpublished`. The last word wins: a change of
+    /// this line sets the article's status, and `broadsheet
+    /// unpublish`/`republish` sets it until the line changes again (so
+    /// re-importing unchanged files never undoes a command).
+    pub unpublished: bool,
 }
 
 /// An article's place in a newest-first listing: the listing sort key.

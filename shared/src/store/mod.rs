@@ -140,6 +140,19 @@ pub trait ArticleWriter: Send + Sync {
     /// were recorded. On DynamoDB one consistent `GetItem` of one attribute.
     fn article_source(&self, slug: &Slug) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
+    /// Withdraws the article (`published = false`: `410 Gone`, out of every
+    /// listing, feed, sitemap and #TrendingNews, comments kept) or restores
+    /// it. `None`: no such article; `Some(false)`: it already was so, nothing
+    /// written; `Some(true)`: changed. On DynamoDB a consistent `GetItem`,
+    /// one conditional `UpdateItem`, and one conditional `UpdateItem` per
+    /// trending hour, sent together.
+    fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<bool>, StoreError>> + Send;
+
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

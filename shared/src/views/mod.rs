@@ -172,6 +172,7 @@ mod tests {
             summary: plain(1),
             body_html: SanitizedHtml::from_sanitized("<p>Paragraph of body text.</p>".repeat(10)),
             correction: None,
+            unpublished: false,
         };
         // Ten readers' comments; the viewer wrote one of them (one delete form).
         let comments: Vec<_> = (0..10)

@@ -50,6 +50,7 @@ pub fn article(slug: &str, comment_count: u64) -> Article {
         summary: summary(slug, comment_count),
         body_html: SanitizedHtml::from_sanitized("<p>Body <em>sanitised</em></p>".to_owned()),
         correction: None,
+        unpublished: false,
     }
 }
 

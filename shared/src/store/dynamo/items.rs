@@ -70,6 +70,11 @@ const CORRECTION: &str = "correction";
 const CORRECTION_AT: &str = "correction_at";
 /// The file the article was imported from (`NewArticle::source`).
 pub(crate) const SOURCE: &str = "source";
+/// `true` on a withdrawn article (which then has no index keys), and on its
+/// trending rows (which #TrendingNews then skips); absent otherwise.
+pub(crate) const UNPUBLISHED: &str = "unpublished";
+/// `true` when the article's file says `status: unpublished`; absent otherwise.
+const FILE_UNPUBLISHED: &str = "file_unpublished";
 const ID: &str = "id";
 const AUTHOR_NAME: &str = "author_name";
 const BODY: &str = "body";
@@ -257,9 +262,8 @@ pub(crate) fn article_content(
     article: &NewArticle,
     updated_at: Option<OffsetDateTime>,
     correction_at: Option<OffsetDateTime>,
+    unpublished: bool,
 ) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
-    let position = ListingPosition { published_at: article.published_at, slug: article.slug.clone() };
-    let listing = listing_sk(&position);
     let mut set = vec![
         (SLUG, s(article.slug.as_str())),
         (TITLE, s(&article.title)),
@@ -270,12 +274,17 @@ pub(crate) fn article_content(
         (BODY_HTML, s(article.body_html.as_str())),
         (WORDS, n(article.words)),
         (SOURCE, s(&article.source)),
-        (GSI1PK, s(ALL_ARTICLES)),
-        (GSI1SK, s(listing.clone())),
-        (GSI2PK, s(category_pk(article.category))),
-        (GSI2SK, s(listing)),
     ];
     let mut remove = Vec::new();
+    let (status_set, status_remove) =
+        listing_keys(&article.slug, article.published_at, article.category, unpublished);
+    set.extend(status_set);
+    remove.extend(status_remove);
+    if article.unpublished {
+        set.push((FILE_UNPUBLISHED, AttributeValue::Bool(true)));
+    } else {
+        remove.push(FILE_UNPUBLISHED);
+    }
     match updated_at {
         Some(t) => set.push((UPDATED_AT, s(timefmt::rfc3339(t)))),
         None => remove.push(UPDATED_AT),
@@ -288,6 +297,31 @@ pub(crate) fn article_content(
         _ => remove.extend([CORRECTION, CORRECTION_AT]),
     }
     (set, remove)
+}
+
+/// What makes an article listed or not: a published article has the four
+/// index keys (so both listing indexes hold it); a withdrawn one has
+/// `unpublished` and no index keys, so the sparse indexes drop it and no
+/// listing, feed or sitemap query can return it.
+pub(crate) fn listing_keys(
+    slug: &Slug,
+    published_at: OffsetDateTime,
+    category: Category,
+    unpublished: bool,
+) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+    if unpublished {
+        return (vec![(UNPUBLISHED, AttributeValue::Bool(true))], vec![GSI1PK, GSI1SK, GSI2PK, GSI2SK]);
+    }
+    let listing = listing_sk(&ListingPosition { published_at, slug: slug.clone() });
+    (
+        vec![
+            (GSI1PK, s(ALL_ARTICLES)),
+            (GSI1SK, s(listing.clone())),
+            (GSI2PK, s(category_pk(category))),
+            (GSI2SK, s(listing)),
+        ],
+        vec![UNPUBLISHED],
+    )
 }
 
 /// The name of the comment-count attribute, for update expressions.
@@ -560,14 +594,19 @@ pub(crate) fn article_from_item(item: &Item) -> Result<Article, StoreError> {
     };
     // The body was sanitised by the importer before it was written; the
     // table is trusted storage (see `SanitizedHtml::from_sanitized`).
-    Ok(Article { summary, body_html: SanitizedHtml::from_sanitized(body.to_owned()), correction })
+    Ok(Article {
+        summary,
+        body_html: SanitizedHtml::from_sanitized(body.to_owned()),
+        correction,
+        unpublished: r.flag(UNPUBLISHED)?,
+    })
 }
 
 /// The content of a stored article as the importer wrote it, to tell an
 /// unchanged re-import from an update, with its correction's date (kept
 /// when a re-import carries the same correction).
 pub(crate) fn new_article_from_item(item: &Item) -> Result<(NewArticle, Option<OffsetDateTime>), StoreError> {
-    let Article { summary, body_html, correction } = article_from_item(item)?;
+    let Article { summary, body_html, correction, .. } = article_from_item(item)?;
     let source = ItemReader { item }.optional_string(SOURCE)?.unwrap_or_default().to_owned();
     let correction_at = correction.as_ref().map(|c| c.at);
     let article = NewArticle {
@@ -581,6 +620,7 @@ pub(crate) fn new_article_from_item(item: &Item) -> Result<(NewArticle, Option<O
         words: summary.words,
         correction: correction.map(|c| c.text),
         source,
+        unpublished: ItemReader { item }.flag(FILE_UNPUBLISHED)?,
     };
     Ok((article, correction_at))
 }
@@ -675,6 +715,11 @@ pub(crate) fn idempotent_body_fingerprint(item: &Item) -> Result<Option<u64>, St
 
 /// A trending row: the article as of its latest read in that hour, and the
 /// hour's read count.
+/// Whether a trending row belongs to a withdrawn article (#TrendingNews skips it).
+pub(crate) fn is_withdrawn(item: &Item) -> Result<bool, StoreError> {
+    ItemReader { item }.flag(UNPUBLISHED)
+}
+
 pub(crate) fn trending_row_from_item(item: &Item) -> Result<(ArticleSummary, u64), StoreError> {
     Ok((summary_from_item(item)?, ItemReader { item }.number(READS)?))
 }
@@ -697,13 +742,14 @@ mod tests {
             words: 1,
             correction: None,
             source: "news/rust.md".into(),
+            unpublished: false,
         }
     }
 
     fn article_item(a: &NewArticle, comments: u64) -> Item {
         let mut item = article_key(&a.slug);
         let corrected = a.correction.as_ref().map(|_| datetime!(2026-11-27 09:00 UTC));
-        item.extend(article_content(a, None, corrected).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        item.extend(article_content(a, None, corrected, false).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
         item.insert(COMMENT_COUNT.into(), n(comments));
         item
     }

@@ -26,6 +26,7 @@ mod counter;
 mod items;
 mod moderation;
 mod moderation_items;
+mod status;
 mod table;
 mod trending;
 
@@ -474,10 +475,13 @@ impl ArticleWriter for DynamoStore {
     ) -> Result<PutOutcome, StoreError> {
         // Import is not a hot path: read first, so re-importing unchanged
         // content writes nothing (and costs no write capacity), and so an
-        // update knows the correction date it keeps.
+        // update knows the correction date and the status it keeps.
         let current = self.get_consistent(items::article_key(&article.slug)).await?;
         let mut correction_at = None;
+        let mut unpublished = article.unpublished;
+        let mut was_unpublished = false;
         if let Some(item) = &current {
+            was_unpublished = items::is_withdrawn(item).unwrap_or(false);
             // An existing item that no longer maps is overwritten below:
             // re-importing is how a damaged article gets repaired.
             if let Ok((existing, stored_correction_at)) = items::new_article_from_item(item) {
@@ -492,6 +496,11 @@ impl ArticleWriter for DynamoStore {
                 if existing.correction == article.correction {
                     correction_at = stored_correction_at;
                 }
+                // The file's `status:` did not change: the article keeps the
+                // status a command may have given it since.
+                if existing.unpublished == article.unpublished {
+                    unpublished = was_unpublished;
+                }
             }
         }
         let correction_at = article.correction.as_ref().map(|_| correction_at.unwrap_or(now));
@@ -502,7 +511,7 @@ impl ArticleWriter for DynamoStore {
         // knows, and UPDATED_OLD catches an item created between the read and
         // this write (a new item has no old values; an update of attributes
         // that all keep their values may also return none, hence the read).
-        let mut request = self
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -510,25 +519,28 @@ impl ArticleWriter for DynamoStore {
             .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .return_values(ReturnValue::UpdatedOld);
-        let mut sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
-        let (set, remove) = items::article_content(article, updated_at, correction_at);
-        for (i, (name, value)) in set.into_iter().enumerate() {
-            sets.push(format!("#a{i} = :a{i}"));
-            request = request
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":a{i}"), value);
+        let (set, remove) = items::article_content(article, updated_at, correction_at, unpublished);
+        let sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
+        let out = status::with_changes(request, sets, set, remove).send().await.map_err(unavailable)?;
+        if current.is_some() && unpublished != was_unpublished {
+            self.flag_trending_rows(&article.slug, unpublished, now).await?;
         }
-        let mut expression = format!("SET {}", sets.join(", "));
-        if !remove.is_empty() {
-            let names: Vec<String> = (0..remove.len()).map(|i| format!("#r{i}")).collect();
-            for (name, attribute) in names.iter().zip(&remove) {
-                request = request.expression_attribute_names(name, *attribute);
-            }
-            expression.push_str(&format!(" REMOVE {}", names.join(", ")));
-        }
-        let out = request.update_expression(expression).send().await.map_err(unavailable)?;
         let existed = current.is_some() || out.attributes().is_some_and(|old| !old.is_empty());
         Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+    }
+
+    async fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<bool>, StoreError> {
+        let Some(item) = self.get_consistent(items::article_key(slug)).await? else { return Ok(None) };
+        if items::is_withdrawn(&item)? != published {
+            return Ok(Some(false));
+        }
+        self.apply_status(&item, !published, now).await?;
+        Ok(Some(true))
     }
 
     async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {

@@ -87,7 +87,8 @@ impl CommentWriter for MemoryStore {
                 PostOutcome::KeyReused(record.comment)
             });
         }
-        if !inner.articles.contains_key(article) {
+        // A withdrawn article keeps its comments and takes no new ones.
+        if inner.articles.get(article).is_none_or(|a| a.unpublished) {
             return Ok(PostOutcome::NoSuchArticle);
         }
         if let Some(parent) = comment.parent {

@@ -68,6 +68,8 @@ struct Inner {
     articles: HashMap<Slug, Article>,
     /// The file each article was imported from (the table's `source`).
     sources: HashMap<Slug, String>,
+    /// The articles whose file says `status: unpublished` (the table's `file_unpublished`).
+    file_unpublished: HashSet<Slug>,
     /// The front-page order (the GSI1 of the table), iterated in reverse.
     all: BTreeSet<ListingPosition>,
     /// One order per category (the GSI2 of the table).
@@ -294,7 +296,8 @@ impl ArticleLister for MemoryStore {
 impl ArticleWriter for MemoryStore {
     async fn put_article(&self, article: &NewArticle, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let mut inner = self.write();
-        let (comment_count, correction_at, outcome) = match inner.articles.get(&article.slug) {
+        let file_was_unpublished = inner.file_unpublished.contains(&article.slug);
+        let (comment_count, correction_at, unpublished, outcome) = match inner.articles.get(&article.slug) {
             Some(existing) => {
                 let s = &existing.summary;
                 let same_correction =
@@ -306,6 +309,7 @@ impl ArticleWriter for MemoryStore {
                     && s.summary == article.summary
                     && s.words == article.words
                     && same_correction
+                    && file_was_unpublished == article.unpublished
                     && existing.body_html == article.body_html;
                 if unchanged {
                     inner.sources.insert(article.slug.clone(), article.source.clone());
@@ -313,13 +317,20 @@ impl ArticleWriter for MemoryStore {
                 }
                 let correction_at =
                     if same_correction { existing.correction.as_ref().map(|c| c.at) } else { None };
+                // The file's `status:` did not change: keep the status a
+                // command may have given the article since.
+                let unpublished = if file_was_unpublished == article.unpublished {
+                    existing.unpublished
+                } else {
+                    article.unpublished
+                };
                 let (old_position, old_category) = (s.position(), s.category);
                 let comment_count = s.comment_count;
                 inner.all.remove(&old_position);
                 inner.index_mut(old_category).remove(&old_position);
-                (comment_count, correction_at, PutOutcome::Updated)
+                (comment_count, correction_at, unpublished, PutOutcome::Updated)
             }
-            None => (0, None, PutOutcome::Created),
+            None => (0, None, article.unpublished, PutOutcome::Created),
         };
         let now = utc(now);
         let stored = Article {
@@ -339,13 +350,44 @@ impl ArticleWriter for MemoryStore {
                 .correction
                 .as_ref()
                 .map(|text| Correction { text: text.clone(), at: correction_at.unwrap_or(now) }),
+            unpublished,
         };
-        let position = stored.summary.position();
-        inner.all.insert(position.clone());
-        inner.index_mut(article.category).insert(position);
+        if !unpublished {
+            let position = stored.summary.position();
+            inner.all.insert(position.clone());
+            inner.index_mut(article.category).insert(position);
+        }
         inner.articles.insert(article.slug.clone(), stored);
         inner.sources.insert(article.slug.clone(), article.source.clone());
+        if article.unpublished {
+            inner.file_unpublished.insert(article.slug.clone());
+        } else {
+            inner.file_unpublished.remove(&article.slug);
+        }
         Ok(outcome)
+    }
+
+    async fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        _now: OffsetDateTime,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut inner = self.write();
+        let Some(article) = inner.articles.get_mut(slug) else { return Ok(None) };
+        if article.unpublished != published {
+            return Ok(Some(false));
+        }
+        article.unpublished = !published;
+        let (position, category) = (article.summary.position(), article.summary.category);
+        if published {
+            inner.all.insert(position.clone());
+            inner.index_mut(category).insert(position);
+        } else {
+            inner.all.remove(&position);
+            inner.index_mut(category).remove(&position);
+        }
+        Ok(Some(true))
     }
 
     async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
@@ -379,8 +421,12 @@ impl ReadCounter for MemoryStore {
 impl TrendingReader for MemoryStore {
     async fn trending(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
         let inner = self.read();
+        let withdrawn = |slug: &Slug| inner.articles.get(slug).is_some_and(|a| a.unpublished);
         let rows = inner.reads.range(trending_window(now)).flat_map(|(hour, bucket)| {
-            bucket.values().map(move |(summary, reads)| (*hour, summary.clone(), *reads))
+            bucket
+                .values()
+                .filter(|(summary, _)| !withdrawn(&summary.slug))
+                .map(move |(summary, reads)| (*hour, summary.clone(), *reads))
         });
         Ok(rank_trending(rows, limit))
     }
@@ -504,6 +550,7 @@ mod tests {
             words: 0,
             correction: None,
             source: format!("{slug}.md"),
+            unpublished: false,
         }
     }
 
