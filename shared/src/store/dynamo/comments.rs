@@ -178,40 +178,6 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// For a reader's new comment: the article must exist and not be
-    /// withdrawn (it keeps its comments, takes no new ones), and — unless the
-    /// comment is held — gets `ADD comment_count 1`.
-    pub(super) fn article_takes_comment(
-        &self,
-        article: &Slug,
-        held: bool,
-    ) -> Result<TransactWriteItem, StoreError> {
-        const OPEN: &str = "attribute_exists(#pk) AND attribute_not_exists(#unpublished)";
-        if held {
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(items::article_key(article)))
-                .condition_expression(OPEN)
-                .expression_attribute_names("#pk", items::PK)
-                .expression_attribute_names("#unpublished", items::UNPUBLISHED)
-                .build()
-                .map_err(unavailable)?;
-            return Ok(TransactWriteItem::builder().condition_check(check).build());
-        }
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(article)))
-            .update_expression("ADD #count :one")
-            .condition_expression(OPEN)
-            .expression_attribute_names("#pk", items::PK)
-            .expression_attribute_names("#unpublished", items::UNPUBLISHED)
-            .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .build()
-            .map_err(unavailable)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
     /// `ADD comment_count -1` on an article that must exist with a positive
     /// count, so the count can never go below zero.
     pub(super) fn count_down(&self, article: &Slug) -> Result<TransactWriteItem, StoreError> {
@@ -434,7 +400,7 @@ impl CommentWriter for DynamoStore {
         let mut transaction = vec![
             self.put_new(items::idempotency_item(article, key, comment))?,
             self.put_new(items::comment_item(article, &stored))?,
-            self.article_takes_comment(article, comment.held)?,
+            if comment.held { self.exists(items::article_key(article))? } else { self.count_up(article)? },
             self.take_allowance(allowance)?,
             self.not_suspended(&comment.author, comment.created_at)?,
         ];

@@ -87,8 +87,7 @@ impl CommentWriter for MemoryStore {
                 PostOutcome::KeyReused(record.comment)
             });
         }
-        // A withdrawn article keeps its comments and takes no new ones.
-        if inner.articles.get(article).is_none_or(|a| a.unpublished) {
+        if !inner.articles.contains_key(article) {
             return Ok(PostOutcome::NoSuchArticle);
         }
         if let Some(parent) = comment.parent {
