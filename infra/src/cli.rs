@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::aws;
 use crate::import::{self, ImportFailure};
+use crate::publishing::{self, PublishingError, SlugArgs};
 use crate::serve::{self, Apps, SiteStore};
 use crate::users::{UserCommand, UserError};
 
@@ -35,6 +36,10 @@ pub enum Command {
     Table(TableCommand),
     /// Import Markdown articles (YAML front matter) from a directory into DynamoDB.
     Import(ImportArgs),
+    /// Withdraw an article: its page answers 410 Gone and it leaves every listing (comments kept).
+    Unpublish(SlugArgs),
+    /// Put a withdrawn article back.
+    Republish(SlugArgs),
     /// Grant or revoke the moderator role, suspend or unsuspend a reader.
     #[command(subcommand)]
     User(UserCommand),
@@ -113,6 +118,8 @@ pub enum CliError {
     Import(#[from] ImportFailure),
     #[error("{0}")]
     User(#[from] UserError),
+    #[error("{0}")]
+    Publishing(#[from] PublishingError),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -141,11 +148,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{report}");
             Ok(())
         }
+        Command::Unpublish(args) => set_published(args, false).await,
+        Command::Republish(args) => set_published(args, true).await,
         Command::Credentials(args) => {
             println!("{}", aws::describe(args.dynamodb_endpoint.as_deref()).await?);
             Ok(())
         }
     }
+}
+
+async fn set_published(args: SlugArgs, published: bool) -> Result<(), CliError> {
+    let client = dynamo_client(&args.dynamo).await?;
+    let store = DynamoStore::new(client, args.dynamo.table.clone());
+    println!("{}", publishing::set_published(&store, &args.slug, published).await?);
+    Ok(())
 }
 
 async fn dynamo_client(args: &DynamoArgs) -> Result<aws_sdk_dynamodb::Client, CliError> {

@@ -10,6 +10,8 @@
 //! published_at: 2026-11-26T09:00:00Z   # RFC 3339
 //! slug: night-ferry                # optional; else derived from the title
 //! summary: One sentence for cards. # optional; else the first paragraph
+//! correction: The ferry runs from March, not May.   # optional: a dated note above the story
+//! status: unpublished              # optional: published (the default) or unpublished
 //! ---
 //! The body, in Markdown.
 //! ```
@@ -23,7 +25,17 @@
 //! It is **idempotent**: articles are keyed by slug and written with
 //! [`ArticleWriter::put_article`], which reports an unchanged article as
 //! [`PutOutcome::Unchanged`], so running the same import twice changes
-//! nothing and a run interrupted by a storage failure can simply be repeated.
+//! nothing (no new `updated_at` either) and a run interrupted by a storage
+//! failure can simply be repeated. A changed file updates its article, which
+//! then shows "Updated {time}".
+//!
+//! **An article is its slug, and a slug belongs to one file** (the file's
+//! path relative to the imported directory, stored as the article's
+//! `source`). A file whose slug an article imported from another file already
+//! has is refused (`path:line: slug: already used by OTHER-FILE`) before
+//! anything is written: two files silently taking turns to overwrite one story
+//! would be worse than either. Renaming a story's file is therefore not a way
+//! to rename it; an explicit `slug:` is.
 //!
 //! Rendering happens here, once: the body is turned into sanitised HTML by
 //! [`broadsheet::markdown::render`], so the Lambdas never parse Markdown.
@@ -46,6 +58,9 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_AUTHOR_CHARS: usize = 100;
 /// Longest `summary` a file may give, in characters.
 pub const MAX_SUMMARY_CHARS: usize = 300;
+/// Longest `correction` note, in characters: a correction says what was wrong
+/// and what is right in a sentence or two.
+pub const MAX_CORRECTION_CHARS: usize = 600;
 /// Length of the summary derived from the first paragraph when the front
 /// matter has none: about two lines on a listing card, and within the
 /// length search engines show of a meta description.
@@ -66,6 +81,8 @@ struct FrontMatter {
     published_at: String,
     slug: Option<String>,
     summary: Option<String>,
+    correction: Option<String>,
+    status: Option<String>,
 }
 
 /// One problem with one file, pointing at the line to fix.
@@ -135,6 +152,9 @@ pub enum Problem {
     /// Another file of the same import has the same slug.
     #[error("slug: `{slug}` is also the slug of {other_file}")]
     DuplicateSlug { slug: Slug, other_file: String },
+    /// The stored article with this slug was imported from another file.
+    #[error("slug: already used by {other_file}")]
+    SlugTaken { other_file: String },
 }
 
 /// Why [`import_dir`] imported nothing, or stopped.
@@ -146,6 +166,13 @@ pub enum ImportFailure {
         path: PathBuf,
         #[source]
         source: io::Error,
+    },
+    /// The store could not be asked which files its articles came from;
+    /// nothing was written.
+    #[error("cannot check the existing articles; nothing was imported")]
+    Check {
+        #[source]
+        source: StoreError,
     },
     /// The directory holds no `*.md` file: almost certainly the wrong directory.
     #[error("no *.md files under {}", .dir.display())]
@@ -326,8 +353,55 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
         None => markdown::summary_from(split.body, DERIVED_SUMMARY_CHARS),
     };
 
+    let unpublished = match fm.status.as_deref().map(str::trim) {
+        None | Some("published") => false,
+        Some("unpublished") => true,
+        Some(other) => {
+            let msg = format!("expected `published` or `unpublished`, not {other:?}");
+            return Err(field_err(field_line("status"), "status", msg));
+        }
+    };
+    // Unpublishing a story nobody has seen yet is almost certainly a mistake
+    // (the scheduling or the withdrawal is wrong); say so rather than guess.
+    if unpublished && published_at > time::OffsetDateTime::now_utc() {
+        let msg = "an article scheduled for the future cannot be unpublished: remove the `status` \
+                   line to keep it scheduled, or set `published_at` to when it first appeared"
+            .to_owned();
+        return Err(field_err(field_line("status"), "status", msg));
+    }
+
+    let correction = match fm.correction.as_deref() {
+        None => None,
+        Some(c) => {
+            let line = field_line("correction");
+            let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
+            let chars = c.chars().count();
+            if chars == 0 {
+                let msg = "must not be empty; leave the field out when there is nothing to correct";
+                return Err(field_err(line, "correction", msg.to_owned()));
+            }
+            if chars > MAX_CORRECTION_CHARS {
+                let msg = format!("must be at most {MAX_CORRECTION_CHARS} characters (it has {chars})");
+                return Err(field_err(line, "correction", msg));
+            }
+            Some(c)
+        }
+    };
+
     Ok(Parsed {
-        article: NewArticle { slug, title, category, author, published_at, summary, body_html },
+        article: NewArticle {
+            slug,
+            title,
+            category,
+            author,
+            published_at,
+            summary,
+            body_html,
+            words: markdown::word_count(split.body),
+            correction,
+            source: file.to_owned(),
+            unpublished,
+        },
         slug_line,
     })
 }
@@ -434,14 +508,18 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
     if files.is_empty() {
         return Err(ImportFailure::NoArticles { dir: dir.to_owned() });
     }
-    let articles = parse_files(&files)?;
+    let parsed = parse_files(dir, &files)?;
+    check_sources(store, &parsed).await?;
 
+    // One time for the whole import: every article it updates shows the same
+    // "Updated" time.
+    let now = time::OffsetDateTime::now_utc();
     let mut report = ImportReport::default();
-    for (written, article) in articles.iter().enumerate() {
-        let outcome = store.put_article(article).await.map_err(|source| ImportFailure::Store {
+    for (written, (_, Parsed { article, .. })) in parsed.iter().enumerate() {
+        let outcome = store.put_article(article, now).await.map_err(|source| ImportFailure::Store {
             slug: article.slug.clone(),
             written,
-            total: articles.len(),
+            total: parsed.len(),
             source,
         })?;
         tracing::debug!(slug = %article.slug, ?outcome, "imported");
@@ -450,8 +528,33 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
     Ok(report)
 }
 
+/// Refuses every file whose slug a stored article imported from another file
+/// already has (one consistent read per file: import is not a hot path).
+async fn check_sources<S: ArticleWriter>(
+    store: &S,
+    parsed: &[(String, Parsed)],
+) -> Result<(), ImportFailure> {
+    let mut errors = Vec::new();
+    for (name, Parsed { article, slug_line }) in parsed {
+        let stored =
+            store.article_source(&article.slug).await.map_err(|source| ImportFailure::Check { source })?;
+        if let Some(other_file) = stored.filter(|other| *other != article.source) {
+            errors.push(ImportError::new(name, *slug_line, Problem::SlugTaken { other_file }));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ImportFailure::Invalid { errors }) }
+}
+
+/// `path` relative to the imported directory, with `/` separators whatever
+/// the platform: what an article records as its source, so the same tree
+/// imported from another checkout or machine is the same files.
+fn source_name(dir: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
 /// Reads and parses every file, collecting every problem.
-fn parse_files(files: &[PathBuf]) -> Result<Vec<NewArticle>, ImportFailure> {
+fn parse_files(dir: &Path, files: &[PathBuf]) -> Result<Vec<(String, Parsed)>, ImportFailure> {
     let mut errors = Vec::new();
     let mut articles = Vec::with_capacity(files.len());
     let mut seen: HashMap<Slug, String> = HashMap::new();
@@ -469,14 +572,15 @@ fn parse_files(files: &[PathBuf]) -> Result<Vec<NewArticle>, ImportFailure> {
             }
         };
         match parse(&name, &text) {
-            Ok(parsed) => {
+            Ok(mut parsed) => {
+                parsed.article.source = source_name(dir, path);
                 let slug = parsed.article.slug.clone();
                 if let Some(other_file) = seen.get(&slug) {
                     let problem = Problem::DuplicateSlug { slug, other_file: other_file.clone() };
                     errors.push(ImportError::new(&name, parsed.slug_line, problem));
                 } else {
-                    seen.insert(slug, name);
-                    articles.push(parsed.article);
+                    seen.insert(slug, name.clone());
+                    articles.push((name, parsed));
                 }
             }
             Err(e) => errors.push(e),
@@ -536,12 +640,29 @@ mod tests {
     }
 
     impl ArticleWriter for Recorder {
-        async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+        async fn put_article(
+            &self,
+            article: &NewArticle,
+            _now: time::OffsetDateTime,
+        ) -> Result<PutOutcome, StoreError> {
             if self.fail_on.as_ref() == Some(&article.slug) {
                 return Err(StoreError::Unavailable("throttled".into()));
             }
             self.puts.lock().unwrap().push(article.slug.clone());
             Ok(PutOutcome::Created)
+        }
+
+        async fn article_source(&self, _slug: &Slug) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+
+        async fn set_published(
+            &self,
+            _slug: &Slug,
+            _published: bool,
+            _now: time::OffsetDateTime,
+        ) -> Result<Option<bool>, StoreError> {
+            Ok(None)
         }
 
         async fn has_articles(&self) -> Result<bool, StoreError> {
@@ -841,6 +962,126 @@ More text with a [link](https://example.com/ferry).
         );
         let source = std::error::Error::source(&failure).unwrap();
         assert!(matches!(source.downcast_ref::<StoreError>(), Some(StoreError::Unavailable(_))));
+    }
+
+    #[tokio::test]
+    async fn a_slug_belongs_to_the_file_that_first_imported_it() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "world/ferry.md", &article("Night Ferry", 1));
+        let store = MemoryStore::new();
+        import_dir(&store, dir.path()).await.unwrap();
+        let slug = Slug::parse("night-ferry").unwrap();
+        assert_eq!(store.article_source(&slug).await.unwrap().as_deref(), Some("world/ferry.md"));
+
+        // A second file with the same (derived) slug, imported on its own later.
+        let other = tempfile::tempdir().unwrap();
+        write(other.path(), "blog/copy.md", &field("Night Ferry", "blog", "2026-11-02T10:00:00Z", ""));
+        write(other.path(), "blog/fine.md", &article("Something Else", 2));
+        let failure = import_dir(&store, other.path()).await.unwrap_err();
+        let ImportFailure::Invalid { errors } = &failure else { panic!("{failure}") };
+        let copy = other.path().join("blog/copy.md").display().to_string();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].to_string(), format!("{copy}:2: slug: already used by world/ferry.md"));
+        assert!(matches!(errors[0].problem(), Problem::SlugTaken { .. }));
+        let front = broadsheet::store::ArticleLister::list_articles(
+            &store,
+            None,
+            None,
+            10,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(front.items.len(), 1, "nothing written, not even the good file");
+        assert_eq!(front.items[0].category, Category::Technology, "the story is untouched");
+
+        // An explicit slug is how the second file becomes a story of its own.
+        write(
+            other.path(),
+            "blog/copy.md",
+            &field("Night Ferry", "blog", "2026-11-02T10:00:00Z", "slug: night-ferry-blog\n"),
+        );
+        let report = import_dir(&store, other.path()).await.unwrap();
+        assert_eq!(report.created, 2);
+    }
+
+    #[tokio::test]
+    async fn a_changed_file_updates_and_records_its_correction() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.md", &article("Alpha", 1));
+        let store = MemoryStore::new();
+        import_dir(&store, dir.path()).await.unwrap();
+        let slug = Slug::parse("alpha").unwrap();
+        let read = || async {
+            broadsheet::store::ArticleReader::article_page(&store, &slug, None, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .article
+        };
+        assert_eq!(read().await.summary.updated_at, None);
+        assert_eq!(import_dir(&store, dir.path()).await.unwrap().unchanged, 1);
+        assert_eq!(read().await.summary.updated_at, None, "an unchanged file changes nothing");
+
+        let corrected = field(
+            "Alpha",
+            "technology",
+            "2026-11-01T10:01:00Z",
+            "correction: >\n  An earlier version\n  named the wrong town.\n",
+        );
+        write(dir.path(), "a.md", &corrected);
+        let before = time::OffsetDateTime::now_utc();
+        assert_eq!(import_dir(&store, dir.path()).await.unwrap().updated, 1);
+        let a = read().await;
+        let updated = a.summary.updated_at.expect("updated");
+        assert!(updated >= before);
+        let correction = a.correction.expect("a correction");
+        assert_eq!(correction.text, "An earlier version named the wrong town.");
+        assert_eq!(correction.at, updated, "dated by the import that added it");
+    }
+
+    #[test]
+    fn status_is_published_or_unpublished_and_never_for_a_scheduled_story() {
+        let ok =
+            parse_article("x.md", &field("T", "sports", "2026-11-01T10:00:00Z", "status: unpublished\n"));
+        assert!(ok.unwrap().unpublished);
+        let ok = parse_article("x.md", &field("T", "sports", "2026-11-01T10:00:00Z", "status: published\n"));
+        assert!(!ok.unwrap().unpublished);
+        let e = err(&field("T", "sports", "2026-11-01T10:00:00Z", "status: draft\n"));
+        assert_eq!(
+            e.to_string(),
+            "content/sports/foo.md:6: status: expected `published` or `unpublished`, not \"draft\""
+        );
+        let e = err(&field("T", "sports", "2999-01-01T00:00:00Z", "status: unpublished\n"));
+        assert!(
+            e.to_string().starts_with(
+                "content/sports/foo.md:6: status: an article scheduled for the future cannot be unpublished"
+            ),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_status_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.md", &article("Alpha", 1));
+        write(dir.path(), "b.md", &field("Bravo", "sports", "2999-01-01T00:00:00Z", "status: unpublished\n"));
+        let store = MemoryStore::new();
+        let failure = import_dir(&store, dir.path()).await.unwrap_err();
+        assert!(failure.to_string().contains("b.md:6: status: "), "{failure}");
+        assert!(!store.has_articles().await.unwrap());
+    }
+
+    #[test]
+    fn bad_corrections_point_at_their_line() {
+        let e = err(&field("T", "sports", "2026-11-01T10:00:00Z", "correction: '  '\n"));
+        assert_eq!(
+            e.to_string(),
+            "content/sports/foo.md:6: correction: must not be empty; leave the field out when there is nothing to correct"
+        );
+        let long = format!("correction: {}\n", "z".repeat(MAX_CORRECTION_CHARS + 1));
+        let e = err(&field("T", "sports", "2026-11-01T10:00:00Z", &long));
+        assert!(e.to_string().starts_with("content/sports/foo.md:6: correction: must be at most 600"), "{e}");
     }
 
     #[test]

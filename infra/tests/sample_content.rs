@@ -21,7 +21,7 @@ async fn all_pages(store: &MemoryStore, category: Option<Category>) -> Vec<Vec<A
     let mut after = None;
     loop {
         let page = store
-            .list_articles(category, after.as_ref(), LISTING_PAGE_SIZE)
+            .list_articles(category, after.as_ref(), LISTING_PAGE_SIZE, time::OffsetDateTime::now_utc())
             .await
             .expect("memory store lists");
         pages.push(page.items);
@@ -44,7 +44,16 @@ async fn sample_content_imports_and_reimports_unchanged() {
     assert_eq!(again, ImportReport { created: 0, updated: 0, unchanged: n });
 
     let front: Vec<_> = all_pages(&store, None).await.into_iter().flatten().collect();
-    assert_eq!(front.len(), n);
+    assert_eq!(front.len(), n - 2, "all but the story scheduled years ahead and the withdrawn one");
+    let withdrawn = broadsheet::domain::Slug::parse("withdrawn-the-harbour-wall-will-not-hold").unwrap();
+    assert!(front.iter().all(|a| a.slug != withdrawn));
+    let page = broadsheet::store::ArticleReader::article_page(&store, &withdrawn, None, 1).await.unwrap();
+    assert!(page.expect("kept").article.unpublished);
+    let scheduled = broadsheet::domain::Slug::parse("vell-seamount-crewed-dive").unwrap();
+    assert!(front.iter().all(|a| a.slug != scheduled));
+    let in_2031 = time::macros::datetime!(2031-01-01 00:00 UTC);
+    let later = store.list_articles(None, None, 1, in_2031).await.unwrap();
+    assert_eq!(later.items[0].slug, scheduled, "listed once its time has come");
     assert!(n > 2 * LISTING_PAGE_SIZE, "the front page should need three pages");
 
     for c in Category::ALL {
@@ -55,6 +64,13 @@ async fn sample_content_imports_and_reimports_unchanged() {
             assert_eq!(pages.len(), 2, "technology needs exactly a second page");
         }
     }
+
+    let mut corrected = 0;
+    for a in &front {
+        let page = broadsheet::store::ArticleReader::article_page(&store, &a.slug, None, 1).await.unwrap();
+        corrected += usize::from(page.expect("listed, so readable").article.correction.is_some());
+    }
+    assert!(corrected >= 1, "a corrected article shows the correction note");
 
     let authors: BTreeSet<_> = front.iter().map(|a| a.author.as_str()).collect();
     assert!(authors.len() >= 8, "a newsroom, not one writer: {authors:?}");

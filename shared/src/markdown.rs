@@ -167,6 +167,13 @@ pub fn summary_from(markdown: &str, max_chars: usize) -> String {
     truncate_at_word(&text, max_chars)
 }
 
+/// The words a reader reads in an article body: whitespace-separated runs
+/// of its text (headings, lists, quotes, tables and code included; markup and
+/// raw HTML tags not), for the reading time cards and articles show.
+pub fn word_count(markdown: &str) -> u32 {
+    u32::try_from(all_text(markdown).split_whitespace().count()).unwrap_or(u32::MAX)
+}
+
 /// Collapsed text of the first paragraph that has any, or "".
 fn first_paragraph_text(markdown: &str) -> String {
     let mut in_paragraph = false;
@@ -244,6 +251,13 @@ fn truncate_at_word(text: &str, max_chars: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn word_count_counts_the_text_not_the_markup() {
+        assert_eq!(super::word_count("# Two words\n\nA *third* [and](https://x.example) more.\n"), 6);
+        assert_eq!(super::word_count("<span>raw</span>\n\n```\nlet x = 1;\n```\n"), 5);
+        assert_eq!(super::word_count(""), 0);
+    }
+
     use super::*;
 
     fn html(md: &str) -> String {

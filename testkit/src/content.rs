@@ -60,6 +60,10 @@ pub fn article(slug_text: &str) -> NewArticle {
         published_at: datetime!(2026-11-20 08:30 UTC),
         summary: "A summary.".into(),
         body_html: SanitizedHtml::from_sanitized("<p>The body.</p>".into()),
+        words: 2,
+        correction: None,
+        source: format!("{slug_text}.md"),
+        unpublished: false,
     }
 }
 
@@ -71,7 +75,10 @@ pub fn article(slug_text: &str) -> NewArticle {
 /// If the store fails.
 pub async fn fixture_store() -> MemoryStore {
     let store = MemoryStore::new();
-    store.put_article(&article(FIXTURE_SLUG)).await.expect("the store keeps the article");
+    store
+        .put_article(&article(FIXTURE_SLUG), time::OffsetDateTime::now_utc())
+        .await
+        .expect("the store keeps the article");
     fixture_session(&store).await;
     store
 }

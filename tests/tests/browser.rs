@@ -397,6 +397,11 @@ async fn keyboard_walk(chrome: &Chrome, url: &str, width: u32, name: &str, findi
     chrome.viewport(1280, 900).await;
 }
 
+/// A sample article with a correction note (`infra/content/world-news/`).
+const CORRECTED_ARTICLE: &str = "/articles/fishing-talks-between-veldmark-and-the-northern-isles-stall-again";
+/// A sample article withdrawn by its file (`status: unpublished`): the `410` page.
+const WITHDRAWN_ARTICLE: &str = "/articles/withdrawn-the-harbour-wall-will-not-hold";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_type_is_accessible_and_fits() {
     let started = Instant::now();
@@ -443,6 +448,10 @@ async fn every_page_type_is_accessible_and_fits() {
     }
     check_page(&chrome, "article", &mut findings).await;
     keyboard_walk(&chrome, &site.url(&article), 1280, "article-keyboard", &mut findings).await;
+    chrome.goto(&site.url(CORRECTED_ARTICLE)).await;
+    check_page(&chrome, "article-corrected", &mut findings).await;
+    chrome.goto(&site.url(WITHDRAWN_ARTICLE)).await;
+    check_page(&chrome, "410-withdrawn", &mut findings).await;
 
     chrome.goto(&site.url("/trending")).await;
     for _ in 0..50 {
@@ -708,6 +717,10 @@ async fn every_page_type_is_valid_html() {
     keep(&mut pages, "category", cat, 200);
     keep(&mut pages, "category-older", anon.get(&cat_older).await, 200);
     keep(&mut pages, "article", anon.get(&first).await, 200);
+    let corrected = anon.get(CORRECTED_ARTICLE).await;
+    assert!(corrected.body.contains(r#"<aside class="correction""#), "the sample's corrected story");
+    keep(&mut pages, "article-corrected", corrected, 200);
+    keep(&mut pages, "410-withdrawn", anon.get(WITHDRAWN_ARTICLE).await, 410);
     for _ in 0..50 {
         if anon.get("/trending").await.body.contains("class=\"card\"") {
             break;

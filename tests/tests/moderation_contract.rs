@@ -54,8 +54,12 @@ async fn setup(store: &impl Store) -> Slug {
         published_at: T0,
         summary: "S".into(),
         body_html: SanitizedHtml::from_sanitized("<p>B</p>".into()),
+        words: 1,
+        correction: None,
+        source: "story.md".into(),
+        unpublished: false,
     };
-    store.put_article(&a).await.unwrap();
+    store.put_article(&a, time::OffsetDateTime::now_utc()).await.unwrap();
     for name in ["ann", "bob", "mona", "maxi"] {
         let u = User::new(
             username(name),

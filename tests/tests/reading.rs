@@ -15,7 +15,13 @@ fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("valid selector")
 }
 
-/// Every sample article's slug by category, read from the content files.
+/// The sample story scheduled years ahead (`infra/content/science/`).
+const SCHEDULED: &str = "vell-seamount-crewed-dive";
+/// The sample story withdrawn by its file's `status: unpublished` (`infra/content/opinion/`).
+const WITHDRAWN: &str = "withdrawn-the-harbour-wall-will-not-hold";
+
+/// Every published sample article's slug by category, read from the content
+/// files (not the story scheduled years ahead, nor the withdrawn one).
 fn sample_slugs() -> BTreeMap<Category, BTreeSet<String>> {
     let mut out: BTreeMap<Category, BTreeSet<String>> = BTreeMap::new();
     let mut stack = vec![Path::new(SAMPLE_CONTENT).to_path_buf()];
@@ -28,6 +34,9 @@ fn sample_slugs() -> BTreeMap<Category, BTreeSet<String>> {
                 let text = std::fs::read_to_string(&path).expect("read");
                 let name = path.display().to_string();
                 let article = broadsheet_cli::import::parse_article(&name, &text).expect("sample parses");
+                if article.published_at > time::OffsetDateTime::now_utc() || article.unpublished {
+                    continue;
+                }
                 out.entry(article.category).or_default().insert(article.slug.to_string());
             }
         }
@@ -344,7 +353,40 @@ async fn hostile_input_never_breaks_a_page(backend: Backend) {
     assert_eq!(site.get("/").await.status(), 200);
 }
 
+async fn a_scheduled_story_is_nowhere_until_its_time(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let (status, body) = site.get_text(&format!("/articles/{SCHEDULED}")).await;
+    assert_eq!(status, 404, "its URL is a 404 like any unknown slug");
+    assert!(!body.contains("Seamount"), "nothing of it leaks");
+    let (_, science) = site.get_text("/category/science").await;
+    assert!(science.contains("/articles/") && !science.contains(SCHEDULED));
+    for path in ["/", "/feed.xml", "/category/science/feed.xml", "/sitemap.xml", "/trending"] {
+        let (status, body) = site.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.contains(SCHEDULED), "{path} lists the scheduled story");
+    }
+}
+
+async fn a_withdrawn_story_is_gone_and_listed_nowhere(backend: Backend) {
+    let site = TestSite::start(backend).await;
+    let (status, body) = site.get_text(&format!("/articles/{WITHDRAWN}")).await;
+    assert_eq!(status, 410);
+    let html = Html::parse_document(&body);
+    assert!(html.select(&sel("header nav")).next().is_some(), "in the site's layout");
+    assert!(body.contains("<h1>Story withdrawn</h1>"), "{body}");
+    assert!(!body.contains("Harbour Wall"), "nothing of the story");
+    for path in
+        ["/", "/category/opinion", "/feed.xml", "/category/opinion/feed.xml", "/sitemap.xml", "/trending"]
+    {
+        let (status, body) = site.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.contains(WITHDRAWN), "{path} lists the withdrawn story");
+    }
+}
+
 broadsheet_testkit::on_both_stores!(backend:
+    a_withdrawn_story_is_gone_and_listed_nowhere,
+    a_scheduled_story_is_nowhere_until_its_time,
     front_page_lists_newest_twenty_with_layout,
     every_category_page_renders,
     pagination_visits_every_article_once,

@@ -62,6 +62,8 @@ impl<S: SiteStore + ArticleWriter + SeedComments> Store for S {}
 // ---- fixtures ------------------------------------------------------------
 
 const T0: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+/// "Now" for listings: after every article the suite publishes, so none is scheduled.
+const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 
 fn slug(s: &str) -> Slug {
     Slug::parse(s).expect("test slug")
@@ -76,6 +78,10 @@ fn article(s: &str, category: Category, published_at: OffsetDateTime) -> NewArti
         published_at,
         summary: format!("Summary of {s}"),
         body_html: SanitizedHtml::from_sanitized(format!("<p>Body of <em>{s}</em></p>")),
+        words: 3,
+        correction: None,
+        source: format!("{s}.md"),
+        unpublished: false,
     }
 }
 
@@ -96,8 +102,12 @@ fn comment(n: i64) -> Comment {
 }
 
 async fn put(store: &impl Store, a: &NewArticle) -> ArticleSummary {
-    store.put_article(a).await.expect("put_article");
-    store.article_page(&a.slug, None, 0).await.expect("article_page").expect("article exists").article.summary
+    store.put_article(a, T0).await.expect("put_article");
+    read(store, &a.slug).await
+}
+
+async fn read(store: &impl Store, slug: &Slug) -> ArticleSummary {
+    store.article_page(slug, None, 0).await.expect("article_page").expect("article exists").article.summary
 }
 
 /// Posts `c` with `key` and `allowance`, and returns what the store did.
@@ -112,7 +122,7 @@ async fn post(
 }
 
 async fn slugs(store: &impl Store, category: Option<Category>, limit: usize) -> Vec<String> {
-    let page = store.list_articles(category, None, limit).await.expect("list_articles");
+    let page = store.list_articles(category, None, limit, NOW).await.expect("list_articles");
     page.items.iter().map(|a| a.slug.to_string()).collect()
 }
 
@@ -122,7 +132,7 @@ async fn walk(store: &impl Store, category: Option<Category>, size: usize) -> Ve
     let mut pages = Vec::new();
     let mut after: Option<ListingPosition> = None;
     loop {
-        let page = store.list_articles(category, after.as_ref(), size).await.expect("list_articles");
+        let page = store.list_articles(category, after.as_ref(), size, NOW).await.expect("list_articles");
         assert!(page.items.len() <= size, "page longer than {size}");
         let slugs: Vec<String> = page.items.iter().map(|a| a.slug.to_string()).collect();
         match page.next {
@@ -168,7 +178,8 @@ async fn put_and_get_article_with_body(store: impl Store) {
         article("rust-on-lambda", Category::Technology, datetime!(2026-03-01 13:00:00.123456789 +01:00));
     a.title = "Rust on Lambda — “fast” & <small> 🚀".into();
     a.summary = String::new();
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Created);
+    a.words = 1234;
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Created);
 
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
     let got = &page.article;
@@ -180,34 +191,43 @@ async fn put_and_get_article_with_body(store: impl Store) {
     assert_eq!(got.summary.published_at.offset(), time::UtcOffset::UTC, "times come back in UTC");
     assert_eq!(got.summary.summary, "");
     assert_eq!(got.summary.comment_count, 0);
+    assert_eq!(got.summary.words, 1234, "the reading time's word count is kept");
     assert_eq!(got.body_html, a.body_html);
     assert!(page.comments.items.is_empty());
     assert_eq!(page.comments.next, None);
 
-    let listed = store.list_articles(None, None, 20).await.expect("list").items;
+    let listed = store.list_articles(None, None, 20, NOW).await.expect("list").items;
     assert_eq!(listed, vec![got.summary.clone()], "the listing shows the same summary");
 }
 
 async fn put_is_idempotent_and_update_keeps_comment_count(store: impl Store) {
     let mut a = article("budget", Category::Business, T0);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Created);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Created);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
 
     store.seed(&a.slug, comment(1)).await.expect("seed");
     store.seed(&a.slug, comment(2)).await.expect("seed");
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
 
     a.title = "Budget, revised".into();
     a.body_html = SanitizedHtml::from_sanitized("<p>New body</p>".into());
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Updated);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Unchanged);
+
+    a.words = 900;
+    assert_eq!(
+        store.put_article(&a, T0).await.expect("put"),
+        PutOutcome::Updated,
+        "a new word count is a change"
+    );
 
     let page = store.article_page(&a.slug, None, 50).await.expect("read").expect("found");
     assert_eq!(page.article.summary.title, "Budget, revised");
+    assert_eq!(page.article.summary.words, 900);
     assert_eq!(page.article.body_html.as_str(), "<p>New body</p>");
     assert_eq!(page.article.summary.comment_count, 2, "an update keeps the comment count");
     assert_eq!(page.comments.items.len(), 2, "an update keeps the comments");
-    let listed = store.list_articles(None, None, 20).await.expect("list").items;
+    let listed = store.list_articles(None, None, 20, NOW).await.expect("list").items;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].comment_count, 2);
     assert_eq!(listed[0].title, "Budget, revised");
@@ -219,7 +239,7 @@ async fn update_moves_article_between_listings(store: impl Store) {
     put(&store, &article("stays", Category::Health, T0 + Duration::hours(1))).await;
     a.category = Category::Science;
     a.published_at = T0 + Duration::hours(2);
-    assert_eq!(store.put_article(&a).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, T0).await.expect("put"), PutOutcome::Updated);
     assert_eq!(slugs(&store, Some(Category::Health), 20).await, ["stays"]);
     assert_eq!(slugs(&store, Some(Category::Science), 20).await, ["moving"]);
     assert_eq!(slugs(&store, None, 20).await, ["moving", "stays"], "no stale copy in the front page");
@@ -257,7 +277,7 @@ async fn category_filter_lists_only_that_category(store: impl Store) {
     }
     assert_eq!(slugs(&store, Some(Category::Science), 20).await, ["story-2", "story-0"]);
     assert_eq!(slugs(&store, Some(Category::NewsAnalysis), 20).await, ["story-3"]);
-    let empty = store.list_articles(Some(Category::Lifestyle), None, 20).await.expect("list");
+    let empty = store.list_articles(Some(Category::Lifestyle), None, 20, NOW).await.expect("list");
     assert!(empty.items.is_empty());
     assert_eq!(empty.next, None);
 }
@@ -290,7 +310,7 @@ async fn pagination_has_no_repeats_or_gaps(store: impl Store) {
 }
 
 async fn empty_listing_has_no_next(store: impl Store) {
-    let page = store.list_articles(None, None, 20).await.expect("list");
+    let page = store.list_articles(None, None, 20, NOW).await.expect("list");
     assert!(page.items.is_empty());
     assert_eq!(page.next, None);
 }
@@ -862,10 +882,186 @@ async fn comment_pages_stay_ordered_after_deletes(store: impl Store) {
     assert_eq!(page.comments.items.iter().map(|c| c.id).collect::<Vec<_>>(), left[3..5]);
 }
 
+// ---- corrections and identity -------------------------------------------
+
+async fn an_update_records_its_time_and_an_unchanged_put_does_not(store: impl Store) {
+    let (t1, t2, t3) = (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3));
+    let mut a = article("harbour", Category::WorldNews, T0);
+    assert_eq!(store.put_article(&a, t1).await.expect("put"), PutOutcome::Created);
+    assert_eq!(read(&store, &a.slug).await.updated_at, None, "a new article has no update");
+
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(read(&store, &a.slug).await.updated_at, None, "an unchanged file changes nothing");
+
+    a.title = "Harbour, corrected".into();
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Unchanged);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(page.article.summary.updated_at, Some(t2));
+    assert_eq!(page.article.summary.published_at, T0, "the publication time stays");
+    let listed = store.list_articles(None, None, 5, NOW).await.expect("list").items;
+    assert_eq!(listed[0].updated_at, Some(t2), "listings (feeds, sitemap) carry the update");
+    let in_category = store.list_articles(Some(Category::WorldNews), None, 5, NOW).await.expect("list").items;
+    assert_eq!(in_category[0].updated_at, Some(t2));
+}
+
+async fn a_correction_is_dated_by_the_import_that_added_it(store: impl Store) {
+    let (t1, t2, t3, t4) =
+        (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3), T0 + Duration::days(4));
+    let mut a = article("ferry", Category::Business, T0);
+    store.put_article(&a, t1).await.expect("put");
+    let correction = |store_page: &broadsheet::store::ArticleWithComments| {
+        store_page.article.correction.as_ref().map(|c| (c.text.clone(), c.at))
+    };
+
+    a.correction = Some("The ferry runs from March, not May.".into());
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from March, not May.".into(), t2)));
+    assert_eq!(page.article.summary.updated_at, Some(t2));
+
+    // Another change keeps the correction's date; the article's update moves.
+    a.body_html = SanitizedHtml::from_sanitized("<p>Revised again.</p>".into());
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from March, not May.".into(), t2)));
+    assert_eq!(page.article.summary.updated_at, Some(t3));
+
+    // A new text is a new correction; removing it removes the note.
+    a.correction = Some("The ferry runs from April.".into());
+    store.put_article(&a, t4).await.expect("put");
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), Some(("The ferry runs from April.".into(), t4)));
+    a.correction = None;
+    assert_eq!(store.put_article(&a, t4).await.expect("put"), PutOutcome::Updated);
+    let page = store.article_page(&a.slug, None, 5).await.expect("read").expect("found");
+    assert_eq!(correction(&page), None);
+}
+
+async fn an_article_remembers_the_file_it_came_from(store: impl Store) {
+    let mut a = article("tide", Category::Science, T0);
+    assert_eq!(store.article_source(&a.slug).await.expect("source"), None, "no such article");
+    store.put_article(&a, T0).await.expect("put");
+    assert_eq!(store.article_source(&a.slug).await.expect("source").as_deref(), Some("tide.md"));
+    // The source alone is not content: a moved file is no update.
+    a.source = "science/tide.md".into();
+    assert_eq!(store.put_article(&a, T0 + Duration::hours(1)).await.expect("put"), PutOutcome::Unchanged);
+    assert_eq!(store.article_source(&a.slug).await.expect("source").as_deref(), Some("science/tide.md"));
+    assert_eq!(read(&store, &a.slug).await.updated_at, None);
+}
+
+// ---- scheduling ----------------------------------------------------------
+
+async fn a_scheduled_article_is_listed_from_its_time_on(store: impl Store) {
+    let at = T0 + Duration::days(30);
+    put(&store, &article("old", Category::Sports, T0)).await;
+    put(&store, &article("scheduled", Category::Sports, at)).await;
+    put(&store, &article("later", Category::Sports, at + Duration::nanoseconds(1))).await;
+    let slugs = |page: Vec<ArticleSummary>| page.into_iter().map(|a| a.slug.to_string()).collect::<Vec<_>>();
+
+    for category in [None, Some(Category::Sports)] {
+        let before = store.list_articles(category, None, 10, at - Duration::seconds(1)).await.expect("list");
+        assert_eq!(slugs(before.items), ["old"], "not before its time");
+        let on_time = store.list_articles(category, None, 10, at).await.expect("list");
+        assert_eq!(slugs(on_time.items), ["scheduled", "old"], "at its time exactly, not a nanosecond early");
+        let after = store.list_articles(category, None, 10, NOW).await.expect("list");
+        assert_eq!(slugs(after.items), ["later", "scheduled", "old"]);
+    }
+
+    // Scheduled articles never shorten a page or leak through a cursor.
+    let first = store.list_articles(None, None, 1, at).await.expect("list");
+    assert_eq!(slugs(first.items), ["scheduled"]);
+    let next = first.next.expect("more");
+    let second = store.list_articles(None, Some(&next), 1, at).await.expect("list");
+    assert_eq!(slugs(second.items), ["old"]);
+    assert_eq!(second.next, None);
+    let early = ListingPosition { published_at: NOW, slug: slug("zzz") };
+    let from_future = store.list_articles(None, Some(&early), 10, at).await.expect("list");
+    assert_eq!(slugs(from_future.items), ["scheduled", "old"], "a cursor from the future is bounded by now");
+}
+
+// ---- unpublishing --------------------------------------------------------
+
+async fn listed(store: &impl Store, category: Option<Category>) -> Vec<String> {
+    let page = store.list_articles(category, None, 20, NOW).await.expect("list");
+    page.items.into_iter().map(|a| a.slug.to_string()).collect()
+}
+
+async fn an_unpublished_article_leaves_every_listing_and_keeps_its_comments(store: impl Store) {
+    let now = T0 + Duration::days(2);
+    let kept = put(&store, &article("kept", Category::Health, T0)).await;
+    let gone = put(&store, &article("gone", Category::Health, T0 + Duration::hours(1))).await;
+    store.seed(&gone.slug, comment(1)).await.expect("seed");
+    for _ in 0..3 {
+        store.record_read(&gone, now - Duration::hours(2)).await.expect("read");
+    }
+    store.record_read(&kept, now - Duration::hours(1)).await.expect("read");
+
+    assert_eq!(store.set_published(&gone.slug, false, now).await.expect("unpublish"), Some(true));
+    assert_eq!(store.set_published(&gone.slug, false, now).await.expect("again"), Some(false), "no-op");
+    assert_eq!(store.set_published(&slug("nobody"), false, now).await.expect("unknown"), None);
+
+    assert_eq!(listed(&store, None).await, ["kept"]);
+    assert_eq!(listed(&store, Some(Category::Health)).await, ["kept"]);
+    let trending = store.trending(now, 20).await.expect("trending");
+    assert_eq!(trending.iter().map(|t| t.article.slug.to_string()).collect::<Vec<_>>(), ["kept"]);
+    let page = store.article_page(&gone.slug, None, 10).await.expect("read").expect("still stored");
+    assert!(page.article.unpublished);
+    assert_eq!(page.comments.items.len(), 1, "comments are kept");
+    assert_eq!(page.article.summary.comment_count, 1);
+    assert!(
+        !store.article_page(&kept.slug, None, 1).await.expect("read").expect("found").article.unpublished
+    );
+
+    assert_eq!(store.set_published(&gone.slug, true, now).await.expect("republish"), Some(true));
+    assert_eq!(listed(&store, None).await, ["gone", "kept"]);
+    assert_eq!(listed(&store, Some(Category::Health)).await, ["gone", "kept"]);
+    let trending = store.trending(now, 20).await.expect("trending");
+    assert_eq!(trending[0].article.slug, gone.slug, "its reads count again");
+    assert_eq!(trending[0].reads, 3);
+    assert!(
+        !store.article_page(&gone.slug, None, 1).await.expect("read").expect("found").article.unpublished
+    );
+}
+
+async fn the_files_status_line_and_the_command_take_turns(store: impl Store) {
+    let (t1, t2, t3) = (T0 + Duration::days(1), T0 + Duration::days(2), T0 + Duration::days(3));
+    let mut a = article("turns", Category::Sports, T0);
+    a.unpublished = true;
+    assert_eq!(store.put_article(&a, t1).await.expect("put"), PutOutcome::Created);
+    assert!(listed(&store, None).await.is_empty(), "imported unpublished");
+
+    // A command wins over an unchanged file, and over a change to other lines.
+    store.set_published(&a.slug, true, t1).await.expect("republish");
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Unchanged);
+    a.title = "Turns, edited".into();
+    assert_eq!(store.put_article(&a, t2).await.expect("put"), PutOutcome::Updated);
+    assert_eq!(listed(&store, None).await, ["turns"], "the republish holds");
+    assert_eq!(listed(&store, Some(Category::Sports)).await, ["turns"]);
+
+    // A change to the status line wins over the command.
+    a.unpublished = false;
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    store.set_published(&a.slug, false, t3).await.expect("unpublish");
+    a.unpublished = true;
+    assert_eq!(store.put_article(&a, t3).await.expect("put"), PutOutcome::Updated);
+    assert!(listed(&store, None).await.is_empty());
+    a.unpublished = false;
+    store.put_article(&a, t3).await.expect("put");
+    assert_eq!(listed(&store, None).await, ["turns"]);
+    assert_eq!(listed(&store, Some(Category::Sports)).await, ["turns"]);
+}
+
 // ---- instantiation -----------------------------------------------------
 
 broadsheet_testkit::on_both_stores!(store:
     put_and_get_article_with_body,
+    an_update_records_its_time_and_an_unchanged_put_does_not,
+    a_correction_is_dated_by_the_import_that_added_it,
+    an_article_remembers_the_file_it_came_from,
+    a_scheduled_article_is_listed_from_its_time_on,
+    an_unpublished_article_leaves_every_listing_and_keeps_its_comments,
+    the_files_status_line_and_the_command_take_turns,
     put_is_idempotent_and_update_keeps_comment_count,
     update_moves_article_between_listings,
     has_articles_tells_empty_from_seeded,
@@ -924,7 +1120,7 @@ mod dynamo_only {
         assert_eq!(counter.snapshot(), counts(&[("GetItem", 1), ("Query", 1)]), "later page");
 
         counter.reset();
-        store.list_articles(Some(Category::Health), None, 20).await.expect("list");
+        store.list_articles(Some(Category::Health), None, 20, NOW).await.expect("list");
         store.has_articles().await.expect("has_articles");
         assert_eq!(counter.snapshot(), counts(&[("Query", 2)]), "listing and has_articles");
 
@@ -937,7 +1133,7 @@ mod dynamo_only {
         assert_eq!(counter.snapshot(), counts(&[("Query", 48)]), "trending: one Query per hour");
 
         counter.reset();
-        store.put_article(&article("counted", Category::Health, T0)).await.expect("put");
+        store.put_article(&article("counted", Category::Health, T0), T0).await.expect("put");
         assert_eq!(counter.snapshot(), counts(&[("GetItem", 1)]), "an unchanged import does not write");
 
         counter.reset();
@@ -1097,14 +1293,14 @@ mod dynamo_only {
         }
         // Re-importing repairs it.
         let fixed = article("damaged", Category::Health, T0);
-        assert_eq!(store.put_article(&fixed).await.expect("put"), PutOutcome::Updated);
+        assert_eq!(store.put_article(&fixed, T0).await.expect("put"), PutOutcome::Updated);
         assert!(store.article_page(&a.slug, None, 50).await.expect("read").is_some());
     }
 
     #[tokio::test]
     async fn sdk_failures_are_unavailable_with_their_source() {
         let store = DynamoStore::new(test_client(None).await, "no-such-table");
-        let err = store.list_articles(None, None, 20).await.expect_err("no table");
+        let err = store.list_articles(None, None, 20, NOW).await.expect_err("no table");
         match &err {
             StoreError::Unavailable(source) => {
                 let chain = format!("{:?}", source);

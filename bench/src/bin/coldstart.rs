@@ -305,7 +305,7 @@ async fn endpoint_latency(store: &DynamoStore, runs: usize) -> Result<String, Bo
         store.find_session(&nobody, OffsetDateTime::now_utc()).await?;
         get.push(ms(t.elapsed()));
         let t = Instant::now();
-        store.list_articles(None, None, LISTING_PAGE_SIZE).await?;
+        store.list_articles(None, None, LISTING_PAGE_SIZE, time::OffsetDateTime::now_utc()).await?;
         listing.push(ms(t.elapsed()));
         let t = Instant::now();
         store.article_page(&slug, None, COMMENTS_PAGE_SIZE).await?;

@@ -107,7 +107,14 @@ impl<S: ArticleStore> Handler<S> for Article {
     async fn respond(app: &ArticleApp<S>, route: ArticleRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
         let ArticleRoute::Show(slug) = route;
         let Loaded { comments_after, reported, page } = loaded;
-        let page = page.ok_or(AppError::NotFound)?;
+        let now = OffsetDateTime::now_utc();
+        // A scheduled article does not exist for readers until its time:
+        // the same 404 as a slug nobody wrote, so its URL gives nothing away.
+        let page = page.filter(|p| p.article.summary.is_published_at(now)).ok_or(AppError::NotFound)?;
+        // Withdrawn on purpose: `410` in the site's layout, comments kept but not shown.
+        if page.article.unpublished {
+            return Err(AppError::Gone);
+        }
         if !ex.r.info.is_head() {
             app.handler.count_read(&app.store, page.article.summary.clone());
         }
@@ -121,7 +128,7 @@ impl<S: ArticleStore> Handler<S> for Article {
             comments_after: comments_after.as_deref(),
             form: CommentForm { body: "", error: None, idempotency_key: key.as_str(), parent: None },
             notice: reported.then_some(REPORTED),
-            now: OffsetDateTime::now_utc(),
+            now,
         };
         Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), PAGE_CACHE))
     }

@@ -25,7 +25,7 @@ use time::macros::datetime;
 async fn app_with_comments(comments: usize) -> ArticleApp<MemoryStore> {
     let store = MemoryStore::new();
     let story = NewArticle { title: "Tidal <turbines> power a fishing town".into(), ..article(SLUG) };
-    store.put_article(&story).await.unwrap();
+    store.put_article(&story, time::OffsetDateTime::now_utc()).await.unwrap();
     for i in 0..comments {
         let at = datetime!(2026-11-21 00:00 UTC) + time::Duration::minutes(i as i64);
         store

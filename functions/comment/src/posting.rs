@@ -192,7 +192,12 @@ impl<S: CommentStore> Posting<'_, S> {
     async fn reshow_with(&self, key: &IdempotencyKey, refusal: Refusal, parent: Option<&str>) -> Reply {
         let Posting { app, ex, slug, .. } = *self;
         let r = &ex.r;
-        let page = app.store.article_page(slug, None, COMMENTS_PAGE_SIZE).await?.ok_or(AppError::NotFound)?;
+        let page = app.store.article_page(slug, None, COMMENTS_PAGE_SIZE).await?;
+        let now = time::OffsetDateTime::now_utc();
+        let page = page.filter(|p| p.article.summary.is_published_at(now)).ok_or(AppError::NotFound)?;
+        if page.article.unpublished {
+            return Err(AppError::Gone);
+        }
         let next = page.comments.next.map(|id| id.to_cursor(slug));
         let view = ArticleView {
             article: &page.article,

@@ -103,14 +103,17 @@ async fn listing<S: ArticleLister>(store: &S, kind: ListingKind, req: &Request) 
     let after = Query::of(req)?.get("after").map(str::to_owned);
     let position = after.as_deref().map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
     let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-    let page = store.list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE).await?;
+    let page = store
+        .list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE, OffsetDateTime::now_utc())
+        .await?;
     // A cursor past the end is a stale link, not an error: the page says "No stories yet".
     let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
     Ok(Loaded::Listing { kind, articles: page.items, after, older })
 }
 
 async fn feed<S: ArticleLister>(store: &S, kind: ListingKind) -> Result<Loaded, AppError> {
-    Ok(Loaded::Feed(kind, store.list_articles(category(kind), None, FEED_SIZE).await?.items))
+    let articles = store.list_articles(category(kind), None, FEED_SIZE, OffsetDateTime::now_utc()).await?;
+    Ok(Loaded::Feed(kind, articles.items))
 }
 
 fn category(kind: ListingKind) -> Option<Category> {
@@ -131,9 +134,11 @@ fn scope(kind: ListingKind) -> CursorScope<'static> {
 async fn sitemap_articles<S: ArticleLister>(store: &S) -> Result<Vec<ArticleSummary>, AppError> {
     let mut out = Vec::new();
     let mut after: Option<ListingPosition> = None;
+    // One time for every query, so the pages join up.
+    let now = OffsetDateTime::now_utc();
     while out.len() < SITEMAP_MAX {
         let want = SITEMAP_QUERY_PAGE.min(SITEMAP_MAX - out.len());
-        let page = store.list_articles(None, after.as_ref(), want).await?;
+        let page = store.list_articles(None, after.as_ref(), want, now).await?;
         out.extend(page.items);
         match page.next {
             Some(next) => after = Some(next),

@@ -32,7 +32,7 @@ async fn app_with(origin: &str, n: usize) -> ListingApp<MemoryStore> {
             summary: format!("Summary {i}"),
             ..article(&format!("tech-story-{i}"))
         };
-        store.put_article(&story).await.unwrap();
+        store.put_article(&story, time::OffsetDateTime::now_utc()).await.unwrap();
     }
     ListingApp::new(store, site(origin))
 }

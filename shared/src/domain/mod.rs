@@ -10,9 +10,13 @@ pub mod cursor;
 pub mod moderation;
 mod page;
 mod slug;
+mod standfirst;
 pub mod timefmt;
 
-pub use article::{Article, ArticleSummary, ListingPosition, NewArticle, SanitizedHtml, TrendingArticle};
+pub use article::{
+    Article, ArticleSummary, Correction, ListingPosition, NewArticle, SanitizedHtml, TrendingArticle,
+    WORDS_PER_MINUTE,
+};
 pub use category::{Category, UnknownCategory};
 pub use comment::{Comment, CommentId, CommentRef, Removal, is_web_url, web_links};
 pub use page::Page;

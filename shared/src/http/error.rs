@@ -15,6 +15,9 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// The page existed and was withdrawn on purpose (an unpublished article).
+    #[error("gone")]
+    Gone,
     /// The action needs a logged-in reader: `303` to the login page, which
     /// brings the reader back to `return_to` (a local path) afterwards.
     #[error("login required")]
@@ -55,6 +58,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -70,6 +74,9 @@ impl AppError {
     pub fn public_text(&self) -> (&'static str, &'static str) {
         match self {
             AppError::NotFound => ("Page not found", "We could not find the page you asked for."),
+            AppError::Gone => {
+                ("Story withdrawn", "This story has been withdrawn and is no longer available.")
+            }
             AppError::LoginRequired { .. } => ("Please log in", "You need to log in to do that."),
             AppError::MethodNotAllowed { .. } => {
                 ("Method not allowed", "This address does not accept that kind of request.")

@@ -102,24 +102,56 @@ pub trait ArticleReader: Send + Sync {
 /// Reads newest-first listings.
 pub trait ArticleLister: Send + Sync {
     /// Articles newest first (ties: slug descending), all categories when
-    /// `category` is `None`, strictly after `after`, at most `limit`.
-    /// `next` is set only when more articles exist.
+    /// `category` is `None`, strictly after `after`, at most `limit`, and
+    /// only those published by `now`: a scheduled article (`published_at`
+    /// in the future) appears by itself when its time comes. `next` is set
+    /// only when more articles exist.
+    ///
+    /// On DynamoDB one `Query` whose key condition bounds the sort key (which
+    /// begins with the fixed-width publication time) by `now`: scheduled
+    /// articles are never read, so they cost nothing and never shorten a page.
     fn list_articles(
         &self,
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<Page<ArticleSummary, ListingPosition>, StoreError>> + Send;
 }
 
 /// Writes articles (the importer).
 pub trait ArticleWriter: Send + Sync {
     /// Creates the article, or replaces its content keeping its comment
-    /// count. Idempotent: writing the same article again is `Unchanged`.
+    /// count. Idempotent: writing the same content again is `Unchanged` and
+    /// writes nothing (`source` aside: an article stored before sources were
+    /// recorded takes the importing file's, still `Unchanged`).
+    ///
+    /// `now` is the import's time. An update records it as `updated_at`; a
+    /// correction text the article did not carry before is dated with it
+    /// (an unchanged correction keeps its date; a removed one goes).
     fn put_article(
         &self,
         article: &NewArticle,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+
+    /// The file the article `slug` was imported from (`NewArticle::source`):
+    /// `None` when there is no such article, or it was stored before sources
+    /// were recorded. On DynamoDB one consistent `GetItem` of one attribute.
+    fn article_source(&self, slug: &Slug) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Withdraws the article (`published = false`: `410 Gone`, out of every
+    /// listing, feed, sitemap and #TrendingNews, comments kept) or restores
+    /// it. `None`: no such article; `Some(false)`: it already was so, nothing
+    /// written; `Some(true)`: changed. On DynamoDB a consistent `GetItem`,
+    /// one conditional `UpdateItem`, and one conditional `UpdateItem` per
+    /// trending hour, sent together.
+    fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<bool>, StoreError>> + Send;
 
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::comments::{comments_section, leave_comment};
 use super::share::share_block;
-use super::{PageMeta, article_path, category_path, datetime_attr, layout};
+use super::{PageMeta, article_path, category_path, datetime_attr, layout, reading_time};
 use crate::config::Site;
 use crate::domain::{Article, Comment, timefmt};
 use crate::viewer::Viewer;
@@ -59,9 +59,26 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
             p.meta {
                 "By " (a.author) " · "
                 time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
+                @if let Some(updated) = a.updated_at {
+                    " · Updated "
+                    time datetime=(datetime_attr(updated)) { (timefmt::human(updated)) }
+                }
                 " · " a href=(category_path(a.category)) { (a.category.label()) }
+                @if let Some(minutes) = a.reading_minutes() { " · " (reading_time(minutes)) }
             }
-            p.summary { (a.summary) }
+            @if let Some(correction) = &view.article.correction {
+                // Above the story, so a reader who was misled sees it first.
+                aside.correction aria-labelledby="correction-heading" {
+                    h2 #correction-heading { "Correction" }
+                    p {
+                        time datetime=(datetime_attr(correction.at)) { (timefmt::human(correction.at)) }
+                        ": " (correction.text)
+                    }
+                }
+            }
+            @if let Some(standfirst) = view.article.standfirst() {
+                p.summary { (standfirst) }
+            }
             // The one place unescaped HTML is allowed: it came out of the sanitiser at import.
             div.body { (PreEscaped(view.article.body_html.as_str())) }
         }
@@ -76,7 +93,8 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
 fn head_extra(site: &Site, article: &Article, url: &str) -> Markup {
     let a = &article.summary;
     let published = timefmt::rfc3339(a.published_at);
-    let ld = json!({
+    let modified = a.updated_at.map(timefmt::rfc3339);
+    let mut ld = json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": a.title,
@@ -88,6 +106,9 @@ fn head_extra(site: &Site, article: &Article, url: &str) -> Markup {
         "url": url,
         "publisher": { "@type": "Organization", "name": site.name, "url": site.origin.url("/") },
     });
+    if let Some(modified) = &modified {
+        ld["dateModified"] = json!(modified);
+    }
     html! {
         meta property="og:type" content="article";
         meta property="og:title" content=(a.title);
@@ -95,6 +116,9 @@ fn head_extra(site: &Site, article: &Article, url: &str) -> Markup {
         meta property="og:url" content=(url);
         meta property="og:site_name" content=(site.name);
         meta property="article:published_time" content=(published);
+        @if let Some(modified) = &modified {
+            meta property="article:modified_time" content=(modified);
+        }
         meta property="article:section" content=(a.category.label());
         meta name="twitter:card" content="summary";
         meta name="twitter:title" content=(a.title);
@@ -126,7 +150,7 @@ fn script_safe_json(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Comment;
+    use crate::domain::{Comment, SanitizedHtml};
     use crate::views::test_support::*;
 
     fn view<'a>(article: &'a Article, comments: &'a [Comment], error: Option<&'a str>) -> ArticleView<'a> {
@@ -177,6 +201,61 @@ mod tests {
         assert!(html.contains("Share This Post On"));
         assert!(html.contains(r#"<h2 id="comments-heading">Comments (2)</h2>"#));
         assert!(html.contains("No comments yet."));
+    }
+
+    #[test]
+    fn standfirst_only_when_the_body_does_not_begin_with_it() {
+        let mut art = article("x", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(
+            html.contains(r#"<p class="summary">Summary &lt;script&gt;"#),
+            "a summary of its own is shown"
+        );
+
+        // The default summary is the first paragraph: shown once, in the body.
+        art.summary.summary = "The tide came in early.".to_owned();
+        art.body_html = SanitizedHtml::from_sanitized(
+            "<p>The <em>tide</em> came in early.</p><p>Then it went out.</p>".to_owned(),
+        );
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(!html.contains(r#"class="summary""#), "{html}");
+        let story = &html[html.find(r#"<article class="story">"#).unwrap()..html.find("</article>").unwrap()];
+        assert_eq!(story.matches("came in early.").count(), 1, "the body's paragraph only: {story}");
+        assert!(html.contains(r#"<meta name="description" content="The tide came in early.">"#));
+    }
+
+    #[test]
+    fn an_update_and_a_correction_are_shown_and_dated() {
+        let mut art = article("x", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(!html.contains("Updated") && !html.contains("dateModified"));
+        assert!(!html.contains(r#"class="correction""#));
+        assert!(!html.contains("article:modified_time"));
+
+        art.summary.updated_at = Some(at(1_790_086_400));
+        art.correction =
+            Some(crate::domain::Correction { text: "It was <Tuesday>.".into(), at: at(1_790_086_400) });
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert_escaped(&html);
+        assert!(html.contains(
+            r#"21 September 2026, 14:13 UTC</time> · Updated <time datetime="2026-09-22T14:13:20Z">22 September 2026, 14:13 UTC</time> · <a href="/category/news-analysis">"#
+        ), "{html}");
+        assert!(html.contains(
+            r#"<aside class="correction" aria-labelledby="correction-heading"><h2 id="correction-heading">Correction</h2><p><time datetime="2026-09-22T14:13:20Z">22 September 2026, 14:13 UTC</time>: It was &lt;Tuesday&gt;.</p></aside>"#
+        ), "{html}");
+        assert!(html.contains(r#"<meta property="article:modified_time" content="2026-09-22T14:13:20Z">"#));
+        assert!(html.contains(r#""dateModified":"2026-09-22T14:13:20Z""#));
+        assert!(html.contains(r#""datePublished":"2026-09-21T14:13:20Z""#));
+    }
+
+    #[test]
+    fn reading_time_beside_the_byline() {
+        let mut art = article("x", 0);
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(html.contains(r#"News Analysis</a> · 3 min read</p>"#), "450 words");
+        art.summary.words = 0;
+        let html = render(&Viewer::Anonymous, &view(&art, &[], None));
+        assert!(!html.contains("min read"), "uncounted: no reading time");
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::domain::{ArticleSummary, timefmt};
 pub(super) const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 
 /// The whole Atom document for `articles` (the caller passes the newest
-/// [`crate::domain::FEED_SIZE`]). `updated` is the newest entry's publication
-/// time, so the feed changes exactly when a story is added; an empty feed says
+/// [`crate::domain::FEED_SIZE`]). An entry's `updated` is its article's last
+/// update (else its publication), and the feed's is the latest of those, so
+/// the feed changes exactly when a story is added or corrected; an empty feed says
 /// 1970 rather than "now" so that it stays byte-for-byte cacheable.
 ///
 /// Built with maud, which escapes text and attributes; elements get explicit
@@ -19,7 +20,7 @@ pub(super) const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8
 pub fn atom_feed(site: &Site, kind: ListingKind, articles: &[ArticleSummary]) -> String {
     let updated = articles
         .iter()
-        .map(|a| a.published_at)
+        .map(ArticleSummary::modified_at)
         .max()
         .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), timefmt::rfc3339);
     let title = match kind {
@@ -42,7 +43,7 @@ pub fn atom_feed(site: &Site, kind: ListingKind, articles: &[ArticleSummary]) ->
                     title type="text" { (xml_safe(&a.title)) }
                     link rel="alternate" type="text/html" href=(url) {}
                     published { (published) }
-                    updated { (published) }
+                    updated { (timefmt::rfc3339(a.modified_at())) }
                     author { name { (xml_safe(&a.author)) } }
                     category term=(a.category.slug()) label=(a.category.label()) {}
                     summary type="text" { (xml_safe(&a.summary)) }
@@ -102,5 +103,21 @@ mod tests {
         assert!(xml.contains(r#"href="https://news.example/category/sports/feed.xml""#));
         assert!(xml.contains("<title>Sports — Broadsheet</title>"));
         assert_eq!(feed.children().filter(|c| c.has_tag_name((ATOM, "entry"))).count(), 0);
+    }
+
+    #[test]
+    fn an_update_moves_the_entry_and_the_feed_but_not_the_publication() {
+        let mut corrected = summary("corrected", 0);
+        corrected.updated_at = Some(at(1_790_086_400));
+        let xml = atom_feed(&site(), ListingKind::Front, &[summary("plain", 0), corrected]);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let entries: Vec<_> = doc.descendants().filter(|n| n.has_tag_name((ATOM, "entry"))).collect();
+        let text = |n: roxmltree::Node<'_, '_>, name: &str| {
+            n.children().find(|c| c.has_tag_name((ATOM, name))).and_then(|c| c.text()).unwrap().to_owned()
+        };
+        assert_eq!(text(entries[0], "updated"), "2026-09-21T14:13:20Z");
+        assert_eq!(text(entries[1], "published"), "2026-09-21T14:13:20Z");
+        assert_eq!(text(entries[1], "updated"), "2026-09-22T14:13:20Z");
+        assert_eq!(text(doc.root_element(), "updated"), "2026-09-22T14:13:20Z", "the latest change");
     }
 }

@@ -2,7 +2,9 @@
 
 use maud::{Markup, html};
 
-use super::{ListingKind, PageMeta, article_path, category_path, datetime_attr, encode, layout};
+use super::{
+    ListingKind, PageMeta, article_path, category_path, datetime_attr, encode, layout, reading_time,
+};
 use crate::config::Site;
 use crate::domain::{ArticleSummary, TRENDING_WINDOW_HOURS, TrendingArticle, timefmt};
 use crate::viewer::Viewer;
@@ -111,6 +113,7 @@ fn card(a: &ArticleSummary, trend: Option<(usize, u64)>) -> Markup {
                 a href=(category_path(a.category)) { (a.category.label()) }
                 " · By " (a.author) " · "
                 time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
+                @if let Some(minutes) = a.reading_minutes() { " · " (reading_time(minutes)) }
             }
             p { (a.summary) }
             p.count {
@@ -159,6 +162,7 @@ mod tests {
             html.contains(r#"<time datetime="2026-09-21T14:13:20Z">21 September 2026, 14:13 UTC</time>"#)
         );
         assert!(html.contains("<p>Summary &lt;script&gt;"));
+        assert!(html.contains("21 September 2026, 14:13 UTC</time> · 3 min read</p>"), "reading time");
         assert!(html.contains(">3 comments</a>"));
         assert!(html.contains(">1 comment</a>"));
         assert!(html.contains(">No comments yet</a>"));

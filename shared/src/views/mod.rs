@@ -113,6 +113,11 @@ fn datetime_attr(t: time::OffsetDateTime) -> String {
     crate::domain::timefmt::rfc3339(t.replace_nanosecond(0).unwrap_or(t))
 }
 
+/// "4 min read": how long a story takes, on cards and beside the byline.
+fn reading_time(minutes: u32) -> String {
+    format!("{minutes} min read")
+}
+
 /// Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF).
 /// maud escapes markup characters but passes these through, so feed and
 /// sitemap text drops them to stay well-formed whatever was imported.
@@ -142,6 +147,8 @@ mod tests {
                       Long enough to be useful, short enough for a card."
                 .to_owned(),
             comment_count: i as u64,
+            words: 600,
+            updated_at: None,
         }
     }
 
@@ -164,6 +171,8 @@ mod tests {
         let article = Article {
             summary: plain(1),
             body_html: SanitizedHtml::from_sanitized("<p>Paragraph of body text.</p>".repeat(10)),
+            correction: None,
+            unpublished: false,
         };
         // Ten readers' comments; the viewer wrote one of them (one delete form).
         let comments: Vec<_> = (0..10)

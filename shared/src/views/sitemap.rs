@@ -8,7 +8,7 @@ use crate::config::Site;
 use crate::domain::{ArticleSummary, Category, timefmt};
 
 /// The sitemap: the front page, #TrendingNews, the twelve sections and every
-/// article in `articles` (with its publication time as `lastmod`). URLs are
+/// article in `articles` (with its last update, else its publication, as `lastmod`). URLs are
 /// built from the configured origin and slugs, and escaped by maud anyway.
 pub fn sitemap(site: &Site, articles: &[ArticleSummary]) -> String {
     let doc = html! {
@@ -21,7 +21,7 @@ pub fn sitemap(site: &Site, articles: &[ArticleSummary]) -> String {
             @for a in articles {
                 url {
                     loc { (site.origin.url(&article_path(&a.slug))) }
-                    lastmod { (timefmt::rfc3339(a.published_at)) }
+                    lastmod { (timefmt::rfc3339(a.modified_at())) }
                 }
             }
         }
@@ -56,6 +56,14 @@ mod tests {
         let lastmods = doc.descendants().filter(|n| n.has_tag_name((ns, "lastmod"))).count();
         assert_eq!(lastmods, 2);
         assert!(xml.contains("<lastmod>2026-09-21T14:13:20Z</lastmod>"));
+    }
+
+    #[test]
+    fn an_updated_article_is_modified_when_it_was_updated() {
+        let mut one = summary("one", 0);
+        one.updated_at = Some(at(1_790_086_400));
+        let xml = sitemap(&site(), &[one]);
+        assert!(xml.contains("<lastmod>2026-09-22T14:13:20Z</lastmod>"), "{xml}");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub fn summary(slug: &str, comment_count: u64) -> ArticleSummary {
         published_at: at(1_790_000_000),
         summary: format!("Summary {HOSTILE}"),
         comment_count,
+        words: 450,
+        updated_at: None,
     }
 }
 
@@ -47,6 +49,8 @@ pub fn article(slug: &str, comment_count: u64) -> Article {
     Article {
         summary: summary(slug, comment_count),
         body_html: SanitizedHtml::from_sanitized("<p>Body <em>sanitised</em></p>".to_owned()),
+        correction: None,
+        unpublished: false,
     }
 }
 

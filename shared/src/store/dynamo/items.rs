@@ -14,8 +14,8 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::timefmt;
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Removal,
-    SanitizedHtml, Slug,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
+    NewArticle, Removal, SanitizedHtml, Slug,
 };
 use crate::store::{Session, StoreError, User, body_fingerprint};
 
@@ -61,6 +61,20 @@ const PUBLISHED_AT: &str = "published_at";
 const SUMMARY: &str = "summary";
 const BODY_HTML: &str = "body_html";
 const COMMENT_COUNT: &str = "comment_count";
+/// Words in the body (the reading time); absent on items written before it was counted.
+const WORDS: &str = "words";
+/// When a re-import last changed the article (RFC 3339); absent if never.
+const UPDATED_AT: &str = "updated_at";
+/// The correction note's text and date; both absent without one.
+const CORRECTION: &str = "correction";
+const CORRECTION_AT: &str = "correction_at";
+/// The file the article was imported from (`NewArticle::source`).
+pub(crate) const SOURCE: &str = "source";
+/// `true` on a withdrawn article (which then has no index keys), and on its
+/// trending rows (which #TrendingNews then skips); absent otherwise.
+pub(crate) const UNPUBLISHED: &str = "unpublished";
+/// `true` when the article's file says `status: unpublished`; absent otherwise.
+const FILE_UNPUBLISHED: &str = "file_unpublished";
 const ID: &str = "id";
 const AUTHOR_NAME: &str = "author_name";
 const BODY: &str = "body";
@@ -88,8 +102,8 @@ pub(crate) const SUSPENDED_UNTIL: &str = "suspended_until";
 
 /// The attributes the listing indexes project (never `body_html`: listings
 /// must stay small however long the articles are).
-pub(crate) const SUMMARY_ATTRIBUTES: [&str; 7] =
-    [SLUG, TITLE, CATEGORY, AUTHOR, PUBLISHED_AT, SUMMARY, COMMENT_COUNT];
+pub(crate) const SUMMARY_ATTRIBUTES: [&str; 9] =
+    [SLUG, TITLE, CATEGORY, AUTHOR, PUBLISHED_AT, SUMMARY, COMMENT_COUNT, WORDS, UPDATED_AT];
 
 // ---- keys ----------------------------------------------------------------
 
@@ -138,6 +152,14 @@ pub(crate) fn sortable_time(t: OffsetDateTime) -> String {
 /// and equal times fall back to the slug, so every article has one place.
 pub(crate) fn listing_sk(position: &ListingPosition) -> String {
     format!("{}#{}", sortable_time(position.published_at), position.slug)
+}
+
+/// The exclusive upper bound of the listing sort keys of articles published
+/// by `now`: `{sortable now}#~`, since `~` sorts after every slug character
+/// (slugs are `a-z`, `0-9` and `-`), so an article published exactly at
+/// `now` is inside it and one a nanosecond later is not.
+pub(crate) fn published_by(now: OffsetDateTime) -> String {
+    format!("{}#~", sortable_time(now))
 }
 
 /// The primary key of an article item.
@@ -232,12 +254,17 @@ pub(crate) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-/// The content attributes of an article item (everything but its keys and
-/// its comment count), with the index keys that follow from them.
-pub(crate) fn article_content(article: &NewArticle) -> Vec<(&'static str, AttributeValue)> {
-    let position = ListingPosition { published_at: article.published_at, slug: article.slug.clone() };
-    let listing = listing_sk(&position);
-    vec![
+/// What an import writes to an article item (everything but its keys and
+/// its comment count, with the index keys that follow from the content):
+/// the attributes to `SET`, and those to `REMOVE` (an update that no longer
+/// carries a correction, a new article with no `updated_at`).
+pub(crate) fn article_content(
+    article: &NewArticle,
+    updated_at: Option<OffsetDateTime>,
+    correction_at: Option<OffsetDateTime>,
+    unpublished: bool,
+) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+    let mut set = vec![
         (SLUG, s(article.slug.as_str())),
         (TITLE, s(&article.title)),
         (CATEGORY, s(article.category.slug())),
@@ -245,11 +272,56 @@ pub(crate) fn article_content(article: &NewArticle) -> Vec<(&'static str, Attrib
         (PUBLISHED_AT, s(timefmt::rfc3339(article.published_at))),
         (SUMMARY, s(&article.summary)),
         (BODY_HTML, s(article.body_html.as_str())),
-        (GSI1PK, s(ALL_ARTICLES)),
-        (GSI1SK, s(listing.clone())),
-        (GSI2PK, s(category_pk(article.category))),
-        (GSI2SK, s(listing)),
-    ]
+        (WORDS, n(article.words)),
+        (SOURCE, s(&article.source)),
+    ];
+    let mut remove = Vec::new();
+    let (status_set, status_remove) =
+        listing_keys(&article.slug, article.published_at, article.category, unpublished);
+    set.extend(status_set);
+    remove.extend(status_remove);
+    if article.unpublished {
+        set.push((FILE_UNPUBLISHED, AttributeValue::Bool(true)));
+    } else {
+        remove.push(FILE_UNPUBLISHED);
+    }
+    match updated_at {
+        Some(t) => set.push((UPDATED_AT, s(timefmt::rfc3339(t)))),
+        None => remove.push(UPDATED_AT),
+    }
+    match (&article.correction, correction_at) {
+        (Some(text), Some(at)) => {
+            set.push((CORRECTION, s(text)));
+            set.push((CORRECTION_AT, s(timefmt::rfc3339(at))));
+        }
+        _ => remove.extend([CORRECTION, CORRECTION_AT]),
+    }
+    (set, remove)
+}
+
+/// What makes an article listed or not: a published article has the four
+/// index keys (so both listing indexes hold it); a withdrawn one has
+/// `unpublished` and no index keys, so the sparse indexes drop it and no
+/// listing, feed or sitemap query can return it.
+pub(crate) fn listing_keys(
+    slug: &Slug,
+    published_at: OffsetDateTime,
+    category: Category,
+    unpublished: bool,
+) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+    if unpublished {
+        return (vec![(UNPUBLISHED, AttributeValue::Bool(true))], vec![GSI1PK, GSI1SK, GSI2PK, GSI2SK]);
+    }
+    let listing = listing_sk(&ListingPosition { published_at, slug: slug.clone() });
+    (
+        vec![
+            (GSI1PK, s(ALL_ARTICLES)),
+            (GSI1SK, s(listing.clone())),
+            (GSI2PK, s(category_pk(category))),
+            (GSI2SK, s(listing)),
+        ],
+        vec![UNPUBLISHED],
+    )
 }
 
 /// The name of the comment-count attribute, for update expressions.
@@ -270,7 +342,11 @@ pub(crate) fn summary_attributes(summary: &ArticleSummary) -> Vec<(&'static str,
         (PUBLISHED_AT, s(timefmt::rfc3339(summary.published_at))),
         (SUMMARY, s(&summary.summary)),
         (COMMENT_COUNT, n(summary.comment_count)),
+        (WORDS, n(summary.words)),
     ]
+    .into_iter()
+    .chain(summary.updated_at.map(|t| (UPDATED_AT, s(timefmt::rfc3339(t)))))
+    .collect()
 }
 
 /// A comment item, keys included.
@@ -447,6 +523,13 @@ impl<'a> ItemReader<'a> {
         })
     }
 
+    pub(crate) fn optional_time(&self, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(_) => self.time(name).map(Some),
+        }
+    }
+
     pub(crate) fn slug(&self) -> Result<Slug, StoreError> {
         let v = self.string(SLUG)?;
         Slug::parse(v).map_err(|e| self.corrupt(format_args!("attribute `slug` is invalid ({e}): {v:?}")))
@@ -494,23 +577,39 @@ pub(crate) fn summary_from_item(item: &Item) -> Result<ArticleSummary, StoreErro
         published_at: r.time(PUBLISHED_AT)?,
         summary: r.string(SUMMARY)?.to_owned(),
         comment_count: r.number(COMMENT_COUNT)?,
+        words: u32::try_from(r.optional_number(WORDS)?.unwrap_or(0)).unwrap_or(u32::MAX),
+        updated_at: r.optional_time(UPDATED_AT)?,
     })
 }
 
 /// A whole article from its item.
 pub(crate) fn article_from_item(item: &Item) -> Result<Article, StoreError> {
     let summary = summary_from_item(item)?;
-    let body = ItemReader { item }.string(BODY_HTML)?;
+    let r = ItemReader { item };
+    let body = r.string(BODY_HTML)?;
+    let correction = match (r.optional_string(CORRECTION)?, r.optional_time(CORRECTION_AT)?) {
+        (Some(text), Some(at)) => Some(Correction { text: text.to_owned(), at }),
+        (None, None) => None,
+        _ => return Err(r.corrupt("`correction` and `correction_at` must come together")),
+    };
     // The body was sanitised by the importer before it was written; the
     // table is trusted storage (see `SanitizedHtml::from_sanitized`).
-    Ok(Article { summary, body_html: SanitizedHtml::from_sanitized(body.to_owned()) })
+    Ok(Article {
+        summary,
+        body_html: SanitizedHtml::from_sanitized(body.to_owned()),
+        correction,
+        unpublished: r.flag(UNPUBLISHED)?,
+    })
 }
 
 /// The content of a stored article as the importer wrote it, to tell an
-/// unchanged re-import from an update.
-pub(crate) fn new_article_from_item(item: &Item) -> Result<NewArticle, StoreError> {
-    let Article { summary, body_html } = article_from_item(item)?;
-    Ok(NewArticle {
+/// unchanged re-import from an update, with its correction's date (kept
+/// when a re-import carries the same correction).
+pub(crate) fn new_article_from_item(item: &Item) -> Result<(NewArticle, Option<OffsetDateTime>), StoreError> {
+    let Article { summary, body_html, correction, .. } = article_from_item(item)?;
+    let source = ItemReader { item }.optional_string(SOURCE)?.unwrap_or_default().to_owned();
+    let correction_at = correction.as_ref().map(|c| c.at);
+    let article = NewArticle {
         slug: summary.slug,
         title: summary.title,
         category: summary.category,
@@ -518,7 +617,12 @@ pub(crate) fn new_article_from_item(item: &Item) -> Result<NewArticle, StoreErro
         published_at: summary.published_at,
         summary: summary.summary,
         body_html,
-    })
+        words: summary.words,
+        correction: correction.map(|c| c.text),
+        source,
+        unpublished: ItemReader { item }.flag(FILE_UNPUBLISHED)?,
+    };
+    Ok((article, correction_at))
 }
 
 /// A comment from its item.
@@ -611,6 +715,11 @@ pub(crate) fn idempotent_body_fingerprint(item: &Item) -> Result<Option<u64>, St
 
 /// A trending row: the article as of its latest read in that hour, and the
 /// hour's read count.
+/// Whether a trending row belongs to a withdrawn article (#TrendingNews skips it).
+pub(crate) fn is_withdrawn(item: &Item) -> Result<bool, StoreError> {
+    ItemReader { item }.flag(UNPUBLISHED)
+}
+
 pub(crate) fn trending_row_from_item(item: &Item) -> Result<(ArticleSummary, u64), StoreError> {
     Ok((summary_from_item(item)?, ItemReader { item }.number(READS)?))
 }
@@ -630,12 +739,17 @@ mod tests {
             published_at: datetime!(2026-11-26 19:00:00.5 +01:00),
             summary: "".into(),
             body_html: SanitizedHtml::from_sanitized("<p>Hi</p>".into()),
+            words: 1,
+            correction: None,
+            source: "news/rust.md".into(),
+            unpublished: false,
         }
     }
 
     fn article_item(a: &NewArticle, comments: u64) -> Item {
         let mut item = article_key(&a.slug);
-        item.extend(article_content(a).into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let corrected = a.correction.as_ref().map(|_| datetime!(2026-11-27 09:00 UTC));
+        item.extend(article_content(a, None, corrected, false).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
         item.insert(COMMENT_COUNT.into(), n(comments));
         item
     }
@@ -664,7 +778,16 @@ mod tests {
         assert_eq!(back.summary.comment_count, 7);
         assert_eq!(back.summary.published_at, a.published_at);
         assert_eq!(back.body_html, a.body_html);
-        assert_eq!(new_article_from_item(&item).unwrap(), a);
+        assert_eq!(new_article_from_item(&item).unwrap(), (a.clone(), None));
+        assert_eq!(back.correction, None);
+        assert_eq!(back.summary.updated_at, None);
+
+        let corrected = NewArticle { correction: Some("It was Tuesday.".into()), ..a };
+        let item = article_item(&corrected, 0);
+        let back = article_from_item(&item).unwrap();
+        let at = datetime!(2026-11-27 09:00 UTC);
+        assert_eq!(back.correction, Some(Correction { text: "It was Tuesday.".into(), at }));
+        assert_eq!(new_article_from_item(&item).unwrap(), (corrected, Some(at)));
     }
 
     #[test]

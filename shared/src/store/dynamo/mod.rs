@@ -26,6 +26,7 @@ mod counter;
 mod items;
 mod moderation;
 mod moderation_items;
+mod status;
 mod table;
 mod trending;
 
@@ -412,28 +413,32 @@ impl ArticleLister for DynamoStore {
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: time::OffsetDateTime,
     ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
         let (index, pk_name, sk_name, pk) = match category {
             None => (items::GSI1, items::GSI1PK, items::GSI1SK, items::ALL_ARTICLES.to_owned()),
             Some(c) => (items::GSI2, items::GSI2PK, items::GSI2SK, items::category_pk(c)),
         };
-        let mut query = self
+        // One bound on the sort key does both jobs: below the cursor, and
+        // nothing published after `now` (scheduled articles are never read).
+        let published = items::published_by(now);
+        let before = match after {
+            Some(position) => items::listing_sk(position).min(published),
+            None => published,
+        };
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
             .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
             .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":before", s(before))
             .scan_index_forward(false)
             // One more than shown, to know whether an "Older stories" link is due.
             .limit(query_limit(limit.saturating_add(1)));
-        query = match after {
-            None => query.key_condition_expression("#pk = :pk"),
-            Some(position) => query
-                .key_condition_expression("#pk = :pk AND #sk < :after")
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(":after", s(items::listing_sk(position))),
-        };
         let out = query.send().await.map_err(unavailable)?;
         let truncated = out.last_evaluated_key().is_some();
         let (articles, more) = take_page(out.items().iter(), limit, truncated, items::summary_from_item)?;
@@ -442,23 +447,71 @@ impl ArticleLister for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Records the importing file as an unchanged article's source (an
+    /// article stored before sources were recorded): one `UpdateItem` that
+    /// touches nothing else, so the article stays `Unchanged`.
+    async fn claim_source(&self, article: &NewArticle) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .update_expression("SET #source = :source")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#source", items::SOURCE)
+            .expression_attribute_values(":source", s(&article.source))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
 impl ArticleWriter for DynamoStore {
-    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+    async fn put_article(
+        &self,
+        article: &NewArticle,
+        now: time::OffsetDateTime,
+    ) -> Result<PutOutcome, StoreError> {
         // Import is not a hot path: read first, so re-importing unchanged
-        // content writes nothing (and costs no write capacity).
+        // content writes nothing (and costs no write capacity), and so an
+        // update knows the correction date and the status it keeps.
         let current = self.get_consistent(items::article_key(&article.slug)).await?;
+        let mut correction_at = None;
+        let mut unpublished = article.unpublished;
+        let mut was_unpublished = false;
         if let Some(item) = &current {
+            was_unpublished = items::is_withdrawn(item).unwrap_or(false);
             // An existing item that no longer maps is overwritten below:
             // re-importing is how a damaged article gets repaired.
-            if matches!(items::new_article_from_item(item), Ok(existing) if existing == *article) {
-                return Ok(PutOutcome::Unchanged);
+            if let Ok((existing, stored_correction_at)) = items::new_article_from_item(item) {
+                let same_source = existing.source == article.source;
+                let existing = NewArticle { source: article.source.clone(), ..existing };
+                if existing == *article {
+                    if !same_source {
+                        self.claim_source(article).await?;
+                    }
+                    return Ok(PutOutcome::Unchanged);
+                }
+                if existing.correction == article.correction {
+                    correction_at = stored_correction_at;
+                }
+                // The file's `status:` did not change: the article keeps the
+                // status a command may have given it since.
+                if existing.unpublished == article.unpublished {
+                    unpublished = was_unpublished;
+                }
             }
         }
+        let correction_at = article.correction.as_ref().map(|_| correction_at.unwrap_or(now));
+        let updated_at = current.is_some().then_some(now);
         // One UpdateItem for both cases: SET the content and index keys,
         // and the comment count only if absent, so a comment posted
-        // concurrently is never lost. UPDATED_OLD tells created from updated
-        // atomically: a new item had no old values.
-        let mut request = self
+        // concurrently is never lost. Created or updated: the read above
+        // knows, and UPDATED_OLD catches an item created between the read and
+        // this write (a new item has no old values; an update of attributes
+        // that all keep their values may also return none, hence the read).
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -466,20 +519,46 @@ impl ArticleWriter for DynamoStore {
             .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .return_values(ReturnValue::UpdatedOld);
-        let mut sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
-        for (i, (name, value)) in items::article_content(article).into_iter().enumerate() {
-            sets.push(format!("#a{i} = :a{i}"));
-            request = request
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":a{i}"), value);
+        let (set, remove) = items::article_content(article, updated_at, correction_at, unpublished);
+        let sets = vec![String::from("#count = if_not_exists(#count, :zero)")];
+        let out = status::with_changes(request, sets, set, remove).send().await.map_err(unavailable)?;
+        if current.is_some() && unpublished != was_unpublished {
+            self.flag_trending_rows(&article.slug, unpublished, now).await?;
         }
-        let out = request
-            .update_expression(format!("SET {}", sets.join(", ")))
+        let existed = current.is_some() || out.attributes().is_some_and(|old| !old.is_empty());
+        Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+    }
+
+    async fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<bool>, StoreError> {
+        let Some(item) = self.get_consistent(items::article_key(slug)).await? else { return Ok(None) };
+        if items::is_withdrawn(&item)? != published {
+            return Ok(Some(false));
+        }
+        self.apply_status(&item, !published, now).await?;
+        Ok(Some(true))
+    }
+
+    async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(slug)))
+            .projection_expression("#source")
+            .expression_attribute_names("#source", items::SOURCE)
+            .consistent_read(true)
             .send()
             .await
             .map_err(unavailable)?;
-        let existed = out.attributes().is_some_and(|old| !old.is_empty());
-        Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+        match out.item.as_ref().and_then(|item| item.get(items::SOURCE)) {
+            Some(AttributeValue::S(source)) if !source.is_empty() => Ok(Some(source.clone())),
+            _ => Ok(None),
+        }
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {

@@ -135,3 +135,23 @@ async fn wait_until_active(client: &Client, name: &str) -> Result<(), StoreError
         delay = (delay * 2).min(Duration::from_secs(2));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::items;
+
+    /// `template.yaml` creates the production table; its listing indexes must
+    /// project what a listing reads, or cards lose their reading time and
+    /// feeds their update times in production only.
+    #[test]
+    fn the_template_projects_what_listings_read() {
+        let template = include_str!("../../../../template.yaml");
+        let projections: Vec<&str> =
+            template.lines().filter_map(|l| l.trim().strip_prefix("NonKeyAttributes: ")).collect();
+        assert_eq!(projections.len(), 2, "GSI1 and GSI2");
+        let expected = format!("[{}]", items::SUMMARY_ATTRIBUTES.join(", "));
+        for projection in projections {
+            assert_eq!(projection, expected);
+        }
+    }
+}

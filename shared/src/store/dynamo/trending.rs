@@ -123,6 +123,9 @@ impl TrendingReader for DynamoStore {
         let mut rows = Vec::new();
         for (hour, items_in_hour) in buckets {
             for item in &items_in_hour {
+                if items::is_withdrawn(item)? {
+                    continue;
+                }
                 let (article, reads) = items::trending_row_from_item(item)?;
                 rows.push((hour, article, reads));
             }
@@ -147,6 +150,8 @@ mod tests {
             published_at,
             summary: String::new(),
             comment_count: 0,
+            words: 300,
+            updated_at: None,
         }
     }
 

@@ -38,8 +38,8 @@ use super::{
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::moderation::{LogEntry, ReportReason};
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Page,
-    Slug, TrendingArticle,
+    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
+    NewArticle, Page, Slug, TrendingArticle,
 };
 
 mod comments;
@@ -66,6 +66,10 @@ pub struct MemoryStore {
 struct Inner {
     /// Every article by slug; `summary.comment_count` is the live count.
     articles: HashMap<Slug, Article>,
+    /// The file each article was imported from (the table's `source`).
+    sources: HashMap<Slug, String>,
+    /// The articles whose file says `status: unpublished` (the table's `file_unpublished`).
+    file_unpublished: HashSet<Slug>,
     /// The front-page order (the GSI1 of the table), iterated in reverse.
     all: BTreeSet<ListingPosition>,
     /// One order per category (the GSI2 of the table).
@@ -265,6 +269,7 @@ impl ArticleLister for MemoryStore {
         category: Option<Category>,
         after: Option<&ListingPosition>,
         limit: usize,
+        now: OffsetDateTime,
     ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
         let inner = self.read();
         let index = match category {
@@ -276,7 +281,11 @@ impl ArticleLister for MemoryStore {
             None => Bound::Unbounded,
             Some(position) => Bound::Excluded(position),
         };
-        let positions = index.range::<ListingPosition, _>((Bound::Unbounded, end)).rev();
+        // The table's key condition: nothing published after `now`.
+        let positions = index
+            .range::<ListingPosition, _>((Bound::Unbounded, end))
+            .rev()
+            .skip_while(|p| p.published_at > now);
         let summaries = positions.filter_map(|p| inner.articles.get(&p.slug)).map(|a| a.summary.clone());
         let (items, more) = take_page(summaries, limit);
         let next = if more { items.last().map(ArticleSummary::position) } else { None };
@@ -285,28 +294,45 @@ impl ArticleLister for MemoryStore {
 }
 
 impl ArticleWriter for MemoryStore {
-    async fn put_article(&self, article: &NewArticle) -> Result<PutOutcome, StoreError> {
+    async fn put_article(&self, article: &NewArticle, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let mut inner = self.write();
-        let (comment_count, outcome) = match inner.articles.get(&article.slug) {
+        let file_was_unpublished = inner.file_unpublished.contains(&article.slug);
+        let (comment_count, correction_at, unpublished, outcome) = match inner.articles.get(&article.slug) {
             Some(existing) => {
                 let s = &existing.summary;
+                let same_correction =
+                    existing.correction.as_ref().map(|c| &c.text) == article.correction.as_ref();
                 let unchanged = s.title == article.title
                     && s.category == article.category
                     && s.author == article.author
                     && s.published_at == article.published_at
                     && s.summary == article.summary
+                    && s.words == article.words
+                    && same_correction
+                    && file_was_unpublished == article.unpublished
                     && existing.body_html == article.body_html;
                 if unchanged {
+                    inner.sources.insert(article.slug.clone(), article.source.clone());
                     return Ok(PutOutcome::Unchanged);
                 }
+                let correction_at =
+                    if same_correction { existing.correction.as_ref().map(|c| c.at) } else { None };
+                // The file's `status:` did not change: keep the status a
+                // command may have given the article since.
+                let unpublished = if file_was_unpublished == article.unpublished {
+                    existing.unpublished
+                } else {
+                    article.unpublished
+                };
                 let (old_position, old_category) = (s.position(), s.category);
                 let comment_count = s.comment_count;
                 inner.all.remove(&old_position);
                 inner.index_mut(old_category).remove(&old_position);
-                (comment_count, PutOutcome::Updated)
+                (comment_count, correction_at, unpublished, PutOutcome::Updated)
             }
-            None => (0, PutOutcome::Created),
+            None => (0, None, article.unpublished, PutOutcome::Created),
         };
+        let now = utc(now);
         let stored = Article {
             summary: ArticleSummary {
                 slug: article.slug.clone(),
@@ -316,14 +342,56 @@ impl ArticleWriter for MemoryStore {
                 published_at: utc(article.published_at),
                 summary: article.summary.clone(),
                 comment_count,
+                words: article.words,
+                updated_at: (outcome == PutOutcome::Updated).then_some(now),
             },
             body_html: article.body_html.clone(),
+            correction: article
+                .correction
+                .as_ref()
+                .map(|text| Correction { text: text.clone(), at: correction_at.unwrap_or(now) }),
+            unpublished,
         };
-        let position = stored.summary.position();
-        inner.all.insert(position.clone());
-        inner.index_mut(article.category).insert(position);
+        if !unpublished {
+            let position = stored.summary.position();
+            inner.all.insert(position.clone());
+            inner.index_mut(article.category).insert(position);
+        }
         inner.articles.insert(article.slug.clone(), stored);
+        inner.sources.insert(article.slug.clone(), article.source.clone());
+        if article.unpublished {
+            inner.file_unpublished.insert(article.slug.clone());
+        } else {
+            inner.file_unpublished.remove(&article.slug);
+        }
         Ok(outcome)
+    }
+
+    async fn set_published(
+        &self,
+        slug: &Slug,
+        published: bool,
+        _now: OffsetDateTime,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut inner = self.write();
+        let Some(article) = inner.articles.get_mut(slug) else { return Ok(None) };
+        if article.unpublished != published {
+            return Ok(Some(false));
+        }
+        article.unpublished = !published;
+        let (position, category) = (article.summary.position(), article.summary.category);
+        if published {
+            inner.all.insert(position.clone());
+            inner.index_mut(category).insert(position);
+        } else {
+            inner.all.remove(&position);
+            inner.index_mut(category).remove(&position);
+        }
+        Ok(Some(true))
+    }
+
+    async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
+        Ok(self.read().sources.get(slug).cloned())
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {
@@ -353,8 +421,12 @@ impl ReadCounter for MemoryStore {
 impl TrendingReader for MemoryStore {
     async fn trending(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
         let inner = self.read();
+        let withdrawn = |slug: &Slug| inner.articles.get(slug).is_some_and(|a| a.unpublished);
         let rows = inner.reads.range(trending_window(now)).flat_map(|(hour, bucket)| {
-            bucket.values().map(move |(summary, reads)| (*hour, summary.clone(), *reads))
+            bucket
+                .values()
+                .filter(|(summary, _)| !withdrawn(&summary.slug))
+                .map(move |(summary, reads)| (*hour, summary.clone(), *reads))
         });
         Ok(rank_trending(rows, limit))
     }
@@ -475,6 +547,10 @@ mod tests {
             published_at: datetime!(2026-11-26 18:00 +02:00),
             summary: String::new(),
             body_html: SanitizedHtml::from_sanitized(String::new()),
+            words: 0,
+            correction: None,
+            source: format!("{slug}.md"),
+            unpublished: false,
         }
     }
 
@@ -482,27 +558,46 @@ mod tests {
     async fn moving_an_article_to_another_category_moves_its_listing() {
         let store = MemoryStore::new();
         let mut a = article("a");
-        store.put_article(&a).await.unwrap();
+        store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap();
         a.category = Category::Science;
-        assert_eq!(store.put_article(&a).await.unwrap(), PutOutcome::Updated);
-        assert!(store.list_articles(Some(Category::Health), None, 10).await.unwrap().items.is_empty());
-        assert_eq!(store.list_articles(Some(Category::Science), None, 10).await.unwrap().items.len(), 1);
-        assert_eq!(store.list_articles(None, None, 10).await.unwrap().items.len(), 1);
+        assert_eq!(store.put_article(&a, OffsetDateTime::now_utc()).await.unwrap(), PutOutcome::Updated);
+        assert!(
+            store
+                .list_articles(Some(Category::Health), None, 10, OffsetDateTime::now_utc())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .list_articles(Some(Category::Science), None, 10, OffsetDateTime::now_utc())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(
+            store.list_articles(None, None, 10, OffsetDateTime::now_utc()).await.unwrap().items.len(),
+            1
+        );
     }
 
     #[tokio::test]
     async fn times_come_back_in_utc() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
-        let page = store.list_articles(None, None, 1).await.unwrap();
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
+        let page = store.list_articles(None, None, 1, OffsetDateTime::now_utc()).await.unwrap();
         assert_eq!(page.items[0].published_at.offset(), UtcOffset::UTC);
     }
 
     #[tokio::test]
     async fn old_read_buckets_are_dropped() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
-        let summary = store.list_articles(None, None, 1).await.unwrap().items.remove(0);
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
+        let summary =
+            store.list_articles(None, None, 1, OffsetDateTime::now_utc()).await.unwrap().items.remove(0);
         let t = datetime!(2026-11-26 18:00 UTC);
         store.record_read(&summary, t - time::Duration::days(30)).await.unwrap();
         store.record_read(&summary, t).await.unwrap();
@@ -605,7 +700,7 @@ mod tests {
     #[tokio::test]
     async fn idempotency_records_are_dropped_after_their_retention() {
         let store = MemoryStore::new();
-        store.put_article(&article("a")).await.unwrap();
+        store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
         let slug = Slug::parse("a").unwrap();
         let post = |at: OffsetDateTime, key: IdempotencyKey| {
             let store = store.clone();
