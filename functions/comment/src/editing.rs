@@ -39,7 +39,7 @@ async fn own_comment<S: CommentStore>(
     if comment.author != session.username {
         return Err(AppError::Forbidden(NOT_YOURS));
     }
-    let too_late = now >= comment.created_at + EDIT_WINDOW;
+    let too_late = !comment.edit_window_open(now, EDIT_WINDOW);
     Ok((comment, too_late))
 }
 

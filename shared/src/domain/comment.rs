@@ -126,6 +126,12 @@ impl Comment {
         }
     }
 
+    /// Whether its author may still edit it at `now`: less than `window`
+    /// after it was posted.
+    pub fn edit_window_open(&self, now: OffsetDateTime, window: time::Duration) -> bool {
+        now < self.created_at + window
+    }
+
     /// Whether readers other than its author see it as published.
     pub fn is_public(&self) -> bool {
         !self.held && self.removed.is_none()

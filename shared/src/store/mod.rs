@@ -339,6 +339,34 @@ pub enum EditOutcome {
     Suspended,
 }
 
+/// The comment `author` may delete, or why not: the decision both stores
+/// make on the comment as read, before they write anything.
+pub(crate) fn deletable<'a>(
+    seen: Option<&'a Comment>,
+    author: &Username,
+) -> Result<&'a Comment, DeleteOutcome> {
+    match seen.filter(|c| c.removed.is_none()) {
+        None => Err(DeleteOutcome::NotFound),
+        Some(c) if c.author != *author => Err(DeleteOutcome::NotAuthor),
+        Some(c) => Ok(c),
+    }
+}
+
+/// The comment `author` may edit at `now`, or why not (see [`deletable`]).
+pub(crate) fn editable<'a>(
+    seen: Option<&'a Comment>,
+    author: &Username,
+    now: OffsetDateTime,
+    window: time::Duration,
+) -> Result<&'a Comment, EditOutcome> {
+    match seen.filter(|c| c.removed.is_none()) {
+        None => Err(EditOutcome::NotFound),
+        Some(c) if c.author != *author => Err(EditOutcome::NotAuthor),
+        Some(c) if !c.edit_window_open(now, window) => Err(EditOutcome::TooLate),
+        Some(c) => Ok(c),
+    }
+}
+
 /// Writes comments (the comment function).
 pub trait CommentWriter: Send + Sync {
     /// Adds `comment` to the article in one transaction with: a record of

@@ -103,7 +103,7 @@ fn controls(path: &str, reader: &Reader, c: &Comment, now: OffsetDateTime) -> Ma
     let own = reader.username == c.author;
     html! {
         div.controls {
-            @if own && now < c.created_at + EDIT_WINDOW {
+            @if own && c.edit_window_open(now, EDIT_WINDOW) {
                 a.edit href={ (action) "/edit" } aria-describedby=(by) { "Edit" }
             }
             @if own {

@@ -47,6 +47,7 @@ use crate::auth::{IdempotencyKey, Username};
 use crate::domain::{Comment, CommentRef, Removal, Slug};
 use crate::store::{
     Allowance, CommentWriter, DeleteOutcome, EditOutcome, PostOutcome, StoreError, body_fingerprint,
+    deletable, editable,
 };
 
 /// The cancellation reason of an item whose condition was false.
@@ -458,18 +459,17 @@ impl CommentWriter for DynamoStore {
         author: &Username,
     ) -> Result<DeleteOutcome, StoreError> {
         for _ in 0..MAX_DECISIONS {
-            let Some(seen) = self.find_comment(article, at).await?.filter(|c| c.removed.is_none()) else {
-                return Ok(DeleteOutcome::NotFound);
+            let found = self.find_comment(article, at).await?;
+            let seen = match deletable(found.as_ref(), author) {
+                Ok(seen) => seen,
+                Err(refused) => return Ok(refused),
             };
-            if seen.author != *author {
-                return Ok(DeleteOutcome::NotAuthor);
-            }
-            match self.transact(self.take_down(article, &seen, Removal::ByAuthor)?).await? {
+            match self.transact(self.take_down(article, seen, Removal::ByAuthor)?).await? {
                 Ok(()) => return Ok(DeleteOutcome::Deleted),
                 // The comment changed since it was read (a reply arrived, a
                 // moderator acted): decide again.
                 Err(c) if c.failed(0) => continue,
-                Err(_) => return Err(inconsistent(article, &seen)),
+                Err(_) => return Err(inconsistent(article, seen)),
             }
         }
         Err(unavailable(StillCancelled { reasons: "the comment kept changing".into() }))
@@ -484,14 +484,8 @@ impl CommentWriter for DynamoStore {
         now: OffsetDateTime,
         window: time::Duration,
     ) -> Result<EditOutcome, StoreError> {
-        let Some(seen) = self.find_comment(article, at).await?.filter(|c| c.removed.is_none()) else {
-            return Ok(EditOutcome::NotFound);
-        };
-        if seen.author != *author {
-            return Ok(EditOutcome::NotAuthor);
-        }
-        if now >= seen.created_at + window {
-            return Ok(EditOutcome::TooLate);
+        if let Err(refused) = editable(self.find_comment(article, at).await?.as_ref(), author, now, window) {
+            return Ok(refused);
         }
         let update = Update::builder()
             .table_name(&self.table)

@@ -14,7 +14,7 @@ use crate::domain::{Comment, CommentRef, Removal, Slug};
 use crate::store::dynamo::IDEMPOTENCY_TTL;
 use crate::store::{
     Allowance, CommentWriter, DeleteOutcome, EditOutcome, Moderation, ModerationOutcome, PostOutcome,
-    ReportOutcome, Reports, StoreError, body_fingerprint,
+    ReportOutcome, Reports, StoreError, body_fingerprint, deletable, editable,
 };
 
 impl Inner {
@@ -150,11 +150,8 @@ impl CommentWriter for MemoryStore {
         author: &Username,
     ) -> Result<DeleteOutcome, StoreError> {
         let mut inner = self.write();
-        let Some(c) = inner.comment(article, at).filter(|c| c.removed.is_none()) else {
-            return Ok(DeleteOutcome::NotFound);
-        };
-        if c.author != *author {
-            return Ok(DeleteOutcome::NotAuthor);
+        if let Err(refused) = deletable(inner.comment(article, at), author) {
+            return Ok(refused);
         }
         inner.take_down(article, at, Removal::ByAuthor);
         Ok(DeleteOutcome::Deleted)
@@ -170,14 +167,8 @@ impl CommentWriter for MemoryStore {
         window: time::Duration,
     ) -> Result<EditOutcome, StoreError> {
         let mut inner = self.write();
-        let Some(c) = inner.comment(article, at).filter(|c| c.removed.is_none()) else {
-            return Ok(EditOutcome::NotFound);
-        };
-        if c.author != *author {
-            return Ok(EditOutcome::NotAuthor);
-        }
-        if now >= c.created_at + window {
-            return Ok(EditOutcome::TooLate);
+        if let Err(refused) = editable(inner.comment(article, at), author, now, window) {
+            return Ok(refused);
         }
         if inner.is_suspended(author, now) {
             return Ok(EditOutcome::Suspended);
