@@ -40,13 +40,15 @@
 //! Rendering happens here, once: the body is turned into sanitised HTML by
 //! [`broadsheet::markdown::render`], so the Lambdas never parse Markdown.
 
+mod authors;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use broadsheet::domain::timefmt::parse_rfc3339;
-use broadsheet::domain::{Category, NewArticle, Slug};
+use broadsheet::domain::{Category, NewArticle, NewAuthor, Slug, author_slug};
 use broadsheet::markdown;
 use broadsheet::store::{ArticleWriter, PutOutcome, StoreError};
 use serde::Deserialize;
@@ -152,6 +154,12 @@ pub enum Problem {
     /// Another file of the same import has the same slug.
     #[error("slug: `{slug}` is also the slug of {other_file}")]
     DuplicateSlug { slug: Slug, other_file: String },
+    /// An author file's path is not `authors/{address}.md` with a valid address.
+    #[error("{message}")]
+    AuthorFileName { message: String },
+    /// An author file has text after its front matter.
+    #[error("an author file has no body: put the bio in the `bio` field")]
+    AuthorBody,
     /// The stored article with this slug was imported from another file.
     #[error("slug: already used by {other_file}")]
     SlugTaken { other_file: String },
@@ -194,6 +202,15 @@ pub enum ImportFailure {
         #[source]
         source: StoreError,
     },
+    /// Writing an author file failed (after every article was written).
+    #[error(
+        "storing author `{slug}` failed after every article was written; running the import again is safe"
+    )]
+    StoreAuthor {
+        slug: Slug,
+        #[source]
+        source: StoreError,
+    },
 }
 
 /// Displays the problems of an invalid import, one per line.
@@ -210,9 +227,18 @@ impl fmt::Display for InvalidList<'_> {
     }
 }
 
-/// What an import did, by [`PutOutcome`].
+/// What an import did, by [`PutOutcome`]: articles, and author files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub authors: AuthorsReport,
+}
+
+/// What an import did with author files, by [`PutOutcome`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthorsReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -225,11 +251,22 @@ impl ImportReport {
     }
 
     fn count(&mut self, outcome: PutOutcome) {
-        match outcome {
-            PutOutcome::Created => self.created += 1,
-            PutOutcome::Updated => self.updated += 1,
-            PutOutcome::Unchanged => self.unchanged += 1,
-        }
+        tally(outcome, [&mut self.created, &mut self.updated, &mut self.unchanged]);
+    }
+}
+
+impl AuthorsReport {
+    /// Author files written (or found unchanged) in all.
+    pub fn total(&self) -> usize {
+        self.created + self.updated + self.unchanged
+    }
+}
+
+fn tally(outcome: PutOutcome, [created, updated, unchanged]: [&mut usize; 3]) {
+    match outcome {
+        PutOutcome::Created => *created += 1,
+        PutOutcome::Updated => *updated += 1,
+        PutOutcome::Unchanged => *unchanged += 1,
     }
 }
 
@@ -243,7 +280,20 @@ impl fmt::Display for ImportReport {
             self.created,
             self.updated,
             self.unchanged
-        )
+        )?;
+        let a = &self.authors;
+        if a.total() > 0 {
+            let noun = if a.total() == 1 { "author" } else { "authors" };
+            write!(
+                f,
+                "; {} {noun}: {} created, {} updated, {} unchanged",
+                a.total(),
+                a.created,
+                a.updated,
+                a.unchanged
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -287,6 +337,10 @@ fn parse(file: &str, text: &str) -> Result<Parsed, ImportError> {
         .map_err(|e| field_err(field_line("category"), "category", e.to_string()))?;
     let author = single_line(&fm.author, MAX_AUTHOR_CHARS)
         .map_err(|m| field_err(field_line("author"), "author", m))?;
+    if author_slug(&author).is_none() {
+        let msg = "needs an ASCII letter or digit, from which the author page's address is made".to_owned();
+        return Err(field_err(field_line("author"), "author", msg));
+    }
     let published_at = parse_rfc3339(fm.published_at.trim()).map_err(|_| {
         field_err(
             field_line("published_at"),
@@ -508,7 +562,7 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
     if files.is_empty() {
         return Err(ImportFailure::NoArticles { dir: dir.to_owned() });
     }
-    let parsed = parse_files(dir, &files)?;
+    let ParsedTree { articles: parsed, authors } = parse_files(dir, &files)?;
     check_sources(store, &parsed).await?;
 
     // One time for the whole import: every article it updates shows the same
@@ -524,6 +578,14 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
         })?;
         tracing::debug!(slug = %article.slug, ?outcome, "imported");
         report.count(outcome);
+    }
+    for author in &authors {
+        let outcome = store
+            .put_author(author)
+            .await
+            .map_err(|source| ImportFailure::StoreAuthor { slug: author.author.slug.clone(), source })?;
+        let a = &mut report.authors;
+        tally(outcome, [&mut a.created, &mut a.updated, &mut a.unchanged]);
     }
     Ok(report)
 }
@@ -553,10 +615,19 @@ fn source_name(dir: &Path, path: &Path) -> String {
     relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// Reads and parses every file, collecting every problem.
-fn parse_files(dir: &Path, files: &[PathBuf]) -> Result<Vec<(String, Parsed)>, ImportFailure> {
+/// Every file of an import, parsed: the articles (with the names errors
+/// use) and the author files.
+struct ParsedTree {
+    articles: Vec<(String, Parsed)>,
+    authors: Vec<NewAuthor>,
+}
+
+/// Reads and parses every file (articles, and author files under
+/// `authors/`), collecting every problem.
+fn parse_files(dir: &Path, files: &[PathBuf]) -> Result<ParsedTree, ImportFailure> {
     let mut errors = Vec::new();
     let mut articles = Vec::with_capacity(files.len());
+    let mut authors = Vec::new();
     let mut seen: HashMap<Slug, String> = HashMap::new();
     for path in files {
         let name = path.display().to_string();
@@ -571,9 +642,17 @@ fn parse_files(dir: &Path, files: &[PathBuf]) -> Result<Vec<(String, Parsed)>, I
                 continue;
             }
         };
+        let source = source_name(dir, path);
+        if authors::is_author_file(&source) {
+            match authors::parse_author(&name, &source, &text) {
+                Ok(author) => authors.push(author),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
         match parse(&name, &text) {
             Ok(mut parsed) => {
-                parsed.article.source = source_name(dir, path);
+                parsed.article.source = source;
                 let slug = parsed.article.slug.clone();
                 if let Some(other_file) = seen.get(&slug) {
                     let problem = Problem::DuplicateSlug { slug, other_file: other_file.clone() };
@@ -586,7 +665,11 @@ fn parse_files(dir: &Path, files: &[PathBuf]) -> Result<Vec<(String, Parsed)>, I
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(articles) } else { Err(ImportFailure::Invalid { errors }) }
+    if errors.is_empty() {
+        Ok(ParsedTree { articles, authors })
+    } else {
+        Err(ImportFailure::Invalid { errors })
+    }
 }
 
 /// Every `*.md` file under `dir`, sorted by path so that imports (and their
@@ -663,6 +746,13 @@ mod tests {
             _now: time::OffsetDateTime,
         ) -> Result<Option<bool>, StoreError> {
             Ok(None)
+        }
+
+        async fn put_author(
+            &self,
+            _author: &broadsheet::domain::NewAuthor,
+        ) -> Result<PutOutcome, StoreError> {
+            Ok(PutOutcome::Created)
         }
 
         async fn has_articles(&self) -> Result<bool, StoreError> {
@@ -880,7 +970,10 @@ More text with a [link](https://example.com/ferry).
 
         let store = MemoryStore::new();
         let report = import_dir(&store, dir.path()).await.unwrap();
-        assert_eq!(report, ImportReport { created: 3, updated: 0, unchanged: 0 });
+        assert_eq!(
+            report,
+            ImportReport { created: 3, updated: 0, unchanged: 0, authors: AuthorsReport::default() }
+        );
         assert_eq!(report.to_string(), "3 articles: 3 created, 0 updated, 0 unchanged");
 
         let again = import_dir(&store, dir.path()).await.unwrap();
@@ -888,7 +981,10 @@ More text with a [link](https://example.com/ferry).
 
         write(dir.path(), "technology/c.md", &article("Charlie", 4));
         let changed = import_dir(&store, dir.path()).await.unwrap();
-        assert_eq!(changed, ImportReport { created: 0, updated: 1, unchanged: 2 });
+        assert_eq!(
+            changed,
+            ImportReport { created: 0, updated: 1, unchanged: 2, authors: AuthorsReport::default() }
+        );
     }
 
     #[tokio::test]
@@ -1006,6 +1102,45 @@ More text with a [link](https://example.com/ferry).
     }
 
     #[tokio::test]
+    async fn author_files_import_with_the_articles_and_a_bad_one_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.md", &article("Alpha", 1));
+        write(dir.path(), "authors/ada-lovelace.md", "---\nname: Ada Lovelace\nbio: Writes.\n---\n");
+        let store = MemoryStore::new();
+        let report = import_dir(&store, dir.path()).await.unwrap();
+        assert_eq!(report.created, 1);
+        assert_eq!(report.authors, AuthorsReport { created: 1, updated: 0, unchanged: 0 });
+        assert!(report.to_string().ends_with("; 1 author: 1 created, 0 updated, 0 unchanged"), "{report}");
+        let again = import_dir(&store, dir.path()).await.unwrap();
+        assert_eq!(again.authors.unchanged, 1);
+
+        // A bad author file (an unknown field) is reported with its line, and
+        // nothing of the import is written: not the changed article either.
+        write(dir.path(), "a.md", &article("Alpha changed", 1));
+        write(dir.path(), "authors/ada-lovelace.md", "---\nname: Ada Lovelace\ntwitter: '@ada'\n---\n");
+        let ImportFailure::Invalid { errors } = import_dir(&store, dir.path()).await.unwrap_err() else {
+            panic!("expected Invalid");
+        };
+        assert_eq!(errors.len(), 1);
+        let e = errors[0].to_string();
+        assert!(e.contains("authors/ada-lovelace.md:3: front matter: unknown field `twitter`"), "{e}");
+        let slug = Slug::parse("alpha").unwrap();
+        let page = broadsheet::store::ArticleReader::article_page(&store, &slug, None, 1).await.unwrap();
+        assert_eq!(page.unwrap().article.summary.title, "Alpha", "the article file's change is not written");
+
+        // A byline no author page address can be made from is refused at its line.
+        let e = err(
+            &field("T", "sports", "2026-11-01T10:00:00Z", "").replace("author: Ana Pell", "author: 李雷")
+        );
+        assert!(
+            e.to_string().ends_with(
+                "author: needs an ASCII letter or digit, from which the author page's address is made"
+            ),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_changed_file_updates_and_records_its_correction() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a.md", &article("Alpha", 1));
@@ -1086,7 +1221,7 @@ More text with a [link](https://example.com/ferry).
 
     #[test]
     fn report_uses_the_singular_for_one() {
-        let r = ImportReport { created: 0, updated: 1, unchanged: 0 };
+        let r = ImportReport { created: 0, updated: 1, unchanged: 0, authors: AuthorsReport::default() };
         assert_eq!(r.to_string(), "1 article: 0 created, 1 updated, 0 unchanged");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use broadsheet::domain::{ArticleSummary, Category, LISTING_PAGE_SIZE};
 use broadsheet::store::ArticleLister;
 use broadsheet::store::memory::MemoryStore;
-use broadsheet_cli::import::{ImportReport, import_dir, parse_article};
+use broadsheet_cli::import::{AuthorsReport, ImportReport, import_dir, parse_article};
 
 fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
@@ -38,10 +38,13 @@ async fn sample_content_imports_and_reimports_unchanged() {
     let report = import_dir(&store, &content_dir()).await.unwrap_or_else(|e| panic!("{e}"));
     let n = report.total();
     assert!(n >= 50, "{report}");
-    assert_eq!(report, ImportReport { created: n, updated: 0, unchanged: 0 });
+    let a = report.authors.total();
+    assert!(a >= 1, "an author file with a bio: {report}");
+    let authors = |created, unchanged| AuthorsReport { created, updated: 0, unchanged };
+    assert_eq!(report, ImportReport { created: n, updated: 0, unchanged: 0, authors: authors(a, 0) });
 
     let again = import_dir(&store, &content_dir()).await.unwrap();
-    assert_eq!(again, ImportReport { created: 0, updated: 0, unchanged: n });
+    assert_eq!(again, ImportReport { created: 0, updated: 0, unchanged: n, authors: authors(0, a) });
 
     let front: Vec<_> = all_pages(&store, None).await.into_iter().flatten().collect();
     assert_eq!(front.len(), n - 2, "all but the story scheduled years ahead and the withdrawn one");
@@ -72,6 +75,20 @@ async fn sample_content_imports_and_reimports_unchanged() {
     }
     assert!(corrected >= 1, "a corrected article shows the correction note");
 
+    // An author with a bio and enough stories for two pages of 20.
+    let hattie = broadsheet::domain::Slug::parse("hattie-sorensen").unwrap();
+    let page = broadsheet::store::AuthorReader::author_page(
+        &store,
+        &hattie,
+        None,
+        20,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert!(page.author.expect("her author file").bio.is_some());
+    assert!(page.articles.next.is_some(), "a second page of her stories");
+
     let authors: BTreeSet<_> = front.iter().map(|a| a.author.as_str()).collect();
     assert!(authors.len() >= 8, "a newsroom, not one writer: {authors:?}");
 
@@ -83,12 +100,17 @@ async fn sample_content_imports_and_reimports_unchanged() {
     assert_eq!(ties.len(), 1, "exactly one published_at tie, to exercise tie-breaking: {ties:?}");
 }
 
+/// The category directories (every directory but `authors/`).
+fn category_dirs() -> Vec<PathBuf> {
+    let dirs = std::fs::read_dir(content_dir()).expect("content dir").map(|d| d.expect("entry").path());
+    dirs.filter(|d| !d.ends_with("authors")).collect()
+}
+
 /// Each file sits at `{category}/{slug}.md`, so the tree reads like the site.
 #[test]
 fn files_are_named_by_category_and_slug() {
     let mut seen = 0;
-    for dir in std::fs::read_dir(content_dir()).unwrap() {
-        let dir = dir.unwrap().path();
+    for dir in category_dirs() {
         let category = dir.file_name().unwrap().to_str().unwrap().to_owned();
         for file in std::fs::read_dir(&dir).unwrap() {
             let path = file.unwrap().path();
@@ -107,8 +129,8 @@ fn files_are_named_by_category_and_slug() {
 /// The sample links only to reserved example domains, never to a real site.
 #[test]
 fn links_point_only_at_example_domains() {
-    for dir in std::fs::read_dir(content_dir()).unwrap() {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+    for dir in category_dirs() {
+        for file in std::fs::read_dir(dir).unwrap() {
             let path = file.unwrap().path();
             let article = parse_article("x.md", &std::fs::read_to_string(&path).unwrap()).unwrap();
             let html = article.body_html.as_str();

@@ -50,7 +50,7 @@ pub enum Route {
 }
 
 /// The listing function's routes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingRoute {
     /// `GET /`
     Front,
@@ -62,6 +62,10 @@ pub enum ListingRoute {
     FrontFeed,
     /// `GET /category/{slug}/feed.xml`
     CategoryFeed(Category),
+    /// `GET /authors/{slug}`
+    Author(Slug),
+    /// `GET /authors/{slug}/feed.xml`
+    AuthorFeed(Slug),
     /// `GET /sitemap.xml`
     Sitemap,
     /// `GET /robots.txt`
@@ -243,6 +247,10 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/feed.xml", Function::Listing, PUBLIC, |_| listing(ListingRoute::FrontFeed)),
     r("GET", "/category/{slug}/feed.xml", Function::Listing, PUBLIC, |c| {
         listing(ListingRoute::CategoryFeed(category(&c[0])?))
+    }),
+    r("GET", "/authors/{slug}", Function::Listing, PERSONAL, |c| listing(ListingRoute::Author(slug(&c[0])?))),
+    r("GET", "/authors/{slug}/feed.xml", Function::Listing, PUBLIC, |c| {
+        listing(ListingRoute::AuthorFeed(slug(&c[0])?))
     }),
     r("GET", "/sitemap.xml", Function::Listing, PUBLIC, |_| listing(ListingRoute::Sitemap)),
     r("GET", "/robots.txt", Function::Listing, PUBLIC, |_| listing(ListingRoute::Robots)),

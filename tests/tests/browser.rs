@@ -450,6 +450,14 @@ async fn every_page_type_is_accessible_and_fits() {
     keyboard_walk(&chrome, &site.url(&article), 1280, "article-keyboard", &mut findings).await;
     chrome.goto(&site.url(CORRECTED_ARTICLE)).await;
     check_page(&chrome, "article-corrected", &mut findings).await;
+    // A byline leads to the author's page, which pages like a section.
+    chrome.goto(&site.url("/articles/what-i-learned-covering-a-flood-in-my-own-valley")).await;
+    chrome.click("article.story .meta a[href^='/authors/']").await;
+    assert_eq!(text(&chrome, "h1").await, "Hattie Sorensen");
+    check_page(&chrome, "author", &mut findings).await;
+    chrome.click("main a[rel=next]").await;
+    assert_eq!(text(&chrome, "h1").await, "Hattie Sorensen — older stories");
+    check_page(&chrome, "author-older", &mut findings).await;
     chrome.goto(&site.url(WITHDRAWN_ARTICLE)).await;
     check_page(&chrome, "410-withdrawn", &mut findings).await;
 
@@ -710,6 +718,9 @@ async fn every_page_type_is_valid_html() {
     let first = html.select(&sel("main .card h2 a")).next().unwrap().value().attr("href").unwrap().to_owned();
     let older = html.select(&sel("a[rel=next]")).next().unwrap().value().attr("href").unwrap().to_owned();
     keep(&mut pages, "front", front, 200);
+    keep(&mut pages, "author", anon.get("/authors/hattie-sorensen").await, 200);
+    keep(&mut pages, "author-no-file", anon.get("/authors/priya-halloran").await, 200);
+    keep(&mut pages, "404-author", anon.get("/authors/nobody-at-all").await, 404);
     keep(&mut pages, "front-older", anon.get(&older).await, 200);
     let cat = anon.get("/category/technology").await;
     let cat_older =
@@ -878,7 +889,9 @@ async fn every_page_type_is_valid_html() {
     );
 
     // Feeds and the sitemap are XML.
-    for path in ["/feed.xml", "/category/technology/feed.xml", "/sitemap.xml"] {
+    for path in
+        ["/feed.xml", "/category/technology/feed.xml", "/authors/hattie-sorensen/feed.xml", "/sitemap.xml"]
+    {
         let (status, body) = site.get_text(path).await;
         assert_eq!(status, 200, "{path}");
         let doc = roxmltree::Document::parse(&body).unwrap_or_else(|e| panic!("{path} is not XML: {e}"));

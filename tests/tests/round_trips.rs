@@ -82,8 +82,21 @@ async fn requests_per_route() {
     rec.check("GET /sitemap.xml", &[("Query", 1)], anon.get("/sitemap.xml")).await;
     rec.check("GET /robots.txt", &[], anon.get("/robots.txt")).await;
     rec.check(
-        "GET /articles/{slug} (anonymous; UpdateItem is the detached read count)",
-        &[("Query", 1), ("UpdateItem", 1)],
+        "GET /authors/{slug} (author GetItem + GSI3 Query, concurrent)",
+        &[("GetItem", 1), ("Query", 1)],
+        anon.get("/authors/hattie-sorensen"),
+    )
+    .await;
+    rec.check(
+        "GET /authors/{slug}/feed.xml (the same two, concurrent)",
+        &[("GetItem", 1), ("Query", 1)],
+        anon.get("/authors/hattie-sorensen/feed.xml"),
+    )
+    .await;
+    rec.check(
+        "GET /articles/{slug} (anonymous: article Query + read-next GetItem, concurrent; \
+         UpdateItem is the detached read count)",
+        &[("GetItem", 1), ("Query", 1), ("UpdateItem", 1)],
         anon.get(&slug),
     )
     .await;
@@ -113,8 +126,8 @@ async fn requests_per_route() {
     .await;
     let page = rec
         .check(
-            "GET /articles/{slug} (logged in)",
-            &[("GetItem", 1), ("Query", 1), ("UpdateItem", 1)],
+            "GET /articles/{slug} (logged in: + session GetItem, concurrent)",
+            &[("GetItem", 2), ("Query", 1), ("UpdateItem", 1)],
             reader.get(&slug),
         )
         .await;

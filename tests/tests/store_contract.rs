@@ -744,6 +744,33 @@ async fn idempotency_keys_belong_to_one_article(store: impl Store) {
     assert_eq!(thread(&store, &b.slug).await, (1, vec![on_b.id]));
 }
 
+/// A crafted post can no more comment on a withdrawn or scheduled story than
+/// a reader can see one: the article must be open for comments when the
+/// comment is made. Nothing is written, and the allowance is not used.
+async fn comments_are_closed_on_withdrawn_and_scheduled_stories(store: impl Store) {
+    let withdrawn = article("withdrawn", Category::Opinion, T0);
+    put(&store, &withdrawn).await;
+    store.set_published(&withdrawn.slug, false, T0).await.expect("unpublish");
+    let key = IdempotencyKey::generate();
+    let c = comment(1);
+    assert_eq!(post(&store, &withdrawn.slug, &c, &key, &unlimited()).await, PostOutcome::NoSuchArticle);
+    let held = Comment { held: true, ..comment(2) };
+    let key2 = IdempotencyKey::generate();
+    assert_eq!(post(&store, &withdrawn.slug, &held, &key2, &unlimited()).await, PostOutcome::NoSuchArticle);
+    store.set_published(&withdrawn.slug, true, T0).await.expect("republish");
+    assert_eq!(thread(&store, &withdrawn.slug).await, (0, vec![]), "nothing was written");
+    assert_eq!(post(&store, &withdrawn.slug, &c, &key, &unlimited()).await, PostOutcome::Created(c.id));
+
+    // Scheduled an hour after the comment is made: closed; made after: open.
+    let scheduled = article("scheduled", Category::Opinion, T0 + Duration::hours(1));
+    put(&store, &scheduled).await;
+    let early = comment(30);
+    let k = IdempotencyKey::generate();
+    assert_eq!(post(&store, &scheduled.slug, &early, &k, &unlimited()).await, PostOutcome::NoSuchArticle);
+    let late = comment(90);
+    assert_eq!(post(&store, &scheduled.slug, &late, &k, &unlimited()).await, PostOutcome::Created(late.id));
+}
+
 async fn posting_to_an_unknown_article_writes_nothing(store: impl Store) {
     let missing = article("not-yet", Category::Science, T0);
     let key = IdempotencyKey::generate();
@@ -1083,6 +1110,7 @@ broadsheet_testkit::on_both_stores!(store:
     posting_shows_the_comment_at_once_and_counts_it,
     idempotency_keys_belong_to_one_article,
     posting_to_an_unknown_article_writes_nothing,
+    comments_are_closed_on_withdrawn_and_scheduled_stories,
     concurrent_posts_are_all_counted,
     concurrent_double_submits_create_one_comment,
     only_the_author_deletes_a_comment,

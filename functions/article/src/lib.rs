@@ -1,5 +1,5 @@
 //! The article function: one article with a page of its comments, the share
-//! block and the comment form or login prompt.
+//! block, "More in {Category}" and the comment form or login prompt.
 //!
 //! It also counts the read for #TrendingNews. Counting is best-effort by
 //! design: it runs as a detached task after the page is ready, so a slow or
@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use broadsheet::auth::IdempotencyKey;
-use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, CommentRef};
+use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, CommentRef, ReadNext};
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::response::PAGE_CACHE;
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
-use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, Sessions};
+use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, ReadNextReader, Sessions};
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -74,6 +74,8 @@ pub struct Loaded {
     /// `?reported=` named a comment: the reader just reported it.
     reported: bool,
     page: Option<ArticleWithComments>,
+    /// Every section's newest stories, read alongside the article.
+    read_next: ReadNext,
 }
 
 /// The confirmation a reader lands on after reporting a comment.
@@ -81,15 +83,15 @@ const REPORTED: &str = "Thank you. A moderator will look at the comment you repo
 
 /// What every store behind the article function must do (cloned into the
 /// detached task that counts a read).
-pub trait ArticleStore: ArticleReader + ReadCounter + Sessions + Clone + 'static {}
-impl<T: ArticleReader + ReadCounter + Sessions + Clone + 'static> ArticleStore for T {}
+pub trait ArticleStore: ArticleReader + ReadNextReader + ReadCounter + Sessions + Clone + 'static {}
+impl<T: ArticleReader + ReadNextReader + ReadCounter + Sessions + Clone + 'static> ArticleStore for T {}
 
 impl<S: ArticleStore> Handler<S> for Article {
     type Route = ArticleRoute;
     type Loaded = Loaded;
 
-    /// The article and a page of its comments: one round trip, concurrent
-    /// with the session lookup.
+    /// The article, a page of its comments and what to read next: one round
+    /// trip (the reads are sent together), concurrent with the session lookup.
     async fn load(app: &ArticleApp<S>, route: &ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
         let ArticleRoute::Show(slug) = route;
         let query = Query::of(req)?;
@@ -100,13 +102,19 @@ impl<S: ArticleStore> Handler<S> for Article {
             .map(|c| CommentId::from_cursor(slug, c))
             .transpose()
             .map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
-        let page = app.store.article_page(slug, after, COMMENTS_PAGE_SIZE).await?;
-        Ok(Loaded { comments_after, reported, page })
+        let (page, read_next) =
+            tokio::join!(app.store.article_page(slug, after, COMMENTS_PAGE_SIZE), app.store.read_next());
+        // "More in" is a courtesy: a failure to read it costs the links, not the story.
+        let read_next = read_next.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the read-next item");
+            ReadNext::default()
+        });
+        Ok(Loaded { comments_after, reported, page: page?, read_next })
     }
 
     async fn respond(app: &ArticleApp<S>, route: ArticleRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
         let ArticleRoute::Show(slug) = route;
-        let Loaded { comments_after, reported, page } = loaded;
+        let Loaded { comments_after, reported, page, read_next } = loaded;
         let now = OffsetDateTime::now_utc();
         // A scheduled article does not exist for readers until its time:
         // the same 404 as a slug nobody wrote, so its URL gives nothing away.
@@ -119,6 +127,7 @@ impl<S: ArticleStore> Handler<S> for Article {
             app.handler.count_read(&app.store, page.article.summary.clone());
         }
         let next = page.comments.next.map(|id| id.to_cursor(&slug));
+        let read_next = read_next.for_article(&page.article.summary, now);
         // A one-time key per rendered form: submitting it twice stores one comment.
         let key = IdempotencyKey::generate();
         let view = ArticleView {
@@ -129,6 +138,7 @@ impl<S: ArticleStore> Handler<S> for Article {
             form: CommentForm { body: "", error: None, idempotency_key: key.as_str(), parent: None },
             notice: reported.then_some(REPORTED),
             now,
+            read_next: &read_next,
         };
         Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), PAGE_CACHE))
     }

@@ -150,7 +150,9 @@ impl<S: CommentStore> Posting<'_, S> {
                     IdempotencyKey::generate(),
                 )
             }
-            PostOutcome::NoSuchArticle => Err(AppError::NotFound),
+            PostOutcome::NoSuchArticle => {
+                self.kept_form(StatusCode::NOT_FOUND, KeptForm::Closed, session.csrf_token.as_str(), key)
+            }
             PostOutcome::NoSuchParent => {
                 let message = "The comment you replied to is no longer there. Your text is below: post it as a comment of its own.";
                 let refusal = Refusal {
@@ -212,6 +214,7 @@ impl<S: CommentStore> Posting<'_, S> {
             },
             notice: None,
             now: OffsetDateTime::now_utc(),
+            read_next: &[],
         };
         let mut resp =
             r.html(refusal.status, views::article_page(&app.site, r.viewer, &view), Cache::NoStore);

@@ -1,5 +1,5 @@
-//! The listing function: the front page, category pages, #TrendingNews, the
-//! Atom feeds, the sitemap and robots.txt.
+//! The listing function: the front page, category pages, author pages,
+//! #TrendingNews, the Atom feeds, the sitemap and robots.txt.
 //!
 //! [`Listing`] is the function's [`Handler`]: the request edge
 //! (`broadsheet::edge`) opens every request, and [`handle`] is that edge, so
@@ -8,14 +8,15 @@
 
 use broadsheet::domain::cursor::CursorScope;
 use broadsheet::domain::{
-    ArticleSummary, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, TRENDING_SIZE, TrendingArticle,
+    AUTHOR_PAGE_SIZE, ArticleSummary, Author, Category, FEED_SIZE, LISTING_PAGE_SIZE, ListingPosition, Slug,
+    TRENDING_SIZE, TrendingArticle,
 };
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
 use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ListingRoute;
-use broadsheet::store::{ArticleLister, Sessions, TrendingReader};
+use broadsheet::store::{ArticleLister, AuthorPage, AuthorReader, Sessions, TrendingReader};
 use broadsheet::views::{self, ListingKind};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -38,20 +39,46 @@ pub type ListingApp<S> = App<S, Listing>;
 pub enum Loaded {
     /// A page of stories; `after` is the cursor it was asked for, `older` the next page's.
     Listing {
-        kind: ListingKind,
+        kind: Section,
         articles: Vec<ArticleSummary>,
         after: Option<String>,
         older: Option<String>,
     },
     Trending(Vec<TrendingArticle>),
-    Feed(ListingKind, Vec<ArticleSummary>),
+    Feed(Section, Vec<ArticleSummary>),
     Sitemap(Vec<ArticleSummary>),
     Robots,
 }
 
+/// Whose stories a listing or feed shows: the owned form of [`ListingKind`].
+#[derive(Debug)]
+pub enum Section {
+    Front,
+    Category(Category),
+    Author(Author),
+}
+
+impl Section {
+    fn kind(&self) -> ListingKind<'_> {
+        match self {
+            Section::Front => ListingKind::Front,
+            Section::Category(c) => ListingKind::Category(*c),
+            Section::Author(a) => ListingKind::Author(a),
+        }
+    }
+
+    fn scope(&self) -> CursorScope<'_> {
+        match self {
+            Section::Front => CursorScope::Front,
+            Section::Category(c) => CursorScope::Category(*c),
+            Section::Author(a) => CursorScope::Author(&a.slug),
+        }
+    }
+}
+
 /// What every store behind the listing function must do.
-pub trait ListingStore: ArticleLister + TrendingReader + Sessions {}
-impl<T: ArticleLister + TrendingReader + Sessions> ListingStore for T {}
+pub trait ListingStore: ArticleLister + AuthorReader + TrendingReader + Sessions {}
+impl<T: ArticleLister + AuthorReader + TrendingReader + Sessions> ListingStore for T {}
 
 impl<S: ListingStore> Handler<S> for Listing {
     type Route = ListingRoute;
@@ -59,14 +86,16 @@ impl<S: ListingStore> Handler<S> for Listing {
 
     async fn load(app: &ListingApp<S>, route: &ListingRoute, req: &Request) -> Result<Loaded, AppError> {
         let store = &app.store;
-        Ok(match *route {
-            ListingRoute::Front => listing(store, ListingKind::Front, req).await?,
-            ListingRoute::Category(c) => listing(store, ListingKind::Category(c), req).await?,
+        Ok(match route {
+            ListingRoute::Front => listing(store, Section::Front, req).await?,
+            ListingRoute::Category(c) => listing(store, Section::Category(*c), req).await?,
+            ListingRoute::Author(a) => author(store, a, req).await?,
+            ListingRoute::AuthorFeed(a) => author_feed(store, a).await?,
             ListingRoute::Trending => {
                 Loaded::Trending(store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
             }
-            ListingRoute::FrontFeed => feed(store, ListingKind::Front).await?,
-            ListingRoute::CategoryFeed(c) => feed(store, ListingKind::Category(c)).await?,
+            ListingRoute::FrontFeed => feed(store, Section::Front).await?,
+            ListingRoute::CategoryFeed(c) => feed(store, Section::Category(*c)).await?,
             ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(store).await?),
             ListingRoute::Robots => Loaded::Robots,
         })
@@ -76,15 +105,21 @@ impl<S: ListingStore> Handler<S> for Listing {
         let (site, r) = (&app.site, &ex.r);
         Ok(match loaded {
             Loaded::Listing { kind, articles, after, older } => {
-                let html =
-                    views::listing_page(site, r.viewer, kind, &articles, older.as_deref(), after.as_deref());
+                let html = views::listing_page(
+                    site,
+                    r.viewer,
+                    kind.kind(),
+                    &articles,
+                    older.as_deref(),
+                    after.as_deref(),
+                );
                 r.html(StatusCode::OK, html, PAGE_CACHE)
             }
             Loaded::Trending(items) => {
                 r.html(StatusCode::OK, views::trending_page(site, r.viewer, &items), PAGE_CACHE)
             }
             Loaded::Feed(kind, items) => {
-                let xml = views::atom_feed(site, kind, &items);
+                let xml = views::atom_feed(site, kind.kind(), &items);
                 r.body(StatusCode::OK, "application/atom+xml; charset=utf-8", xml, FEED_CACHE)
             }
             Loaded::Sitemap(items) => {
@@ -98,35 +133,64 @@ impl<S: ListingStore> Handler<S> for Listing {
     }
 }
 
-/// One page of a listing, from the `after` cursor of the query string.
-async fn listing<S: ArticleLister>(store: &S, kind: ListingKind, req: &Request) -> Result<Loaded, AppError> {
+/// The `after` cursor of the query string, as sent and as a position in `section`.
+fn cursor(req: &Request, section: &Section) -> Result<(Option<String>, Option<ListingPosition>), AppError> {
     let after = Query::of(req)?.get("after").map(str::to_owned);
-    let position = after.as_deref().map(|c| ListingPosition::from_cursor(scope(kind), c)).transpose();
+    let position = after.as_deref().map(|c| ListingPosition::from_cursor(section.scope(), c)).transpose();
     let position = position.map_err(|_| AppError::BadRequest("invalid pagination cursor"))?;
+    Ok((after, position))
+}
+
+/// One page of a listing, from the `after` cursor of the query string.
+async fn listing<S: ArticleLister>(store: &S, section: Section, req: &Request) -> Result<Loaded, AppError> {
+    let (after, position) = cursor(req, &section)?;
     let page = store
-        .list_articles(category(kind), position.as_ref(), LISTING_PAGE_SIZE, OffsetDateTime::now_utc())
+        .list_articles(category(&section), position.as_ref(), LISTING_PAGE_SIZE, OffsetDateTime::now_utc())
         .await?;
     // A cursor past the end is a stale link, not an error: the page says "No stories yet".
-    let older = page.next.as_ref().map(|p| p.to_cursor(scope(kind)));
-    Ok(Loaded::Listing { kind, articles: page.items, after, older })
+    let older = page.next.as_ref().map(|p| p.to_cursor(section.scope()));
+    Ok(Loaded::Listing { kind: section, articles: page.items, after, older })
 }
 
-async fn feed<S: ArticleLister>(store: &S, kind: ListingKind) -> Result<Loaded, AppError> {
-    let articles = store.list_articles(category(kind), None, FEED_SIZE, OffsetDateTime::now_utc()).await?;
-    Ok(Loaded::Feed(kind, articles.items))
+/// One page of an author's stories. An author is someone with an author
+/// file or a published story: anyone else is `404`, like a category that
+/// does not exist. The cursor is checked against the address before the
+/// store is asked (it names the author, not the name the page will show).
+async fn author<S: AuthorReader>(store: &S, slug: &Slug, req: &Request) -> Result<Loaded, AppError> {
+    let placeholder = Section::Author(Author { slug: slug.clone(), name: String::new(), bio: None });
+    let (after, position) = cursor(req, &placeholder)?;
+    let page =
+        store.author_page(slug, position.as_ref(), AUTHOR_PAGE_SIZE, OffsetDateTime::now_utc()).await?;
+    let section = Section::Author(known_author(slug, &page)?);
+    let older = page.articles.next.as_ref().map(|p| p.to_cursor(section.scope()));
+    Ok(Loaded::Listing { kind: section, articles: page.articles.items, after, older })
 }
 
-fn category(kind: ListingKind) -> Option<Category> {
-    match kind {
-        ListingKind::Front => None,
-        ListingKind::Category(c) => Some(c),
+async fn author_feed<S: AuthorReader>(store: &S, slug: &Slug) -> Result<Loaded, AppError> {
+    let page = store.author_page(slug, None, FEED_SIZE, OffsetDateTime::now_utc()).await?;
+    Ok(Loaded::Feed(Section::Author(known_author(slug, &page)?), page.articles.items))
+}
+
+/// Who the page is about: the author file, else the byline of the newest
+/// story on the page; `404` with neither.
+fn known_author(slug: &Slug, page: &AuthorPage) -> Result<Author, AppError> {
+    if let Some(author) = &page.author {
+        return Ok(author.clone());
     }
+    let newest = page.articles.items.first().ok_or(AppError::NotFound)?;
+    Ok(Author { slug: slug.clone(), name: newest.author.clone(), bio: None })
 }
 
-fn scope(kind: ListingKind) -> CursorScope<'static> {
-    match kind {
-        ListingKind::Front => CursorScope::Front,
-        ListingKind::Category(c) => CursorScope::Category(c),
+async fn feed<S: ArticleLister>(store: &S, section: Section) -> Result<Loaded, AppError> {
+    let articles =
+        store.list_articles(category(&section), None, FEED_SIZE, OffsetDateTime::now_utc()).await?;
+    Ok(Loaded::Feed(section, articles.items))
+}
+
+fn category(section: &Section) -> Option<Category> {
+    match section {
+        Section::Category(c) => Some(*c),
+        Section::Front | Section::Author(_) => None,
     }
 }
 

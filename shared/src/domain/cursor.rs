@@ -25,6 +25,8 @@ pub enum CursorScope<'a> {
     /// The front page (all categories).
     Front,
     Category(Category),
+    /// One author's stories.
+    Author(&'a Slug),
     /// The comments of one article.
     Comments(&'a Slug),
 }
@@ -36,6 +38,10 @@ impl CursorScope<'_> {
             CursorScope::Category(c) => {
                 h.update(b"category:");
                 h.update(c.slug().as_bytes());
+            }
+            CursorScope::Author(slug) => {
+                h.update(b"author:");
+                h.update(slug.as_str().as_bytes());
             }
             CursorScope::Comments(slug) => {
                 h.update(b"comments:");

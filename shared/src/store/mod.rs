@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 
 use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle, Page,
-    Slug, TrendingArticle,
+    Article, ArticleSummary, Author, Category, Comment, CommentId, CommentRef, ListingPosition, NewArticle,
+    NewAuthor, Page, ReadNext, Slug, TrendingArticle,
 };
 
 pub mod dynamo;
@@ -119,6 +119,38 @@ pub trait ArticleLister: Send + Sync {
     ) -> impl Future<Output = Result<Page<ArticleSummary, ListingPosition>, StoreError>> + Send;
 }
 
+/// One page of an author's stories, and what the author's file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorPage {
+    /// From the author's file; `None` without one (the page then names the
+    /// author as their newest story's byline does).
+    pub author: Option<Author>,
+    pub articles: Page<ArticleSummary, ListingPosition>,
+}
+
+/// Reads author pages and feeds.
+pub trait AuthorReader: Send + Sync {
+    /// The author's file, and their published stories newest first with the
+    /// same paging and scheduling rules as [`ArticleLister::list_articles`].
+    ///
+    /// On DynamoDB a `GetItem` of the author item and one `Query` of the
+    /// author index (`GSI3`), sent together: one round trip.
+    fn author_page(
+        &self,
+        author: &Slug,
+        after: Option<&ListingPosition>,
+        limit: usize,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<AuthorPage, StoreError>> + Send;
+}
+
+/// Reads what articles offer to read next ("More in {Category}").
+pub trait ReadNextReader: Send + Sync {
+    /// Every section's newest stories (see [`ReadNext`]). On DynamoDB one
+    /// `GetItem` of one small item, which the article writes keep current.
+    fn read_next(&self) -> impl Future<Output = Result<ReadNext, StoreError>> + Send;
+}
+
 /// Writes articles (the importer).
 pub trait ArticleWriter: Send + Sync {
     /// Creates the article, or replaces its content keeping its comment
@@ -152,6 +184,10 @@ pub trait ArticleWriter: Send + Sync {
         published: bool,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<bool>, StoreError>> + Send;
+
+    /// Creates or replaces an author's file (name and bio). Idempotent like
+    /// [`ArticleWriter::put_article`]: the same content again is `Unchanged`.
+    fn put_author(&self, author: &NewAuthor) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -294,6 +330,8 @@ pub enum PostOutcome {
     /// *different* text (a form re-used after an edit): nothing was written,
     /// and the reader must be told rather than see their new text dropped.
     KeyReused(CommentId),
+    /// No such article, or none open for comments: withdrawn, or scheduled
+    /// for later (readers see neither). Nothing was written.
     NoSuchArticle,
     /// A reply to a comment that is gone, removed, held, or itself a reply
     /// the caller did not attach to its top-level comment: nothing was written.

@@ -6,9 +6,11 @@ use serde_json::json;
 
 use super::comments::{comments_section, leave_comment};
 use super::share::share_block;
-use super::{PageMeta, article_path, category_path, datetime_attr, layout, reading_time};
+use super::{
+    PageMeta, article_path, author_path, byline, category_path, datetime_attr, layout, reading_time,
+};
 use crate::config::Site;
-use crate::domain::{Article, Comment, timefmt};
+use crate::domain::{Article, ArticleSummary, Comment, timefmt};
 use crate::viewer::Viewer;
 
 /// What the comment form shows: what the reader typed and why it was refused
@@ -42,6 +44,8 @@ pub struct ArticleView<'a> {
     pub notice: Option<&'a str>,
     /// The time the page is rendered at (whether an Edit link is still due).
     pub now: time::OffsetDateTime,
+    /// "More in {Category}": up to four other recent stories of its section.
+    pub read_next: &'a [ArticleSummary],
 }
 
 /// The article page.
@@ -57,7 +61,7 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
         article.story {
             h1 { (a.title) }
             p.meta {
-                "By " (a.author) " · "
+                (byline(a)) " · "
                 time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
                 @if let Some(updated) = a.updated_at {
                     " · Updated "
@@ -83,10 +87,35 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
             div.body { (PreEscaped(view.article.body_html.as_str())) }
         }
         (share_block(a, &url))
+        (read_next(a, view.read_next))
         (comments_section(viewer, view))
         (leave_comment(viewer, view))
     };
     layout(site, viewer, &meta, head_extra(site, view.article, &url), main)
+}
+
+/// "More in World News": links to other recent stories of the section, after
+/// the story and before the conversation. Nothing when there are none.
+fn read_next(article: &ArticleSummary, stories: &[ArticleSummary]) -> Markup {
+    html! {
+        @if !stories.is_empty() {
+            nav.read-next aria-labelledby="read-next-heading" {
+                h2 #read-next-heading { "More in " (article.category.label()) }
+                ul {
+                    @for s in stories {
+                        li {
+                            a href=(article_path(&s.slug)) { (s.title) }
+                            " "
+                            span.meta {
+                                time datetime=(datetime_attr(s.published_at)) { (timefmt::human(s.published_at)) }
+                                @if let Some(minutes) = s.reading_minutes() { " · " (reading_time(minutes)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// OpenGraph, Twitter card and schema.org `NewsArticle` for link previews and search.
@@ -108,6 +137,9 @@ fn head_extra(site: &Site, article: &Article, url: &str) -> Markup {
     });
     if let Some(modified) = &modified {
         ld["dateModified"] = json!(modified);
+    }
+    if let Some(author) = a.author_slug() {
+        ld["author"]["url"] = json!(site.origin.url(&author_path(&author)));
     }
     html! {
         meta property="og:type" content="article";
@@ -167,6 +199,7 @@ mod tests {
             },
             notice: None,
             now: time::OffsetDateTime::now_utc(),
+            read_next: &[],
         }
     }
 
@@ -180,7 +213,11 @@ mod tests {
         let html = render(&Viewer::Anonymous, &view(&art, &[], None));
         assert_escaped(&html);
         assert!(html.contains("<h1>Title &lt;script&gt;"));
-        assert!(html.contains("By Author &lt;script&gt;"));
+        assert!(
+            html.contains(
+                r#"By <a href="/authors/author-script-alert-x-script-q-title">Author &lt;script&gt;"#
+            )
+        );
         assert!(html.contains(r#"<time datetime="2026-09-21T14:13:20Z">"#));
         assert!(html.contains(r#"<a href="/category/news-analysis">News Analysis</a>"#));
         assert!(html.contains(r#"<div class="body"><p>Body <em>sanitised</em></p></div>"#));

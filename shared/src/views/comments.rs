@@ -255,6 +255,10 @@ pub enum KeptForm {
     KeyReused,
     /// The reader's account is suspended (`403`).
     Suspended,
+    /// The story is not open for comments (`404`): withdrawn since the page
+    /// was shown, or never published (a crafted post), which the page does
+    /// not tell apart, as the article page does not.
+    Closed,
 }
 
 /// A comment form on a page of its own, holding the reader's text (and
@@ -293,6 +297,12 @@ pub fn comment_form_page(
             "This form was already used",
             "This form already posted a different comment, so this text was not posted. \
              It is below as you wrote it: post it again from this page to add it as a new comment."
+                .into(),
+        ),
+        KeptForm::Closed => (
+            "Comments are closed on this story",
+            "This story is not open for comments: it may have been withdrawn. Your comment was not \
+             posted; it is below so you can keep a copy."
                 .into(),
         ),
         KeptForm::Suspended => (
@@ -431,6 +441,7 @@ mod tests {
             form: CommentForm { body: "", error: None, idempotency_key: "k", parent: None },
             notice: None,
             now: at(1_790_000_400),
+            read_next: &[],
         };
         comments_section(viewer, &view).into_string()
     }

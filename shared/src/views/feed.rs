@@ -17,7 +17,7 @@ pub(super) const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8
 ///
 /// Built with maud, which escapes text and attributes; elements get explicit
 /// close tags (`{}`) because maud writes void elements HTML-style.
-pub fn atom_feed(site: &Site, kind: ListingKind, articles: &[ArticleSummary]) -> String {
+pub fn atom_feed(site: &Site, kind: ListingKind<'_>, articles: &[ArticleSummary]) -> String {
     let updated = articles
         .iter()
         .map(ArticleSummary::modified_at)
@@ -26,12 +26,13 @@ pub fn atom_feed(site: &Site, kind: ListingKind, articles: &[ArticleSummary]) ->
     let title = match kind {
         ListingKind::Front => site.name.to_owned(),
         ListingKind::Category(c) => format!("{} — {}", c.label(), site.name),
+        ListingKind::Author(a) => format!("{} — {}", a.name, site.name),
     };
     let alternate = site.origin.url(&kind.path());
     let doc = html! {
         feed xmlns="http://www.w3.org/2005/Atom" {
             id { (alternate) }
-            title { (title) }
+            title { (xml_safe(&title)) }
             updated { (updated) }
             link rel="self" type="application/atom+xml" href=(site.origin.url(&kind.feed_path())) {}
             link rel="alternate" type="text/html" href=(alternate) {}

@@ -1,15 +1,16 @@
-//! Front page, category pages and #TrendingNews: lists of article cards.
+//! Front page, category pages, author pages and #TrendingNews: lists of
+//! article cards.
 
 use maud::{Markup, html};
 
 use super::{
-    ListingKind, PageMeta, article_path, category_path, datetime_attr, encode, layout, reading_time,
+    ListingKind, PageMeta, article_path, byline, category_path, datetime_attr, encode, layout, reading_time,
 };
 use crate::config::Site;
 use crate::domain::{ArticleSummary, TRENDING_WINDOW_HOURS, TrendingArticle, timefmt};
 use crate::viewer::Viewer;
 
-/// A front or category page of cards, newest first.
+/// A front, category or author page of cards, newest first.
 ///
 /// `older_cursor` adds the "Older stories" link; `after` is the cursor this
 /// page was opened with (a later page): the heading says so, and the canonical
@@ -17,7 +18,7 @@ use crate::viewer::Viewer;
 pub fn listing_page(
     site: &Site,
     viewer: &Viewer,
-    kind: ListingKind,
+    kind: ListingKind<'_>,
     articles: &[ArticleSummary],
     older_cursor: Option<&str>,
     after: Option<&str>,
@@ -39,6 +40,13 @@ pub fn listing_page(
             format!("{} — older stories", c.label()),
             format!("Older {} stories from {}.", c.label(), site.name),
         ),
+        (ListingKind::Author(a), false) => (
+            a.name.clone(),
+            a.bio.clone().unwrap_or_else(|| format!("Stories by {} for {}.", a.name, site.name)),
+        ),
+        (ListingKind::Author(a), true) => {
+            (format!("{} — older stories", a.name), format!("Older stories by {} for {}.", a.name, site.name))
+        }
     };
     let canonical = match after {
         Some(a) => format!("{path}?after={}", encode(a)),
@@ -47,15 +55,22 @@ pub fn listing_page(
     // The front page's <title> is the site's tagline; every other page names itself.
     let title = if kind == ListingKind::Front && !continued { "" } else { heading.as_str() };
     let meta = PageMeta { title, description: &description, canonical_path: &canonical };
-    let head_extra = match kind {
-        ListingKind::Front => html! {},
-        ListingKind::Category(c) => html! {
-            link rel="alternate" type="application/atom+xml" title={ (site.name) " — " (c.label()) }
+    let feed_title = match kind {
+        ListingKind::Front => None,
+        ListingKind::Category(c) => Some(c.label().to_owned()),
+        ListingKind::Author(a) => Some(a.name.clone()),
+    };
+    let head_extra = html! {
+        @if let Some(feed_title) = feed_title {
+            link rel="alternate" type="application/atom+xml" title={ (site.name) " — " (feed_title) }
                 href=(site.origin.url(&kind.feed_path()));
-        },
+        }
     };
     let main = html! {
         h1 { (heading) }
+        @if let (ListingKind::Author(a), false) = (kind, continued) {
+            @if let Some(bio) = &a.bio { p.summary { (bio) } }
+        }
         @if articles.is_empty() {
             p { "No stories yet." }
         } @else {
@@ -111,7 +126,7 @@ fn card(a: &ArticleSummary, trend: Option<(usize, u64)>) -> Markup {
             h2 { a href=(href) { (a.title) } }
             p.meta {
                 a href=(category_path(a.category)) { (a.category.label()) }
-                " · By " (a.author) " · "
+                " · " (byline(a)) " · "
                 time datetime=(datetime_attr(a.published_at)) { (timefmt::human(a.published_at)) }
                 @if let Some(minutes) = a.reading_minutes() { " · " (reading_time(minutes)) }
             }
@@ -157,7 +172,11 @@ mod tests {
             r#"<h2><a href="/articles/first">Title &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'q' &lt;/title&gt;</a></h2>"#
         ));
         assert!(html.contains(r#"<a href="/category/news-analysis">News Analysis</a>"#));
-        assert!(html.contains("By Author &lt;script&gt;"));
+        assert!(
+            html.contains(
+                r#"By <a href="/authors/author-script-alert-x-script-q-title">Author &lt;script&gt;"#
+            )
+        );
         assert!(
             html.contains(r#"<time datetime="2026-09-21T14:13:20Z">21 September 2026, 14:13 UTC</time>"#)
         );

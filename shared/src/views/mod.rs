@@ -37,7 +37,9 @@ mod sitemap;
 
 use percent_encoding::PercentEncode;
 
-use crate::domain::{Category, Slug};
+use maud::{Markup, html};
+
+use crate::domain::{ArticleSummary, Author, Category, Slug};
 
 pub use article::{ArticleView, CommentForm, article_page};
 pub use auth::{AuthForm, login_page, signup_page};
@@ -66,19 +68,22 @@ pub struct PageMeta<'a> {
 
 /// Which newest-first listing a page or feed shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListingKind {
+pub enum ListingKind<'a> {
     /// The front page: every category.
     Front,
     /// One section of the paper.
     Category(Category),
+    /// One author's stories.
+    Author(&'a Author),
 }
 
-impl ListingKind {
-    /// The listing's local path: `/` or `/category/{slug}`.
+impl ListingKind<'_> {
+    /// The listing's local path: `/`, `/category/{slug}` or `/authors/{slug}`.
     pub fn path(self) -> String {
         match self {
             ListingKind::Front => "/".to_owned(),
             ListingKind::Category(c) => category_path(c),
+            ListingKind::Author(a) => author_path(&a.slug),
         }
     }
 
@@ -87,6 +92,7 @@ impl ListingKind {
         match self {
             ListingKind::Front => "/feed.xml".to_owned(),
             ListingKind::Category(c) => format!("/category/{}/feed.xml", c.slug()),
+            ListingKind::Author(a) => format!("{}/feed.xml", author_path(&a.slug)),
         }
     }
 }
@@ -99,6 +105,23 @@ fn encode(s: &str) -> PercentEncode<'_> {
 /// `/articles/{slug}`: a [`Slug`] is URL-safe by construction.
 fn article_path(slug: &Slug) -> String {
     format!("/articles/{slug}")
+}
+
+/// `/authors/{slug}`: a [`Slug`] is URL-safe by construction.
+fn author_path(author: &Slug) -> String {
+    format!("/authors/{author}")
+}
+
+/// "By Jane Doe", the name linking to the author's page when the byline has
+/// an address (see [`crate::domain::author_slug`]).
+fn byline(a: &ArticleSummary) -> Markup {
+    html! {
+        "By "
+        @match a.author_slug() {
+            Some(slug) => a href=(author_path(&slug)) { (a.author) },
+            None => (a.author),
+        }
+    }
 }
 
 /// `/category/{slug}`.
@@ -203,6 +226,7 @@ mod tests {
             },
             notice: None,
             now: time::OffsetDateTime::now_utc(),
+            read_next: &[],
         };
         let page = article_page(&site, &Viewer::Anonymous, &view).into_string().len();
         let reader = article_page(&site, &reader_viewer("reader3"), &view).into_string().len();

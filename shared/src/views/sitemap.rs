@@ -3,14 +3,23 @@
 use maud::{PreEscaped, html};
 
 use super::feed::XML_DECLARATION;
-use super::{article_path, category_path};
+use super::{article_path, author_path, category_path};
 use crate::config::Site;
 use crate::domain::{ArticleSummary, Category, timefmt};
 
-/// The sitemap: the front page, #TrendingNews, the twelve sections and every
-/// article in `articles` (with its last update, else its publication, as `lastmod`). URLs are
-/// built from the configured origin and slugs, and escaped by maud anyway.
+/// The sitemap: the front page, #TrendingNews, the twelve sections, every
+/// article in `articles` (with its last update, else its publication, as
+/// `lastmod`) and the page of every author of those (with their latest
+/// story's). URLs are built from the configured origin and slugs, and
+/// escaped by maud anyway.
 pub fn sitemap(site: &Site, articles: &[ArticleSummary]) -> String {
+    let mut authors = std::collections::BTreeMap::new();
+    for a in articles {
+        if let Some(slug) = a.author_slug() {
+            let latest = authors.entry(slug).or_insert(a.modified_at());
+            *latest = (*latest).max(a.modified_at());
+        }
+    }
     let doc = html! {
         urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" {
             url { loc { (site.origin.url("/")) } }
@@ -22,6 +31,12 @@ pub fn sitemap(site: &Site, articles: &[ArticleSummary]) -> String {
                 url {
                     loc { (site.origin.url(&article_path(&a.slug))) }
                     lastmod { (timefmt::rfc3339(a.modified_at())) }
+                }
+            }
+            @for (slug, latest) in &authors {
+                url {
+                    loc { (site.origin.url(&author_path(slug))) }
+                    lastmod { (timefmt::rfc3339(*latest)) }
                 }
             }
         }
@@ -49,12 +64,18 @@ mod tests {
         assert_eq!(doc.root_element().tag_name().namespace(), Some(ns));
         let locs: Vec<_> =
             doc.descendants().filter(|n| n.has_tag_name((ns, "loc"))).filter_map(|n| n.text()).collect();
-        assert_eq!(locs.len(), 2 + 12 + 2);
+        // Home, trending, twelve sections, two articles, and their one author.
+        assert_eq!(locs.len(), 2 + 12 + 2 + 1);
         assert_eq!(&locs[..2], ["https://news.example/", "https://news.example/trending"]);
         assert!(locs.contains(&"https://news.example/category/world-news"));
         assert_eq!(locs[15], "https://news.example/articles/two");
         let lastmods = doc.descendants().filter(|n| n.has_tag_name((ns, "lastmod"))).count();
-        assert_eq!(lastmods, 2);
+        assert_eq!(lastmods, 3);
+        assert!(
+            locs[16].starts_with("https://news.example/authors/author-script-alert-x-script"),
+            "{}",
+            locs[16]
+        );
         assert!(xml.contains("<lastmod>2026-09-21T14:13:20Z</lastmod>"));
     }
 

@@ -179,6 +179,47 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// A new comment's claim on its article: the article must be open for
+    /// comments at `now`, which is what its listing key says (a withdrawn
+    /// article has none; a scheduled one's is later than `now`), so a
+    /// crafted post can no more comment on those than a reader can see them.
+    /// `ADD comment_count 1` for a published comment, a `ConditionCheck` for
+    /// a held one (not counted until approved).
+    pub(super) fn open_article(
+        &self,
+        article: &Slug,
+        now: time::OffsetDateTime,
+        held: bool,
+    ) -> Result<TransactWriteItem, StoreError> {
+        const OPEN: &str = "attribute_exists(#pk) AND #listed < :open";
+        let open = AttributeValue::S(items::published_by(now));
+        if held {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(items::article_key(article)))
+                .condition_expression(OPEN)
+                .expression_attribute_names("#pk", items::PK)
+                .expression_attribute_names("#listed", items::GSI1SK)
+                .expression_attribute_values(":open", open)
+                .build()
+                .map_err(unavailable)?;
+            return Ok(TransactWriteItem::builder().condition_check(check).build());
+        }
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(article)))
+            .update_expression("ADD #count :one")
+            .condition_expression(OPEN)
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_names("#listed", items::GSI1SK)
+            .expression_attribute_names("#count", items::COMMENT_COUNT_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":open", open)
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// `ADD comment_count -1` on an article that must exist with a positive
     /// count, so the count can never go below zero.
     pub(super) fn count_down(&self, article: &Slug) -> Result<TransactWriteItem, StoreError> {
@@ -401,7 +442,7 @@ impl CommentWriter for DynamoStore {
         let mut transaction = vec![
             self.put_new(items::idempotency_item(article, key, comment))?,
             self.put_new(items::comment_item(article, &stored))?,
-            if comment.held { self.exists(items::article_key(article))? } else { self.count_up(article)? },
+            self.open_article(article, comment.created_at, comment.held)?,
             self.take_allowance(allowance)?,
             self.not_suspended(&comment.author, comment.created_at)?,
         ];

@@ -14,8 +14,8 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
 use crate::domain::timefmt;
 use crate::domain::{
-    Article, ArticleSummary, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
-    NewArticle, Removal, SanitizedHtml, Slug,
+    Article, ArticleSummary, Author, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
+    NewArticle, NewAuthor, ReadNext, Removal, SanitizedHtml, Slug,
 };
 use crate::store::{Session, StoreError, User, body_fingerprint};
 
@@ -32,6 +32,9 @@ pub(crate) const GSI1SK: &str = "GSI1SK";
 pub(crate) const GSI2: &str = "GSI2";
 pub(crate) const GSI2PK: &str = "GSI2PK";
 pub(crate) const GSI2SK: &str = "GSI2SK";
+pub(crate) const GSI3: &str = "GSI3";
+pub(crate) const GSI3PK: &str = "GSI3PK";
+pub(crate) const GSI3SK: &str = "GSI3SK";
 /// The TTL attribute (epoch seconds); DynamoDB deletes expired items.
 pub(crate) const EXPIRES_AT: &str = "expires_at";
 
@@ -42,6 +45,11 @@ pub(crate) const ARTICLE_SK: &str = "A";
 pub(crate) const COMMENTS_END: &str = "C#~";
 /// GSI1's only partition: every article, newest first.
 pub(crate) const ALL_ARTICLES: &str = "ARTICLES";
+/// The sort key of an author's item (`PK = AUTHOR#{slug}`).
+const AUTHOR_SK: &str = "PROFILE";
+/// The key (`PK` and `SK`) of the one item holding every section's newest
+/// stories for "More in {Category}".
+pub(crate) const READ_NEXT: &str = "READNEXT";
 /// The sort key of an account item (`PK = USER#{username}`).
 const USER_SK: &str = "U";
 /// The sort key of a session item (`PK = SESSION#{token hash}`).
@@ -75,6 +83,9 @@ pub(crate) const SOURCE: &str = "source";
 pub(crate) const UNPUBLISHED: &str = "unpublished";
 /// `true` when the article's file says `status: unpublished`; absent otherwise.
 const FILE_UNPUBLISHED: &str = "file_unpublished";
+/// An author's name and bio (the author item).
+const NAME: &str = "name";
+const BIO: &str = "bio";
 const ID: &str = "id";
 const AUTHOR_NAME: &str = "author_name";
 const BODY: &str = "body";
@@ -125,6 +136,28 @@ pub(crate) fn comment_sk(at: CommentRef) -> String {
 /// The first sort key after thread `top` (the comment and all its replies).
 pub(crate) fn after_thread_sk(top: CommentId) -> String {
     format!("C#{top}#~")
+}
+
+/// `AUTHOR#{slug}`: the author item's partition, and GSI3's partition of
+/// the author's stories.
+pub(crate) fn author_pk(author: &Slug) -> String {
+    format!("AUTHOR#{author}")
+}
+
+/// The primary key of an author item.
+pub(crate) fn author_key(author: &Slug) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(author_pk(author))),
+        (SK.to_owned(), AttributeValue::S(AUTHOR_SK.to_owned())),
+    ])
+}
+
+/// The primary key of the read-next item.
+pub(crate) fn read_next_key() -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(READ_NEXT.to_owned())),
+        (SK.to_owned(), AttributeValue::S(READ_NEXT.to_owned())),
+    ])
 }
 
 pub(crate) fn category_pk(category: Category) -> String {
@@ -277,7 +310,7 @@ pub(crate) fn article_content(
     ];
     let mut remove = Vec::new();
     let (status_set, status_remove) =
-        listing_keys(&article.slug, article.published_at, article.category, unpublished);
+        listing_keys(&article.slug, article.published_at, article.category, &article.author, unpublished);
     set.extend(status_set);
     remove.extend(status_remove);
     if article.unpublished {
@@ -299,29 +332,110 @@ pub(crate) fn article_content(
     (set, remove)
 }
 
-/// What makes an article listed or not: a published article has the four
-/// index keys (so both listing indexes hold it); a withdrawn one has
-/// `unpublished` and no index keys, so the sparse indexes drop it and no
-/// listing, feed or sitemap query can return it.
+/// What makes an article listed or not: a published article has the index
+/// keys (so the listing indexes, and the author index when its byline has an
+/// address, hold it); a withdrawn one has `unpublished` and no index keys,
+/// so the sparse indexes drop it and no listing, author page, feed or
+/// sitemap query can return it.
 pub(crate) fn listing_keys(
     slug: &Slug,
     published_at: OffsetDateTime,
     category: Category,
+    author: &str,
     unpublished: bool,
 ) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+    const INDEX_KEYS: [&str; 6] = [GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK];
     if unpublished {
-        return (vec![(UNPUBLISHED, AttributeValue::Bool(true))], vec![GSI1PK, GSI1SK, GSI2PK, GSI2SK]);
+        return (vec![(UNPUBLISHED, AttributeValue::Bool(true))], INDEX_KEYS.to_vec());
     }
     let listing = listing_sk(&ListingPosition { published_at, slug: slug.clone() });
-    (
-        vec![
-            (GSI1PK, s(ALL_ARTICLES)),
-            (GSI1SK, s(listing.clone())),
-            (GSI2PK, s(category_pk(category))),
-            (GSI2SK, s(listing)),
-        ],
-        vec![UNPUBLISHED],
-    )
+    let mut set = vec![
+        (GSI1PK, s(ALL_ARTICLES)),
+        (GSI1SK, s(listing.clone())),
+        (GSI2PK, s(category_pk(category))),
+        (GSI2SK, s(listing.clone())),
+    ];
+    let mut remove = vec![UNPUBLISHED];
+    match crate::domain::author_slug(author) {
+        Some(author) => set.extend([(GSI3PK, s(author_pk(&author))), (GSI3SK, s(listing))]),
+        None => remove.extend([GSI3PK, GSI3SK]),
+    }
+    (set, remove)
+}
+
+/// Whether a published article `item` with byline `author` lacks the
+/// author-index keys it should carry (it was stored before author pages).
+pub(crate) fn lacks_author_keys(item: &Item, author: &str) -> bool {
+    crate::domain::author_slug(author).is_some() && !item.contains_key(GSI3PK)
+}
+
+/// An author item, keys included.
+pub(crate) fn author_item(author: &NewAuthor) -> Item {
+    let mut item = author_key(&author.author.slug);
+    item.insert(SLUG.to_owned(), s(author.author.slug.as_str()));
+    item.insert(NAME.to_owned(), s(&author.author.name));
+    item.insert(SOURCE.to_owned(), s(&author.source));
+    if let Some(bio) = &author.author.bio {
+        item.insert(BIO.to_owned(), s(bio));
+    }
+    item
+}
+
+/// An author from its item.
+pub(crate) fn author_from_item(item: &Item) -> Result<NewAuthor, StoreError> {
+    let r = ItemReader { item };
+    Ok(NewAuthor {
+        author: Author {
+            slug: r.slug()?,
+            name: r.string(NAME)?.to_owned(),
+            bio: r.optional_string(BIO)?.map(str::to_owned),
+        },
+        source: r.optional_string(SOURCE)?.unwrap_or_default().to_owned(),
+    })
+}
+
+/// One story of the read-next item: what its link shows, nothing more (no
+/// summary, no comment count), so twelve sections' lists stay one small item.
+pub(crate) fn read_next_entry(a: &ArticleSummary) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        (SLUG.to_owned(), s(a.slug.as_str())),
+        (TITLE.to_owned(), s(&a.title)),
+        (CATEGORY.to_owned(), s(a.category.slug())),
+        (AUTHOR.to_owned(), s(&a.author)),
+        (PUBLISHED_AT.to_owned(), s(timefmt::rfc3339(a.published_at))),
+        (WORDS.to_owned(), n(a.words)),
+    ]))
+}
+
+/// The read-next item's lists, one attribute per section (its slug).
+pub(crate) fn read_next_from_item(item: &Item) -> Result<ReadNext, StoreError> {
+    let mut next = ReadNext::default();
+    for category in Category::ALL {
+        let Some(AttributeValue::L(list)) = item.get(category.slug()) else { continue };
+        let mut stories = Vec::with_capacity(list.len());
+        for entry in list {
+            let AttributeValue::M(entry) = entry else {
+                return Err(StoreError::Corrupt(format!(
+                    "read-next entry of {} is not a map",
+                    category.slug()
+                )));
+            };
+            let r = ItemReader { item: entry };
+            stories.push(ArticleSummary {
+                slug: r.slug()?,
+                title: r.string(TITLE)?.to_owned(),
+                category: r.category()?,
+                author: r.string(AUTHOR)?.to_owned(),
+                published_at: r.time(PUBLISHED_AT)?,
+                summary: String::new(),
+                comment_count: 0,
+                words: u32::try_from(r.optional_number(WORDS)?.unwrap_or(0)).unwrap_or(u32::MAX),
+                updated_at: None,
+            });
+        }
+        next.by_category.insert(category, stories);
+    }
+    Ok(next)
 }
 
 /// The name of the comment-count attribute, for update expressions.

@@ -21,11 +21,13 @@
 //! [`StoreError::Corrupt`] naming its key.
 
 mod accounts;
+mod authors;
 mod comments;
 mod counter;
 mod items;
 mod moderation;
 mod moderation_items;
+mod read_next;
 mod status;
 mod table;
 mod trending;
@@ -50,7 +52,9 @@ pub use table::{create_table, ensure_table};
 pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, window as trending_window};
 
 use self::items::Item;
-use crate::domain::{ArticleSummary, Category, CommentId, ListingPosition, NewArticle, Page, Slug};
+use crate::domain::{
+    ArticleSummary, Category, CommentId, ListingPosition, NewArticle, NewAuthor, Page, Slug,
+};
 use crate::store::{
     ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError, take_threads,
 };
@@ -407,18 +411,55 @@ impl DynamoStore {
     }
 }
 
-impl ArticleLister for DynamoStore {
-    async fn list_articles(
+/// Which listing index a newest-first `Query` reads, and its partition.
+pub(crate) struct ListingIndex {
+    index: &'static str,
+    pk_name: &'static str,
+    sk_name: &'static str,
+    pk: String,
+}
+
+impl ListingIndex {
+    /// GSI1 (every article) or GSI2 (one section).
+    fn of(category: Option<Category>) -> Self {
+        match category {
+            None => ListingIndex {
+                index: items::GSI1,
+                pk_name: items::GSI1PK,
+                sk_name: items::GSI1SK,
+                pk: items::ALL_ARTICLES.to_owned(),
+            },
+            Some(c) => ListingIndex {
+                index: items::GSI2,
+                pk_name: items::GSI2PK,
+                sk_name: items::GSI2SK,
+                pk: items::category_pk(c),
+            },
+        }
+    }
+
+    /// GSI3: one author's stories.
+    pub(crate) fn author(author: &Slug) -> Self {
+        ListingIndex {
+            index: items::GSI3,
+            pk_name: items::GSI3PK,
+            sk_name: items::GSI3SK,
+            pk: items::author_pk(author),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// One newest-first page of a listing index: one `Query` whose key
+    /// condition bounds the sort key (which begins with the fixed-width
+    /// publication time) by `now`, so scheduled articles are never read.
+    pub(crate) async fn listing_query(
         &self,
-        category: Option<Category>,
+        listing: ListingIndex,
         after: Option<&ListingPosition>,
         limit: usize,
         now: time::OffsetDateTime,
     ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
-        let (index, pk_name, sk_name, pk) = match category {
-            None => (items::GSI1, items::GSI1PK, items::GSI1SK, items::ALL_ARTICLES.to_owned()),
-            Some(c) => (items::GSI2, items::GSI2PK, items::GSI2SK, items::category_pk(c)),
-        };
         // One bound on the sort key does both jobs: below the cursor, and
         // nothing published after `now` (scheduled articles are never read).
         let published = items::published_by(now);
@@ -430,11 +471,11 @@ impl ArticleLister for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(index)
+            .index_name(listing.index)
             .key_condition_expression("#pk = :pk AND #sk < :before")
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_names("#sk", sk_name)
-            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_names("#pk", listing.pk_name)
+            .expression_attribute_names("#sk", listing.sk_name)
+            .expression_attribute_values(":pk", s(listing.pk))
             .expression_attribute_values(":before", s(before))
             .scan_index_forward(false)
             // One more than shown, to know whether an "Older stories" link is due.
@@ -447,7 +488,45 @@ impl ArticleLister for DynamoStore {
     }
 }
 
+impl ArticleLister for DynamoStore {
+    async fn list_articles(
+        &self,
+        category: Option<Category>,
+        after: Option<&ListingPosition>,
+        limit: usize,
+        now: time::OffsetDateTime,
+    ) -> Result<Page<ArticleSummary, ListingPosition>, StoreError> {
+        self.listing_query(ListingIndex::of(category), after, limit, now).await
+    }
+}
+
 impl DynamoStore {
+    /// Gives an unchanged article stored before author pages existed its
+    /// author-index keys, and its section's read-next list its place: what
+    /// a re-import of the same files does once after the upgrade. The
+    /// content is untouched, so the article stays `Unchanged`.
+    async fn backfill_index_keys(
+        &self,
+        article: &NewArticle,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (set, remove) = items::listing_keys(
+            &article.slug,
+            article.published_at,
+            article.category,
+            &article.author,
+            false,
+        );
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .condition_expression("attribute_exists(PK)");
+        status::with_changes(request, Vec::new(), set, remove).send().await.map_err(unavailable)?;
+        self.refresh_read_next(article.category, now).await
+    }
+
     /// Records the importing file as an unchanged article's source (an
     /// article stored before sources were recorded): one `UpdateItem` that
     /// touches nothing else, so the article stays `Unchanged`.
@@ -491,6 +570,9 @@ impl ArticleWriter for DynamoStore {
                     if !same_source {
                         self.claim_source(article).await?;
                     }
+                    if !was_unpublished && items::lacks_author_keys(item, &article.author) {
+                        self.backfill_index_keys(article, now).await?;
+                    }
                     return Ok(PutOutcome::Unchanged);
                 }
                 if existing.correction == article.correction {
@@ -524,6 +606,13 @@ impl ArticleWriter for DynamoStore {
         let out = status::with_changes(request, sets, set, remove).send().await.map_err(unavailable)?;
         if current.is_some() && unpublished != was_unpublished {
             self.flag_trending_rows(&article.slug, unpublished, now).await?;
+        }
+        // The sections whose newest stories may have changed: the article's,
+        // and the one it left.
+        let left = current.as_ref().and_then(|item| items::summary_from_item(item).ok()).map(|a| a.category);
+        self.refresh_read_next(article.category, now).await?;
+        if let Some(old) = left.filter(|old| *old != article.category) {
+            self.refresh_read_next(old, now).await?;
         }
         let existed = current.is_some() || out.attributes().is_some_and(|old| !old.is_empty());
         Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
@@ -559,6 +648,10 @@ impl ArticleWriter for DynamoStore {
             Some(AttributeValue::S(source)) if !source.is_empty() => Ok(Some(source.clone())),
             _ => Ok(None),
         }
+    }
+
+    async fn put_author(&self, author: &NewAuthor) -> Result<PutOutcome, StoreError> {
+        self.write_author(author).await
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {

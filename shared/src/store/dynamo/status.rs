@@ -55,7 +55,7 @@ impl DynamoStore {
     ) -> Result<(), StoreError> {
         let article = items::article_from_item(item)?;
         let a = &article.summary;
-        let (set, remove) = items::listing_keys(&a.slug, a.published_at, a.category, unpublished);
+        let (set, remove) = items::listing_keys(&a.slug, a.published_at, a.category, &a.author, unpublished);
         let request = self
             .client
             .update_item()
@@ -63,6 +63,7 @@ impl DynamoStore {
             .set_key(Some(items::article_key(&a.slug)))
             .condition_expression("attribute_exists(PK)");
         with_changes(request, Vec::new(), set, remove).send().await.map_err(unavailable)?;
+        self.refresh_read_next(a.category, now).await?;
         self.flag_trending_rows(&a.slug, unpublished, now).await
     }
 

@@ -87,7 +87,11 @@ impl CommentWriter for MemoryStore {
                 PostOutcome::KeyReused(record.comment)
             });
         }
-        if !inner.articles.contains_key(article) {
+        // Open for comments: published by now and not withdrawn (the
+        // table's condition on the article's listing key).
+        let open =
+            inner.articles.get(article).is_some_and(|a| !a.unpublished && a.summary.published_at <= now);
+        if !open {
             return Ok(PostOutcome::NoSuchArticle);
         }
         if let Some(parent) = comment.parent {

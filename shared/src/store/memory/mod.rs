@@ -39,9 +39,10 @@ use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::moderation::{LogEntry, ReportReason};
 use crate::domain::{
     Article, ArticleSummary, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
-    NewArticle, Page, Slug, TrendingArticle,
+    NewArticle, NewAuthor, Page, Slug, TrendingArticle,
 };
 
+mod authors;
 mod comments;
 
 /// How many hours of read buckets are kept behind the newest one: the
@@ -66,6 +67,8 @@ pub struct MemoryStore {
 struct Inner {
     /// Every article by slug; `summary.comment_count` is the live count.
     articles: HashMap<Slug, Article>,
+    /// Author files by author slug (the table's `AUTHOR#` items).
+    authors: HashMap<Slug, NewAuthor>,
     /// The file each article was imported from (the table's `source`).
     sources: HashMap<Slug, String>,
     /// The articles whose file says `status: unpublished` (the table's `file_unpublished`).
@@ -392,6 +395,10 @@ impl ArticleWriter for MemoryStore {
 
     async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
         Ok(self.read().sources.get(slug).cloned())
+    }
+
+    async fn put_author(&self, author: &NewAuthor) -> Result<PutOutcome, StoreError> {
+        Ok(self.write_author(author))
     }
 
     async fn has_articles(&self) -> Result<bool, StoreError> {
