@@ -19,7 +19,7 @@
 #   5. invokes functions with fixtures from infra/events/ (`cargo lambda
 #      invoke`): an HTTP API event, a REST API event, a malformed event (400,
 #      and the function keeps serving);
-#   6. walks the reader's path over HTTP with curl: front page → article →
+#   6. walks the reader's path over HTTP with curl: front page → article → its author page and feed →
 #      sign-up form → sign up → comment → the comment on the article → log out
 #      → the article anonymous again;
 #   7. stops everything it started.
@@ -215,6 +215,14 @@ article="$(grep -o 'href="/articles/[a-z0-9-]*"' "$work/body" | head -n 1 | sed 
 request GET "$article"
 expect 200 "article $article"
 contains "You need to login to leave a comment." "anonymous article"
+contains "More in " "anonymous article"
+author="$(grep -o 'href="/authors/[a-z0-9-]*"' "$work/body" | head -n 1 | sed 's/^href="//; s/"$//')"
+[[ -n "$author" ]] || fail "article: no byline link"
+
+request GET "$author"
+expect 200 "author page $author"
+request GET "$author/feed.xml"
+expect 200 "author feed $author"
 
 request GET "/signup?return_to=$article%23comments"
 expect 200 "sign-up form"
