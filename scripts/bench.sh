@@ -4,7 +4,7 @@
 # (two release builds) and its figures are read by people, never asserted.
 #
 #   bash scripts/bench.sh            # everything
-#   BENCH_SKIP=size,load bash scripts/bench.sh   # skip steps: build, handlers, pageweight,
+#   BENCH_SKIP=size,load bash scripts/bench.sh   # skip steps: build, handlers, pageweight, compression,
 #                                                # roundtrips, coldstart, size, load
 #
 # What it does, in order (each step's table also lands in target/bench/*.md):
@@ -14,7 +14,8 @@
 #   2. one native release build of the workspace (functions, hello-world
 #      reference, harness binaries, `broadsheet serve`);
 #   3. handler time: criterion, each handler beside a hello-world handler;
-#   4. page weight: HTML bytes of each page type;
+#   4. page weight: HTML bytes of each page type; compression: bytes and time
+#      at each Brotli quality and gzip level beside the page's render time;
 #   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
 #   6. cold start: bench-coldstart against moto (init, first response, peak RSS);
 #   7. size: release arm64 `bootstrap` and zip of each function and of the
@@ -84,6 +85,13 @@ if wanted pageweight; then
     step "page weight"
     target/release/bench-pageweight "$out/pageweight.md" >/dev/null
     cat "$out/pageweight.md"
+fi
+
+# ---- 4b. compression ------------------------------------------------------------
+if wanted compression; then
+    step "compression at the origin"
+    target/release/bench-compression "$out/compression.md" >/dev/null
+    cat "$out/compression.md"
 fi
 
 # ---- 5. DynamoDB requests per route ---------------------------------------------
@@ -182,7 +190,7 @@ fi
 
 # ---- summary --------------------------------------------------------------------
 step "summary"
-for f in machine handlers pageweight roundtrips coldstart size load; do
+for f in machine handlers pageweight compression roundtrips coldstart size load; do
     if [ -f "$out/$f.md" ]; then
         echo
         cat "$out/$f.md"

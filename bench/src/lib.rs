@@ -26,6 +26,7 @@
 //! * `src/bin/coldstart.rs` — the cold-start harness (init, first response,
 //!   peak RSS of each function's release binary against `bench-hello`).
 //! * `src/bin/pageweight.rs` — HTML bytes of each page type.
+//! * `src/bin/compression.rs` — compressing pages: bytes and time per level.
 
 pub mod content;
 pub use broadsheet_testkit::events;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use broadsheet::config::{Site, SiteOrigin};
+use broadsheet::config::{OriginSecret, Site, SiteOrigin};
 use broadsheet::store::dynamo::{self, DynamoStore};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleWriter, StoreError};
@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// Directory of articles to seed an empty store with.
     #[arg(long, default_value = SAMPLE_CONTENT)]
     pub content: PathBuf,
+    /// Refuse (403) requests without this value in `x-origin-verify`, as the
+    /// functions do behind the CDN (for running behind a local HTTP cache).
+    #[arg(long, env = "BROADSHEET_ORIGIN_SECRET", hide_env_values = true)]
+    pub origin_secret: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +126,8 @@ pub enum CliError {
     Publishing(#[from] PublishingError),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    #[error("--origin-secret {0}")]
+    OriginSecret(String),
 }
 
 /// Runs a parsed command line.
@@ -186,7 +192,10 @@ async fn serve_site(args: ServeArgs) -> Result<(), CliError> {
         Some(o) => SiteOrigin::parse(o)?,
         None => SiteOrigin::parse(&format!("http://{}", args.addr))?,
     };
-    let site = Site::new(origin);
+    let mut site = Site::new(origin);
+    if let Some(raw) = args.origin_secret.as_deref().filter(|s| !s.is_empty()) {
+        site = site.behind_cdn(OriginSecret::parse(raw).map_err(CliError::OriginSecret)?);
+    }
     match &args.dynamo.dynamodb_endpoint {
         None => {
             let store = MemoryStore::new();

@@ -74,11 +74,59 @@ impl fmt::Display for SiteOrigin {
 pub struct Site {
     pub name: &'static str,
     pub origin: SiteOrigin,
+    /// Set when the site runs behind its CDN: requests without the CDN's
+    /// secret header are refused (`403`), so nobody can bypass the edge
+    /// cache and its limits by calling the API directly.
+    pub origin_secret: Option<OriginSecret>,
 }
 
 impl Site {
     pub fn new(origin: SiteOrigin) -> Site {
-        Site { name: "Broadsheet", origin }
+        Site { name: "Broadsheet", origin, origin_secret: None }
+    }
+
+    /// The site behind a CDN that proves itself with `secret`.
+    pub fn behind_cdn(mut self, secret: OriginSecret) -> Site {
+        self.origin_secret = Some(secret);
+        self
+    }
+}
+
+/// The header the CDN adds to every request it forwards to the origin.
+pub const ORIGIN_SECRET_HEADER: &str = "x-origin-verify";
+
+/// Shortest origin secret accepted: a secret short enough to guess would
+/// make the check decoration.
+pub const MIN_ORIGIN_SECRET_LEN: usize = 32;
+
+/// The shared secret between the CDN and the origin (`BROADSHEET_ORIGIN_SECRET`,
+/// the stack's `NoEcho` parameter `OriginSecret`). Never printed.
+#[derive(Clone)]
+pub struct OriginSecret(String);
+
+impl OriginSecret {
+    /// At least [`MIN_ORIGIN_SECRET_LEN`] visible ASCII characters (what an
+    /// HTTP header can carry unchanged).
+    pub fn parse(raw: &str) -> Result<OriginSecret, String> {
+        if raw.len() < MIN_ORIGIN_SECRET_LEN {
+            return Err(format!("must be at least {MIN_ORIGIN_SECRET_LEN} characters"));
+        }
+        if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("must be visible ASCII characters (no spaces)".to_owned());
+        }
+        Ok(OriginSecret(raw.to_owned()))
+    }
+
+    /// Whether a request's header value is the secret, in constant time.
+    pub fn matches(&self, presented: Option<&[u8]>) -> bool {
+        use subtle::ConstantTimeEq as _;
+        presented.is_some_and(|p| bool::from(p.ct_eq(self.0.as_bytes())))
+    }
+}
+
+impl fmt::Debug for OriginSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OriginSecret(…)")
     }
 }
 
@@ -136,7 +184,14 @@ impl FunctionConfig {
             });
         }
         let region = get("AWS_REGION").filter(|r| !r.is_empty()).ok_or(ConfigError::Missing("AWS_REGION"))?;
-        Ok(FunctionConfig { table, site: Site::new(origin), region: Region::new(region) })
+        let mut site = Site::new(origin);
+        // Empty (the template's default): no CDN in front, no check.
+        if let Some(raw) = get("BROADSHEET_ORIGIN_SECRET").filter(|s| !s.is_empty()) {
+            let secret = OriginSecret::parse(&raw)
+                .map_err(|reason| ConfigError::Invalid { name: "BROADSHEET_ORIGIN_SECRET", reason })?;
+            site = site.behind_cdn(secret);
+        }
+        Ok(FunctionConfig { table, site, region: Region::new(region) })
     }
 }
 
@@ -194,6 +249,35 @@ mod tests {
         let no_region = |k: &str| if k == "AWS_REGION" { None } else { env("https://news.test")(k) };
         let err = FunctionConfig::from_lookup(no_region).unwrap_err();
         assert!(err.to_string().contains("AWS_REGION"), "{err}");
+    }
+
+    #[test]
+    fn the_origin_secret_is_optional_long_and_never_printed() {
+        let env = |secret: Option<&'static str>| {
+            move |k: &str| match k {
+                "BROADSHEET_TABLE" => Some("news".to_owned()),
+                "BROADSHEET_SITE_ORIGIN" => Some("https://news.test".to_owned()),
+                "AWS_REGION" => Some("eu-west-1".to_owned()),
+                "BROADSHEET_ORIGIN_SECRET" => secret.map(str::to_owned),
+                _ => None,
+            }
+        };
+        assert!(FunctionConfig::from_lookup(env(None)).unwrap().site.origin_secret.is_none());
+        assert!(
+            FunctionConfig::from_lookup(env(Some(""))).unwrap().site.origin_secret.is_none(),
+            "the default"
+        );
+        let long = "0123456789abcdef0123456789abcdef-x";
+        let site = FunctionConfig::from_lookup(env(Some(long))).unwrap().site;
+        let secret = site.origin_secret.as_ref().unwrap();
+        assert!(secret.matches(Some(long.as_bytes())));
+        assert!(!secret.matches(Some(&long.as_bytes()[1..])));
+        assert!(!secret.matches(None));
+        assert!(!format!("{site:?}").contains(long), "Debug hides it");
+        for bad in ["short", "0123456789abcdef 0123456789abcdef"] {
+            let err = FunctionConfig::from_lookup(env(Some(bad))).unwrap_err().to_string();
+            assert!(err.contains("BROADSHEET_ORIGIN_SECRET") && !err.contains(bad), "{err}");
+        }
     }
 
     #[test]

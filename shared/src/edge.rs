@@ -35,8 +35,11 @@ use time::OffsetDateTime;
 
 use crate::auth::session::SESSION_COOKIE;
 use crate::auth::{SessionToken, cookie_value};
+use crate::config::ORIGIN_SECRET_HEADER;
 use crate::config::Site;
+use crate::http::client::ViaCdn;
 use crate::http::form::{check_body_size, require_session_csrf, site_form};
+use crate::http::response::keep_cookies_private;
 use crate::http::{AppError, Query, RequestInfo, Responder, route_path};
 use crate::routes::{FunctionRoute, Matched, RouteSpec, resolve};
 use crate::store::{Session, Sessions, StoreError};
@@ -165,9 +168,24 @@ where
     H: Handler<S>,
 {
     let started = Instant::now();
+    let mut req = req;
     let info = RequestInfo::of(&req);
     let route = RouteField(routed.as_ref().ok().map(|m| m.spec));
-    let resp = open(app, &req, &info, routed).await;
+    let mut resp = match &app.site.origin_secret {
+        // Behind the CDN, only the CDN may call: anyone else is bypassing the
+        // edge cache and its limits (docs/security.md, "Only the CDN").
+        Some(secret) if !secret.matches(req.headers().get(ORIGIN_SECRET_HEADER).map(|v| v.as_bytes())) => {
+            let anonymous = Responder { site: &app.site, info: &info, viewer: &Viewer::Anonymous };
+            anonymous.error(AppError::Forbidden("This address serves only the site's content network."))
+        }
+        secret => {
+            if secret.is_some() {
+                req.extensions_mut().insert(ViaCdn);
+            }
+            open(app, &req, &info, routed).await
+        }
+    };
+    keep_cookies_private(&mut resp);
     tracing::info!(
         request_id = %info.request_id,
         function = <H::Route as FunctionRoute>::FUNCTION.package(),

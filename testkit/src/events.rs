@@ -65,11 +65,15 @@ where
     Answer::of(broadsheet::startup::invoke(app, lambda_event(json)).await)
 }
 
-/// A response body as text.
-pub fn text(body: &Body) -> String {
-    match body {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+/// A response's body as text, as a browser shows it: decompressed when the
+/// response says it is compressed (the fixtures, like browsers, accept
+/// gzip and Brotli).
+pub fn text(resp: &lambda_http::Response<Body>) -> String {
+    let coding = resp.headers().get("content-encoding").and_then(|v| v.to_str().ok());
+    match (resp.body(), coding) {
+        (Body::Text(t), _) => t.clone(),
+        (Body::Binary(b), Some(coding)) => decompress(coding, b),
+        (Body::Binary(b), None) => String::from_utf8_lossy(b).into_owned(),
         _ => String::new(),
     }
 }
@@ -229,8 +233,7 @@ impl Answer {
     pub fn of(response: impl serde::Serialize) -> Answer {
         let json = serde_json::to_value(response).expect("a response serialises");
         let status = json["statusCode"].as_u64().expect("statusCode") as u16;
-        assert_eq!(json["isBase64Encoded"], false, "pages are text");
-        let body = json["body"].as_str().unwrap_or_default().to_owned();
+        let raw_body = json["body"].as_str().unwrap_or_default().to_owned();
         let lower = |k: &String| k.to_ascii_lowercase();
         let strings = |v: &Value| -> Vec<String> {
             match v {
@@ -240,21 +243,35 @@ impl Answer {
             }
         };
         let object = |v: &Value| v.as_object().cloned().unwrap_or_default();
-        match json.get("cookies") {
+        let mut answer = match json.get("cookies") {
             Some(cookies) => {
                 let headers: BTreeMap<_, _> =
                     object(&json["headers"]).iter().map(|(k, v)| (lower(k), strings(v))).collect();
                 assert!(!headers.contains_key("set-cookie"), "v2 carries cookies in `cookies` only: {json}");
-                Answer { status, headers, set_cookies: strings(cookies), body, v1: false }
+                Answer { status, headers, set_cookies: strings(cookies), body: String::new(), v1: false }
             }
             None => {
                 assert_eq!(json["headers"], serde_json::json!({}), "v1 headers all go in multiValueHeaders");
                 let mut headers: BTreeMap<_, _> =
                     object(&json["multiValueHeaders"]).iter().map(|(k, v)| (lower(k), strings(v))).collect();
                 let set_cookies = headers.remove("set-cookie").unwrap_or_default();
-                Answer { status, headers, set_cookies, body, v1: true }
+                Answer { status, headers, set_cookies, body: String::new(), v1: true }
             }
-        }
+        };
+        // A compressed page goes back base64-encoded, as API Gateway needs
+        // binary bodies; anything else is text.
+        let coding = answer.header("content-encoding").map(str::to_owned);
+        assert_eq!(json["isBase64Encoded"], coding.is_some(), "only compressed bodies are binary");
+        answer.body = match coding.as_deref() {
+            None => raw_body,
+            Some(_) if raw_body.is_empty() => raw_body, // HEAD
+            Some(coding) => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD.decode(&raw_body).expect("base64 body");
+                decompress(coding, &bytes)
+            }
+        };
+        answer
     }
 
     /// The first value of header `name` (lower case).
@@ -266,4 +283,18 @@ impl Answer {
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.set_cookies.iter().find(|c| c.starts_with(&format!("{name}="))).map(String::as_str)
     }
+}
+
+/// A compressed body as text (what a browser shows).
+fn decompress(coding: &str, bytes: &[u8]) -> String {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    match coding {
+        "br" => brotli::BrotliDecompress(&mut &bytes[..], &mut out).expect("a Brotli body"),
+        "gzip" => {
+            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("a gzip body");
+        }
+        other => panic!("unexpected content-encoding {other}"),
+    }
+    String::from_utf8(out).expect("a UTF-8 page")
 }

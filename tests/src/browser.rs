@@ -63,6 +63,15 @@ impl<'a> Browser<'a> {
     }
 
     /// A browser that adds `header: value` to every request (e.g. `Origin`).
+    /// Another browser on the same site with this browser's cookies and
+    /// headers plus one more (a conditional request, another encoding).
+    pub fn clone_with_header(&self, name: &str, value: &str) -> Self {
+        let jar = self.jar.lock().expect("jar").clone();
+        let mut extra = self.extra.clone();
+        extra.push((name.to_owned(), value.to_owned()));
+        Browser { site: self.site, jar: Mutex::new(jar), extra }
+    }
+
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.extra.push((name.to_owned(), value.to_owned()));
         self

@@ -85,6 +85,23 @@ impl TestSite {
     /// Starts the site on `store` as it is.
     pub async fn start_unseeded<S: SiteStore>(store: S) -> TestSite {
         let site = Site::new(SiteOrigin::parse(TEST_ORIGIN).expect("valid origin"));
+        Self::start_site(store, site).await
+    }
+
+    /// Starts the site on the memory store, seeded with the sample content,
+    /// as it runs behind its CDN: only requests carrying `secret` in
+    /// `x-origin-verify` are served.
+    pub async fn behind_cdn(secret: &str) -> TestSite {
+        let store = MemoryStore::new();
+        broadsheet_cli::import::import_dir(&store, Path::new(SAMPLE_CONTENT))
+            .await
+            .expect("sample content imports");
+        let secret = broadsheet::config::OriginSecret::parse(secret).expect("a valid test secret");
+        let site = Site::new(SiteOrigin::parse(TEST_ORIGIN).expect("valid origin")).behind_cdn(secret);
+        Self::start_site(store, site).await
+    }
+
+    async fn start_site<S: SiteStore>(store: S, site: Site) -> TestSite {
         let (addr, server) = serve::spawn(Arc::new(Apps::new(store, site))).await.expect("bind 127.0.0.1:0");
         TestSite { base: format!("http://{addr}"), client: Self::http_client(), server }
     }

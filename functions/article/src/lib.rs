@@ -14,7 +14,7 @@ use broadsheet::auth::IdempotencyKey;
 use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, CommentRef, ReadNext};
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
-use broadsheet::http::response::PAGE_CACHE;
+use broadsheet::http::response::ARTICLE_CACHE;
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
 use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, ReadNextReader, Sessions};
@@ -140,6 +140,6 @@ impl<S: ArticleStore> Handler<S> for Article {
             now,
             read_next: &read_next,
         };
-        Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), PAGE_CACHE))
+        Ok(ex.r.html(StatusCode::OK, views::article_page(&app.site, ex.r.viewer, &view), ARTICLE_CACHE))
     }
 }

@@ -13,7 +13,7 @@ use broadsheet::domain::{
 };
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
-use broadsheet::http::response::{FEED_CACHE, PAGE_CACHE};
+use broadsheet::http::response::{FEED_CACHE, LISTING_CACHE};
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ListingRoute;
 use broadsheet::store::{ArticleLister, AuthorPage, AuthorReader, Sessions, TrendingReader};
@@ -113,10 +113,10 @@ impl<S: ListingStore> Handler<S> for Listing {
                     older.as_deref(),
                     after.as_deref(),
                 );
-                r.html(StatusCode::OK, html, PAGE_CACHE)
+                r.html(StatusCode::OK, html, LISTING_CACHE)
             }
             Loaded::Trending(items) => {
-                r.html(StatusCode::OK, views::trending_page(site, r.viewer, &items), PAGE_CACHE)
+                r.html(StatusCode::OK, views::trending_page(site, r.viewer, &items), LISTING_CACHE)
             }
             Loaded::Feed(kind, items) => {
                 let xml = views::atom_feed(site, kind.kind(), &items);

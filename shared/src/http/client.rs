@@ -2,7 +2,10 @@
 //!
 //! The address is the one API Gateway saw (the TCP peer for the local
 //! server), never `X-Forwarded-For` or any other header a client can set.
-//! A CDN in front would change that; this module is the one place to teach.
+//! Behind the CDN API Gateway sees the CDN, so there (and only on requests
+//! that proved they came through it, [`ViaCdn`]) the address is the one the
+//! CDN saw, from its `CloudFront-Viewer-Address` header, which it sets
+//! itself and never passes on from the client.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -57,16 +60,42 @@ impl fmt::Display for ClientAddress {
     }
 }
 
-/// The client behind a request, as API Gateway saw it (the TCP peer for the
-/// local server). `None` when the event carries no usable source address
-/// (a direct invoke); per-address limits then do not apply, the others do.
+/// Marks a request that carried the CDN's origin secret (set by the edge).
+/// Only then is `CloudFront-Viewer-Address` the CDN's word rather than a
+/// header anyone could send.
+#[derive(Debug, Clone, Copy)]
+pub struct ViaCdn;
+
+/// The header in which CloudFront gives the viewer's address and port
+/// (`198.51.100.10:46532`, `2001:db8::1:46532`).
+pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+/// The client behind a request: the viewer the CDN saw, on a request that
+/// came through it ([`ViaCdn`]); else the peer API Gateway saw (the TCP peer
+/// for the local server). `None` when neither is usable (a direct invoke);
+/// per-address limits then do not apply, the others do.
 pub fn client_address(req: &Request) -> Option<ClientAddress> {
+    if req.extensions().get::<ViaCdn>().is_some() {
+        let viewer = req.headers().get(VIEWER_ADDRESS_HEADER).and_then(|v| v.to_str().ok());
+        if let Some(address) = viewer.and_then(parse_viewer_address) {
+            return Some(address);
+        }
+    }
     let raw = match req.request_context_ref()? {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
         RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
         _ => None,
     }?;
     ClientAddress::parse(raw)
+}
+
+/// `IP:port` as CloudFront writes it: the port is after the last `:` (an
+/// IPv6 address has colons of its own, and may come bracketed).
+fn parse_viewer_address(raw: &str) -> Option<ClientAddress> {
+    let (ip, port) = raw.trim().rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    let ip = ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')).unwrap_or(ip);
+    ClientAddress::parse(ip)
 }
 
 #[cfg(test)]
@@ -97,5 +126,24 @@ mod tests {
         for bad in ["", "not an ip", "198.51.100.7:443", "2001:db8::/64", "1.2.3"] {
             assert_eq!(ClientAddress::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_viewer_address_counts_only_on_requests_through_the_cdn() {
+        for (raw, want) in [
+            ("198.51.100.10:46532", Some("198.51.100.10")),
+            ("2001:db8:1:2::1:46532", Some("2001:db8:1:2::/64")),
+            ("[2001:db8:1:2::1]:443", Some("2001:db8:1:2::/64")),
+            ("198.51.100.10", None),
+            ("junk:1", None),
+            ("198.51.100.10:port", None),
+        ] {
+            assert_eq!(parse_viewer_address(raw).map(|a| a.to_string()).as_deref(), want, "{raw}");
+        }
+        let mut req = Request::default();
+        req.headers_mut().insert(VIEWER_ADDRESS_HEADER, "203.0.113.9:1234".parse().unwrap());
+        assert_eq!(client_address(&req), None, "a header anyone can send is not believed");
+        req.extensions_mut().insert(ViaCdn);
+        assert_eq!(client_address(&req).map(|a| a.to_string()).as_deref(), Some("203.0.113.9"));
     }
 }

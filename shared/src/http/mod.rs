@@ -8,8 +8,10 @@
 //! * [`client`] — the client behind a request, for throttling (IPv6 per /64).
 //! * [`response`] — building responses: security headers on every one, cache
 //!   policy, `ETag` and `304 Not Modified`.
+//! * [`compress`] — `Accept-Encoding`: gzip and Brotli at the origin.
 
 pub mod client;
+pub mod compress;
 pub mod error;
 pub mod form;
 pub mod request;

@@ -122,6 +122,8 @@ pub struct RequestInfo {
     /// The client asked for JSON rather than HTML (errors answer in kind).
     pub wants_json: bool,
     pub if_none_match: Option<String>,
+    /// The content coding the client accepts best (`Accept-Encoding`).
+    pub encoding: super::compress::Encoding,
 }
 
 impl RequestInfo {
@@ -138,6 +140,10 @@ impl RequestInfo {
             request_id,
             wants_json: wants_json(req.headers()),
             if_none_match: header_str(req.headers(), header::IF_NONE_MATCH.as_str()).map(str::to_owned),
+            encoding: super::compress::Encoding::negotiate(header_str(
+                req.headers(),
+                header::ACCEPT_ENCODING.as_str(),
+            )),
         }
     }
 

@@ -6,6 +6,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use maud::Markup;
 
+use super::compress::{self, Encoding};
 use super::error::cause_chain;
 use super::request::encode_component;
 use super::{AppError, RequestInfo};
@@ -16,16 +17,76 @@ use crate::views;
 /// How a response may be cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cache {
-    /// Anonymous, shareable: `public, max-age=N`, with an `ETag`.
-    Public { max_age: u32 },
-    /// Never stored anywhere (errors, anything that depends on a session).
+    /// Anonymous, shareable: `public` with these lifetimes, and an `ETag`.
+    Public(Freshness),
+    /// Never stored anywhere (errors, anything that depends on a session or
+    /// sets a cookie).
     NoStore,
 }
 
-/// Anonymous HTML pages: a minute fresh, so a CDN absorbs bursts while news stays news.
-pub const PAGE_CACHE: Cache = Cache::Public { max_age: 60 };
-/// Feeds, sitemap, robots.txt: polled by machines, change rarely.
-pub const FEED_CACHE: Cache = Cache::Public { max_age: 300 };
+/// How long a public response may be used, in seconds (RFC 9111, RFC 5861).
+/// docs/site.md#caching gives the values per page type and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// How long a browser may reuse it without asking (`max-age`).
+    pub max_age: u32,
+    /// How long a shared cache, the CDN, may (`s-maxage`).
+    pub s_maxage: u32,
+    /// After that, how long the CDN may keep serving it while it fetches a
+    /// fresh copy in the background (`stale-while-revalidate`): readers
+    /// never wait for the origin on a popular page.
+    pub stale_while_revalidate: u32,
+    /// How long it may be served when the origin is failing (`stale-if-error`):
+    /// an outage shows yesterday's front page rather than an error.
+    pub stale_if_error: u32,
+}
+
+/// A day: how long any public page may stand in for an origin that fails.
+const ONE_DAY: u32 = 86_400;
+
+/// Front, category and author pages, #TrendingNews: they change with every
+/// story and every minute's reads, so a minute at the edge and in the browser.
+pub const LISTING_CACHE: Cache = Cache::Public(Freshness {
+    max_age: 60,
+    s_maxage: 60,
+    stale_while_revalidate: 60,
+    stale_if_error: ONE_DAY,
+});
+
+/// An article page (for a reader who is not logged in): the story changes
+/// rarely (a correction, which can also be pushed out by invalidation), its
+/// comments more often; five minutes at the edge, a minute in the browser.
+pub const ARTICLE_CACHE: Cache = Cache::Public(Freshness {
+    max_age: 60,
+    s_maxage: 300,
+    stale_while_revalidate: 300,
+    stale_if_error: ONE_DAY,
+});
+
+/// Feeds, the sitemap and robots.txt: polled by machines, which need nothing
+/// newer than a quarter of an hour.
+pub const FEED_CACHE: Cache = Cache::Public(Freshness {
+    max_age: 300,
+    s_maxage: 900,
+    stale_while_revalidate: 900,
+    stale_if_error: ONE_DAY,
+});
+
+impl Cache {
+    /// The `Cache-Control` value.
+    pub fn header(self) -> String {
+        match self {
+            Cache::Public(f) => format!(
+                "public, max-age={}, s-maxage={}, stale-while-revalidate={}, stale-if-error={}",
+                f.max_age, f.s_maxage, f.stale_while_revalidate, f.stale_if_error
+            ),
+            Cache::NoStore => NO_STORE.to_owned(),
+        }
+    }
+}
+
+/// What every response that must never be stored by anyone says.
+const NO_STORE: &str = "private, no-store";
 
 static CSP: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -51,7 +112,8 @@ impl Responder<'_> {
         self.body(status, "text/html; charset=utf-8", page.into_string(), cache)
     }
 
-    /// Any textual body with its content type.
+    /// Any textual body with its content type, compressed when the client
+    /// accepts it and the body is worth it ([`compress::MIN_BYTES`]).
     pub fn body(
         &self,
         status: StatusCode,
@@ -60,9 +122,15 @@ impl Responder<'_> {
         cache: Cache,
     ) -> Response<Body> {
         let cache = if self.viewer.reader().is_some() { Cache::NoStore } else { cache };
+        let encoding =
+            if body.len() >= compress::MIN_BYTES { self.info.encoding } else { Encoding::Identity };
         let mut etag = None;
-        if status == StatusCode::OK && matches!(cache, Cache::Public { .. }) {
-            let tag = format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body.as_bytes()));
+        if status == StatusCode::OK && matches!(cache, Cache::Public(_)) {
+            let tag = format!(
+                "\"{:032x}{}\"",
+                xxhash_rust::xxh3::xxh3_128(body.as_bytes()),
+                encoding.etag_suffix()
+            );
             if self.info.if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &tag)) {
                 let mut resp = self.finish(StatusCode::NOT_MODIFIED, Body::Empty, cache);
                 insert(&mut resp, header::ETAG, &tag);
@@ -70,11 +138,24 @@ impl Responder<'_> {
             }
             etag = Some(tag);
         }
+        let (body, encoding) = match encoding.encode(body.as_bytes()) {
+            Some(bytes) => (Body::Binary(bytes), encoding),
+            None => {
+                // Identity, or (never seen) an encoder error: send it as it is.
+                if encoding != Encoding::Identity {
+                    etag = etag.map(|t| t.replace(encoding.etag_suffix(), ""));
+                }
+                (Body::Text(body), Encoding::Identity)
+            }
+        };
         let len = body.len();
-        let body = if self.info.is_head() { Body::Empty } else { Body::Text(body) };
+        let body = if self.info.is_head() { Body::Empty } else { body };
         let mut resp = self.finish(status, body, cache);
         insert(&mut resp, header::CONTENT_TYPE, content_type);
         insert(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+        if let Some(coding) = encoding.header() {
+            insert(&mut resp, header::CONTENT_ENCODING, coding);
+        }
         if let Some(tag) = etag {
             insert(&mut resp, header::ETAG, &tag);
         }
@@ -135,15 +216,11 @@ impl Responder<'_> {
     fn finish(&self, status: StatusCode, body: Body, cache: Cache) -> Response<Body> {
         let mut resp = Response::new(body);
         *resp.status_mut() = status;
-        let cache_control = match cache {
-            Cache::Public { max_age } => format!("public, max-age={max_age}"),
-            Cache::NoStore => "private, no-store".to_owned(),
-        };
-        insert(&mut resp, header::CACHE_CONTROL, &cache_control);
-        if matches!(cache, Cache::Public { .. }) {
-            // A cached anonymous page must not be served to a logged-in reader.
-            insert(&mut resp, header::VARY, "Cookie, Accept");
-        }
+        insert(&mut resp, header::CACHE_CONTROL, &cache.header());
+        // A page differs by coding; a cached anonymous page must not be
+        // served to a logged-in reader (the CDN keys on the session cookie
+        // instead, docs/site.md#caching); errors answer JSON to JSON clients.
+        insert(&mut resp, header::VARY, "Accept-Encoding, Cookie, Accept");
         insert(&mut resp, header::CONTENT_SECURITY_POLICY, &CSP);
         insert(&mut resp, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
         insert(&mut resp, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
@@ -153,6 +230,24 @@ impl Responder<'_> {
         }
         resp
     }
+}
+
+/// The rule every response leaves the edge under: one that sets a cookie is
+/// never stored by a shared cache (nor by the browser), whatever its
+/// handler asked for, since the cookie would be handed to every reader the
+/// cache served the page to. Called once per response, by `edge::serve`.
+pub fn keep_cookies_private(resp: &mut Response<Body>) {
+    if resp.headers().contains_key(header::SET_COOKIE) {
+        insert(resp, header::CACHE_CONTROL, NO_STORE);
+        resp.headers_mut().remove(header::ETAG);
+    }
+}
+
+/// Whether a `Cache-Control` value lets a shared cache store the response.
+pub fn shared_cache_may_store(cache_control: &str) -> bool {
+    let directives: Vec<String> = cache_control.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    let has = |name: &str| directives.iter().any(|d| d == name || d.starts_with(&format!("{name}=")));
+    has("public") && !has("private") && !has("no-store") && (has("s-maxage") || has("max-age"))
 }
 
 /// Adds a `Set-Cookie` header (several may be set on one response).
@@ -183,6 +278,35 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_control_values() {
+        assert_eq!(
+            ARTICLE_CACHE.header(),
+            "public, max-age=60, s-maxage=300, stale-while-revalidate=300, stale-if-error=86400"
+        );
+        assert_eq!(Cache::NoStore.header(), "private, no-store");
+        for c in [LISTING_CACHE, ARTICLE_CACHE, FEED_CACHE] {
+            assert!(shared_cache_may_store(&c.header()));
+        }
+        for v in ["private, no-store", "public, no-store, max-age=60", "private, max-age=60", "no-cache", ""]
+        {
+            assert!(!shared_cache_may_store(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_response_setting_a_cookie_is_never_stored() {
+        let mut resp = Response::new(Body::Empty);
+        insert(&mut resp, header::CACHE_CONTROL, &LISTING_CACHE.header());
+        insert(&mut resp, header::ETAG, "\"x\"");
+        keep_cookies_private(&mut resp);
+        assert!(shared_cache_may_store(resp.headers()[header::CACHE_CONTROL].to_str().unwrap()));
+        append_cookie(&mut resp, "a=b; Secure");
+        keep_cookies_private(&mut resp);
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "private, no-store");
+        assert!(!resp.headers().contains_key(header::ETAG));
+    }
 
     #[test]
     fn etag_comparison() {
