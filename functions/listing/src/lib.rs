@@ -62,9 +62,8 @@ impl<S: ListingStore> Handler<S> for Listing {
         Ok(match *route {
             ListingRoute::Front => listing(store, ListingKind::Front, req).await?,
             ListingRoute::Category(c) => listing(store, ListingKind::Category(c), req).await?,
-            ListingRoute::Trending => {
-                Loaded::Trending(store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
-            }
+            // One GetItem: the ranking the aggregator wrote (docs/edge.md).
+            ListingRoute::Trending => Loaded::Trending(store.trending(TRENDING_SIZE).await?),
             ListingRoute::FrontFeed => feed(store, ListingKind::Front).await?,
             ListingRoute::CategoryFeed(c) => feed(store, ListingKind::Category(c)).await?,
             ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(store).await?),

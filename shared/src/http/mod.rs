@@ -8,7 +8,9 @@
 //! * [`client`] — the client behind a request, for throttling (IPv6 per /64).
 //! * [`response`] — building responses: security headers on every one, cache
 //!   policy, `ETag` and `304 Not Modified`.
+//! * [`cdn`] — what the CDN must know: the query strings pages read, crawlers.
 
+pub mod cdn;
 pub mod client;
 pub mod error;
 pub mod form;

@@ -2,7 +2,8 @@
 //!
 //! A function holds only the capabilities it uses (the listing function an
 //! [`ArticleLister`] and a [`TrendingReader`], the article function an
-//! [`ArticleReader`] and a [`ReadCounter`], …) and `template.yaml` grants it
+//! [`ArticleReader`] and a [`ReadCounter`], the aggregator a
+//! [`TrendingAggregator`], …) and `template.yaml` grants it
 //! only the DynamoDB actions behind those.
 //!
 //! * [`dynamo::DynamoStore`] — the single DynamoDB table (see `docs/table-design.md`).
@@ -24,8 +25,10 @@ use crate::domain::{
 pub mod dynamo;
 pub mod memory;
 mod moderation;
+pub mod trending;
 
 pub use moderation::{Moderation, ModerationOutcome, ReportOutcome, Reports};
+pub use trending::{ReadBatch, Refresh};
 
 /// Errors every store can report. Handlers map them to HTTP in one place
 /// (`crate::http::AppError`).
@@ -157,26 +160,35 @@ pub trait ArticleWriter: Send + Sync {
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-/// Counts reads for #TrendingNews.
+/// Counts reads for #TrendingNews (the read beacon; `store::trending`).
 pub trait ReadCounter: Send + Sync {
-    /// Adds one read of `article` at `at` to that hour's bucket.
-    fn record_read(
+    /// Stores one environment's reads since its last flush as ONE new item
+    /// (`PutItem` of `PK = READS#{shard}`, `SK = {batch id}`): no item is
+    /// written twice, however many readers arrive.
+    fn add_reads(&self, batch: &ReadBatch) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Folds counted reads into #TrendingNews and ranks it (the aggregator,
+/// once a minute; `broadsheet serve` in the background; `broadsheet
+/// unpublish` at once).
+pub trait TrendingAggregator: Send + Sync {
+    /// Claims the batches flushed up to [`SETTLE`](trending::SETTLE) before
+    /// `now`, adds them into their hours, and writes the ranking of the
+    /// [`TRENDING_WINDOW_HOURS`](crate::domain::TRENDING_WINDOW_HOURS)
+    /// hours ending with `now`'s as one item: most reads first, ties newest
+    /// first, only articles readers can see at `now`.
+    fn refresh_trending(
         &self,
-        article: &ArticleSummary,
-        at: OffsetDateTime,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Refresh, StoreError>> + Send;
 }
 
 /// Reads #TrendingNews.
 pub trait TrendingReader: Send + Sync {
-    /// The most-read articles of the [`TRENDING_WINDOW_HOURS`](crate::domain::TRENDING_WINDOW_HOURS)
-    /// hourly buckets ending with `now`'s hour, most reads first, ties newest first,
-    /// at most `limit`.
-    fn trending(
-        &self,
-        now: OffsetDateTime,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
+    /// The ranking the last [`TrendingAggregator::refresh_trending`] wrote,
+    /// at most `limit`: one `GetItem` on DynamoDB.
+    fn trending(&self, limit: usize)
+    -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
 }
 
 /// A reader's account.
