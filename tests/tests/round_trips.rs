@@ -116,11 +116,7 @@ async fn requests_per_route() {
     )
     .await;
     let page = rec
-        .check(
-            "GET /articles/{slug} (logged in)",
-            &[("GetItem", 1), ("Query", 1)],
-            reader.get(&slug),
-        )
+        .check("GET /articles/{slug} (logged in)", &[("GetItem", 1), ("Query", 1)], reader.get(&slug))
         .await;
     let (csrf, key) = (page.field("csrf_token").unwrap(), page.field("idempotency_key").unwrap());
     let posted = rec

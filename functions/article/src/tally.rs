@@ -17,7 +17,7 @@ use broadsheet::store::{ReadBatch, ReadCounter};
 use time::OffsetDateTime;
 
 /// The longest reads wait in memory before they are written.
-pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
+pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
 
 /// How long a flush may take before it is abandoned (its reads are kept for
 /// the next one). Under the store's own operation timeout and well under

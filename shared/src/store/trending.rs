@@ -31,7 +31,7 @@ use crate::domain::{ArticleSummary, Slug, TRENDING_SIZE, TrendingArticle};
 
 /// Partitions the read batches are spread over (`READS#00` … `READS#15`).
 /// Each takes 1/16 of the flushes: with every one of 1,000 environments
-/// flushing every 5 s, 12.5 writes a second.
+/// flushing every 2 s, 31 writes a second.
 pub const READ_SHARDS: u8 = 16;
 
 /// How old a batch must be before it is folded. A flush that started
@@ -44,7 +44,7 @@ pub const SETTLE: Duration = Duration::from_secs(10);
 pub const FOLD_WRITES_PER_SECOND: usize = 100;
 
 /// Batches one run folds per shard, at most; the rest wait for the next run.
-pub const MAX_BATCHES_PER_SHARD: usize = 2_000;
+pub const MAX_BATCHES_PER_SHARD: usize = 5_000;
 
 /// A run that leaves a batch older than this unfolded is *behind*: the
 /// aggregator reports it as a failure, which is what the alarm watches.
