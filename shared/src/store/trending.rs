@@ -122,6 +122,9 @@ impl Refresh {
     }
 }
 
+/// Read batches as the aggregator sees them: id and reads per article, oldest first.
+pub(crate) type Batches = Vec<(String, BTreeMap<Slug, u64>)>;
+
 /// The requests [`refresh`] is made of; each store implements them on its
 /// own items (the DynamoDB request each stands for is named).
 pub(crate) trait TrendingParts: Sync {
@@ -136,7 +139,7 @@ pub(crate) trait TrendingParts: Sync {
         after: Option<&str>,
         upto: &str,
         max: usize,
-    ) -> impl Future<Output = Result<Vec<(String, BTreeMap<Slug, u64>)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Batches, StoreError>> + Send;
 
     /// Moves the watermark from `old` to `new` if it still is `old`
     /// (conditional `UpdateItem`): `false` when another run got there first.
@@ -206,7 +209,7 @@ pub(crate) async fn refresh<P: TrendingParts>(parts: &P, now: OffsetDateTime) ->
 }
 
 struct Claimed {
-    batches: Vec<(String, BTreeMap<Slug, u64>)>,
+    batches: Batches,
     /// The shard had more batches than one run takes.
     more: bool,
 }

@@ -12,7 +12,7 @@
 //! [`MemoryStore`](crate::store::memory::MemoryStore) uses, so both stores
 //! give the same answer by construction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::items;
 use super::{DynamoStore, applied, query_limit, unavailable};
 use crate::domain::{ArticleSummary, Slug, TRENDING_WINDOW_HOURS, TrendingArticle};
-use crate::store::trending::TrendingParts;
+use crate::store::trending::{Batches, TrendingParts};
 use crate::store::{ReadBatch, ReadCounter, Refresh, StoreError, TrendingAggregator, TrendingReader};
 
 /// The hour buckets (hours since the epoch, UTC) that make up the window
@@ -109,7 +109,7 @@ impl TrendingParts for DynamoStore {
         after: Option<&str>,
         upto: &str,
         max: usize,
-    ) -> Result<Vec<(String, BTreeMap<Slug, u64>)>, StoreError> {
+    ) -> Result<Batches, StoreError> {
         let mut batches = Vec::new();
         let mut start = None;
         // A batch is at most a few tens of KB: a page holds many; follow the

@@ -30,7 +30,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::trending::TrendingParts;
+use super::trending::{Batches, TrendingParts};
 use super::{
     ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadBatch,
     ReadCounter, Refresh, Session, Sessions, StoreError, TrendingAggregator, TrendingReader, User, Users,
@@ -446,7 +446,7 @@ impl TrendingParts for MemoryStore {
         after: Option<&str>,
         upto: &str,
         max: usize,
-    ) -> Result<Vec<(String, BTreeMap<Slug, u64>)>, StoreError> {
+    ) -> Result<Batches, StoreError> {
         let inner = self.read();
         let Some(batches) = inner.trending.batches.get(&shard) else { return Ok(Vec::new()) };
         let from = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.to_owned()));
@@ -690,10 +690,11 @@ mod tests {
             store.add_reads(&ReadBatch::new(at, BTreeMap::from([(slug.clone(), 1)]))).await.unwrap();
         }
         store.refresh_trending(t + time::Duration::minutes(1)).await.unwrap();
-        let inner = store.read();
-        assert_eq!(inner.trending.hours.len(), 1, "the 30-day-old hour is gone");
-        assert!(inner.trending.batches.values().all(BTreeMap::is_empty), "folded batches are gone");
-        drop(inner);
+        {
+            let inner = store.read();
+            assert_eq!(inner.trending.hours.len(), 1, "the 30-day-old hour is gone");
+            assert!(inner.trending.batches.values().all(BTreeMap::is_empty), "folded batches are gone");
+        }
         assert_eq!(store.trending(10).await.unwrap()[0].reads, 1);
     }
 
