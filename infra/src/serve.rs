@@ -651,4 +651,46 @@ mod tests {
         let waited = started.elapsed();
         assert!(waited >= Duration::from_secs(15) && waited < Duration::from_secs(16), "{waited:?}");
     }
+
+    #[tokio::test]
+    async fn the_local_server_ranks_trending_by_itself() {
+        use broadsheet::config::SiteOrigin;
+        use broadsheet::domain::{Category, NewArticle, SanitizedHtml, Slug};
+        use broadsheet::store::memory::MemoryStore;
+        use broadsheet::store::{ArticleWriter, ReadBatch, ReadCounter, TrendingReader};
+
+        let store = MemoryStore::new();
+        let now = OffsetDateTime::now_utc();
+        let slug = Slug::parse("local-story").unwrap();
+        let article = NewArticle {
+            slug: slug.clone(),
+            title: "A local story".into(),
+            category: Category::Health,
+            author: "A".into(),
+            published_at: now - time::Duration::days(1),
+            summary: String::new(),
+            body_html: SanitizedHtml::from_sanitized(String::new()),
+            words: 0,
+            correction: None,
+            source: "local.md".into(),
+            unpublished: false,
+        };
+        store.put_article(&article, now).await.unwrap();
+        let batch = ReadBatch::new(now - time::Duration::minutes(1), [(slug, 2)].into_iter().collect());
+        store.add_reads(&batch).await.unwrap();
+        let apps =
+            Arc::new(Apps::new(store.clone(), Site::new(SiteOrigin::parse("http://127.0.0.1:1").unwrap())));
+        let task = tokio::spawn(aggregate_trending(apps, Duration::from_millis(10)));
+        let mut ranked = Vec::new();
+        for _ in 0..200 {
+            ranked = store.trending(10).await.unwrap();
+            if !ranked.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        task.abort();
+        assert_eq!(ranked.len(), 1, "the background task ranked the read");
+        assert_eq!(ranked[0].reads, 2);
+    }
 }
