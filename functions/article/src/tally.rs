@@ -20,9 +20,10 @@ use time::OffsetDateTime;
 pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
 
 /// How long a flush may take before it is abandoned (its reads are kept for
-/// the next one). Under the store's own operation timeout and well under
-/// the aggregator's settling time, so a flush never lands behind a watermark.
-pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+/// the next one): a backstop above the DynamoDB client's own 4 s operation
+/// timeout, and well under the aggregator's 10 s settling time, so a flush
+/// never lands behind a watermark.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Distinct articles one environment holds between flushes, at most: a
 /// flood of made-up slugs cannot grow its memory, or a batch past
