@@ -652,7 +652,7 @@ mod tests {
         assert!(waited >= Duration::from_secs(15) && waited < Duration::from_secs(16), "{waited:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_local_server_ranks_trending_by_itself() {
         use broadsheet::config::SiteOrigin;
         use broadsheet::domain::{Category, NewArticle, SanitizedHtml, Slug};
