@@ -41,6 +41,9 @@ pub struct ReadTally {
 struct Pending {
     reads: BTreeMap<Slug, u64>,
     last_flush: Option<Instant>,
+    /// Reads not counted since the last flush: their article would have been
+    /// one too many. Logged once per flush, not once per read.
+    dropped: u64,
 }
 
 impl Default for ReadTally {
@@ -68,7 +71,7 @@ impl ReadTally {
         if p.reads.len() < MAX_PENDING_ARTICLES || p.reads.contains_key(slug) {
             *p.reads.entry(slug.clone()).or_insert(0) += 1;
         } else {
-            tracing::warn!(%slug, "too many distinct articles read since the last flush; read not counted");
+            p.dropped += 1;
         }
         let due = p.last_flush.is_none_or(|last| now.duration_since(last) >= self.flush_every);
         if due { Some(self.take(&mut p, now)) } else { None }
@@ -82,6 +85,13 @@ impl ReadTally {
 
     fn take(&self, p: &mut Pending, now: Instant) -> BTreeMap<Slug, u64> {
         p.last_flush = Some(now);
+        if p.dropped > 0 {
+            tracing::warn!(
+                dropped = p.dropped,
+                "reads of more than {MAX_PENDING_ARTICLES} distinct articles since the last flush; the rest were not counted"
+            );
+            p.dropped = 0;
+        }
         std::mem::take(&mut p.reads)
     }
 
