@@ -217,7 +217,7 @@ fn every_function_has_reserved_concurrency_a_canary_and_alarms_that_roll_it_back
 }
 
 #[test]
-fn the_alarms_of_the_issue_exist_and_notify_the_optional_topic() {
+fn the_operations_alarms_exist_and_notify_the_optional_topic() {
     let t = template();
     let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
     let ids: BTreeSet<&str> = alarms.iter().map(|(id, _)| id.as_str()).collect();
