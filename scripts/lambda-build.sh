@@ -29,7 +29,7 @@ if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx a
     rustup target add aarch64-unknown-linux-gnu
 fi
 
-functions=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment)
+functions=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment broadsheet-moderation broadsheet-trending)
 bins=()
 for f in "${functions[@]}"; do
     bins+=(--bin "$f")
@@ -73,7 +73,7 @@ if [[ "$sam" == 1 ]]; then
     started=$SECONDS
     SAM_CLI_TELEMETRY=0 sam build --template template.yaml
     echo "sam build in $((SECONDS - started)) s"
-    for fn in ListingFunction ArticleFunction LoginFunction CommentFunction; do
+    for fn in ListingFunction ArticleFunction LoginFunction CommentFunction ModerationFunction TrendingFunction; do
         ls -l ".aws-sam/build/$fn/bootstrap"
     done
 fi

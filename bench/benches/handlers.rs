@@ -116,7 +116,6 @@ fn handlers(c: &mut Criterion, rt: &Runtime) {
     bench(&mut g, rt, "login_page", || login_page.request(), login);
     bench(&mut g, rt, "comment_post", new_post, comment);
     g.finish();
-    rt.block_on(article_app.handler.flush_reads());
 }
 
 /// Times `handler` on requests made by `setup` (untimed), one per iteration.

@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// Directory of articles to seed an empty store with.
     #[arg(long, default_value = SAMPLE_CONTENT)]
     pub content: PathBuf,
+    /// Seconds between #TrendingNews refreshes (the deployed aggregator runs every 60).
+    #[arg(long, default_value_t = serve::TRENDING_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub trending_every: u64,
     /// Refuse (403) requests without this value in `x-origin-verify`, as the
     /// functions do behind the CDN (for running behind a local HTTP cache).
     #[arg(long, env = "BROADSHEET_ORIGIN_SECRET", hide_env_values = true)]
@@ -228,8 +231,11 @@ async fn run_server<S: SiteStore>(args: &ServeArgs, apps: Apps<S>, store: &str) 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
     tracing::info!(store, "Broadsheet is serving on http://{addr}/ (Ctrl-C stops it)");
+    let apps = Arc::new(apps);
+    let every = std::time::Duration::from_secs(args.trending_every);
     tokio::select! {
-        r = serve::serve(listener, Arc::new(apps)) => r?,
+        r = serve::serve(listener, apps.clone()) => r?,
+        () = serve::aggregate_trending(apps, every) => {}
         _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
     }
     Ok(())

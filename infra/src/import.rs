@@ -569,13 +569,21 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
     // "Updated" time.
     let now = time::OffsetDateTime::now_utc();
     let mut report = ImportReport::default();
-    for (written, (_, Parsed { article, .. })) in parsed.iter().enumerate() {
-        let outcome = store.put_article(article, now).await.map_err(|source| ImportFailure::Store {
-            slug: article.slug.clone(),
-            written,
-            total: parsed.len(),
-            source,
-        })?;
+    let articles: Vec<NewArticle> = parsed.iter().map(|(_, p)| p.article.clone()).collect();
+    let outcomes = store.put_articles(&articles, now).await.map_err(|failure| {
+        // `written == total`: every article was stored, not every "More in" list.
+        match articles.get(failure.written).or(articles.last()) {
+            Some(article) => ImportFailure::Store {
+                slug: article.slug.clone(),
+                written: failure.written,
+                total: articles.len(),
+                source: failure.source,
+            },
+            // An empty batch writes nothing, so cannot fail; were it to, say so.
+            None => ImportFailure::Check { source: failure.source },
+        }
+    })?;
+    for (article, outcome) in articles.iter().zip(outcomes) {
         tracing::debug!(slug = %article.slug, ?outcome, "imported");
         report.count(outcome);
     }

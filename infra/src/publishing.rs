@@ -5,7 +5,7 @@
 //! reversed or the file's own `status:` line changes (docs/site.md).
 
 use broadsheet::domain::Slug;
-use broadsheet::store::{ArticleWriter, StoreError};
+use broadsheet::store::{ArticleWriter, StoreError, TrendingAggregator};
 use clap::Args;
 use time::OffsetDateTime;
 
@@ -34,16 +34,22 @@ pub enum PublishingError {
     Store(#[from] StoreError),
 }
 
-/// Publishes (`published = true`) or withdraws the article, and says what happened.
-pub async fn set_published<S: ArticleWriter>(
+/// Publishes (`published = true`) or withdraws the article, and says what
+/// happened. A change refreshes #TrendingNews at once (the ranking is one
+/// precomputed item; the aggregator would otherwise take up to a minute).
+pub async fn set_published<S: ArticleWriter + TrendingAggregator>(
     store: &S,
     slug: &Slug,
     published: bool,
 ) -> Result<String, PublishingError> {
     let verb = if published { "republished" } else { "unpublished" };
-    match store.set_published(slug, published, OffsetDateTime::now_utc()).await? {
+    let now = OffsetDateTime::now_utc();
+    match store.set_published(slug, published, now).await? {
         None => Err(PublishingError::NoSuchArticle(slug.clone())),
-        Some(true) => Ok(format!("{slug}: {verb}")),
+        Some(true) => {
+            store.refresh_trending(now).await?;
+            Ok(format!("{slug}: {verb}"))
+        }
         Some(false) => Ok(format!(
             "{slug}: already {}; nothing changed",
             if published { "published" } else { "unpublished" }

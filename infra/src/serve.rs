@@ -28,6 +28,7 @@ use broadsheet::config::Site;
 use broadsheet::edge;
 use broadsheet::http::{AppError, MAX_BODY_BYTES, route_path};
 use broadsheet::routes::{Function, resolve};
+use broadsheet::store::{Refresh, StoreError, TrendingAggregator};
 use broadsheet_article::{ArticleApp, ArticleStore};
 use broadsheet_comment::{CommentApp, CommentStore};
 use broadsheet_listing::{ListingApp, ListingStore};
@@ -40,6 +41,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
+use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -125,11 +127,26 @@ pub struct Apps<S> {
 /// What every store behind the local server must be able to do: what each
 /// of the functions needs, together.
 pub trait SiteStore:
-    ListingStore + ArticleStore + LoginStore + CommentStore + ModerationStore + Clone + 'static
+    ListingStore
+    + ArticleStore
+    + LoginStore
+    + CommentStore
+    + ModerationStore
+    + TrendingAggregator
+    + Clone
+    + 'static
 {
 }
-impl<T: ListingStore + ArticleStore + LoginStore + CommentStore + ModerationStore + Clone + 'static> SiteStore
-    for T
+impl<
+    T: ListingStore
+        + ArticleStore
+        + LoginStore
+        + CommentStore
+        + ModerationStore
+        + TrendingAggregator
+        + Clone
+        + 'static,
+> SiteStore for T
 {
 }
 
@@ -142,6 +159,39 @@ impl<S: SiteStore> Apps<S> {
             comment: CommentApp::new(store.clone(), site.clone()),
             moderation: ModerationApp::new(store, site.clone()),
             site,
+        }
+    }
+}
+
+/// How often `broadsheet serve` refreshes #TrendingNews by default: the
+/// deployed aggregator's schedule.
+pub const TRENDING_EVERY: Duration = Duration::from_secs(60);
+
+/// What the deployed site does in two places, done here in one: writes the
+/// reads the article function has counted (on Lambda each environment
+/// flushes its own every few seconds), then runs the aggregator at `now`
+/// (on Lambda, the scheduled function).
+pub async fn refresh_trending<S: SiteStore>(
+    apps: &Apps<S>,
+    now: OffsetDateTime,
+) -> Result<Refresh, StoreError> {
+    apps.article.handler.flush_reads(&apps.article.store).await;
+    apps.article.store.refresh_trending(now).await
+}
+
+/// [`refresh_trending`] every `every`, for as long as the task runs: the
+/// local server's stand-in for the aggregator's schedule. A failed run is
+/// logged and the next one tries again, as on Lambda.
+pub async fn aggregate_trending<S: SiteStore>(apps: Arc<Apps<S>>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match refresh_trending(&apps, OffsetDateTime::now_utc()).await {
+            Ok(done) => {
+                tracing::debug!(batches = done.batches, reads = done.reads, "#TrendingNews refreshed")
+            }
+            Err(e) => tracing::warn!(error = %e, "refreshing #TrendingNews failed"),
         }
     }
 }
@@ -600,5 +650,47 @@ mod tests {
         );
         let waited = started.elapsed();
         assert!(waited >= Duration::from_secs(15) && waited < Duration::from_secs(16), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_local_server_ranks_trending_by_itself() {
+        use broadsheet::config::SiteOrigin;
+        use broadsheet::domain::{Category, NewArticle, SanitizedHtml, Slug};
+        use broadsheet::store::memory::MemoryStore;
+        use broadsheet::store::{ArticleWriter, ReadBatch, ReadCounter, TrendingReader};
+
+        let store = MemoryStore::new();
+        let now = OffsetDateTime::now_utc();
+        let slug = Slug::parse("local-story").unwrap();
+        let article = NewArticle {
+            slug: slug.clone(),
+            title: "A local story".into(),
+            category: Category::Health,
+            author: "A".into(),
+            published_at: now - time::Duration::days(1),
+            summary: String::new(),
+            body_html: SanitizedHtml::from_sanitized(String::new()),
+            words: 0,
+            correction: None,
+            source: "local.md".into(),
+            unpublished: false,
+        };
+        store.put_article(&article, now).await.unwrap();
+        let batch = ReadBatch::new(now - time::Duration::minutes(1), [(slug, 2)].into_iter().collect());
+        store.add_reads(&batch).await.unwrap();
+        let apps =
+            Arc::new(Apps::new(store.clone(), Site::new(SiteOrigin::parse("http://127.0.0.1:1").unwrap())));
+        let task = tokio::spawn(aggregate_trending(apps, Duration::from_millis(10)));
+        let mut ranked = Vec::new();
+        for _ in 0..200 {
+            ranked = store.trending(10).await.unwrap();
+            if !ranked.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        task.abort();
+        assert_eq!(ranked.len(), 1, "the background task ranked the read");
+        assert_eq!(ranked[0].reads, 2);
     }
 }

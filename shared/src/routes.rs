@@ -77,6 +77,9 @@ pub enum ListingRoute {
 pub enum ArticleRoute {
     /// `GET /articles/{slug}`
     Show(Slug),
+    /// `GET /articles/{slug}/read`: the read beacon the article page loads
+    /// as an image; counts the read for #TrendingNews (docs/edge.md).
+    Read(Slug),
 }
 
 /// The login function's routes.
@@ -256,6 +259,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/robots.txt", Function::Listing, PUBLIC, |_| listing(ListingRoute::Robots)),
     r("GET", "/articles/{slug}", Function::Article, PERSONAL, |c| {
         Ok(Route::Article(ArticleRoute::Show(slug(&c[0])?)))
+    }),
+    r("GET", "/articles/{slug}/read", Function::Article, PUBLIC, |c| {
+        Ok(Route::Article(ArticleRoute::Read(slug(&c[0])?)))
     }),
     r("GET", "/login", Function::Login, PERSONAL, |_| login(LoginRoute::LoginForm)),
     r("POST", "/login", Function::Login, PERSONAL, |_| login(LoginRoute::LogIn)),

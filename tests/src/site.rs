@@ -18,6 +18,32 @@ pub struct TestSite {
     pub base: String,
     pub client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
+    trending: Aggregator,
+}
+
+/// Runs the site's #TrendingNews aggregation on demand: what the schedule
+/// does once a minute when deployed, and `broadsheet serve` in the background.
+struct Aggregator(Box<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>);
+
+impl std::fmt::Debug for Aggregator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Aggregator")
+    }
+}
+
+impl Aggregator {
+    fn of<S: SiteStore>(apps: &Arc<Apps<S>>) -> Aggregator {
+        let apps = apps.clone();
+        Aggregator(Box::new(move || {
+            let apps = apps.clone();
+            Box::pin(async move {
+                // The settling time is for flushes still in flight in other
+                // environments; here the one tally was just flushed.
+                let now = time::OffsetDateTime::now_utc() + broadsheet::store::trending::SETTLE;
+                serve::refresh_trending(&apps, now).await.expect("refresh #TrendingNews");
+            })
+        }))
+    }
 }
 
 impl Drop for TestSite {
@@ -25,6 +51,9 @@ impl Drop for TestSite {
         self.server.abort();
     }
 }
+
+/// A reader's browser, as the read beacon sees it.
+pub const READER_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 /// The public origin the test sites claim; deliberately not their real address,
 /// so tests can see that links come from configuration, not from `Host`.
@@ -70,12 +99,13 @@ impl TestSite {
         let base = format!("http://{addr}");
         let site = Site::new(SiteOrigin::parse(&base).expect("valid origin"));
         let apps = Arc::new(Apps::new(store, site));
+        let trending = Aggregator::of(&apps);
         let server = tokio::spawn(async move {
             if let Err(e) = serve::serve(listener, apps).await {
                 eprintln!("test site stopped: {e}");
             }
         });
-        TestSite { base, client: Self::http_client(), server }
+        TestSite { base, client: Self::http_client(), server, trending }
     }
 
     fn http_client() -> reqwest::Client {
@@ -102,8 +132,25 @@ impl TestSite {
     }
 
     async fn start_site<S: SiteStore>(store: S, site: Site) -> TestSite {
-        let (addr, server) = serve::spawn(Arc::new(Apps::new(store, site))).await.expect("bind 127.0.0.1:0");
-        TestSite { base: format!("http://{addr}"), client: Self::http_client(), server }
+        let apps = Arc::new(Apps::new(store, site));
+        let trending = Aggregator::of(&apps);
+        let (addr, server) = serve::spawn(apps).await.expect("bind 127.0.0.1:0");
+        TestSite { base: format!("http://{addr}"), client: Self::http_client(), server, trending }
+    }
+
+    /// What a reader's browser does once it has the article page at
+    /// `article_path`: loads the page's read beacon (as a desktop Firefox:
+    /// the beacon does not count crawlers, headless browsers included).
+    pub async fn load_beacon(&self, article_path: &str) {
+        let url = self.url(&broadsheet::views::read_beacon_path(article_path));
+        let resp = self.client.get(url).header("user-agent", READER_USER_AGENT).send().await.expect("beacon");
+        assert_eq!(resp.status(), 200, "the beacon of {article_path}");
+        assert_eq!(resp.headers()["cache-control"], "private, no-store", "the beacon is never cached");
+    }
+
+    /// Flushes the reads the beacon counted and ranks #TrendingNews now.
+    pub async fn refresh_trending(&self) {
+        (self.trending.0)().await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -26,6 +26,7 @@ const NOT_SHARED: &[(&str, &str)] = &[
     ),
     ("/moderation", "moderators only: everyone else gets the 404 page"),
     ("/moderation/log", "moderators only: everyone else gets the 404 page"),
+    ("/articles/{slug}/read", "the read beacon: it must reach the origin on every view to count it"),
 ];
 
 /// A concrete path for a route pattern.

@@ -301,21 +301,25 @@ async fn trending_shows_what_is_read(backend: Backend) {
     let (status, body) = site.get_text("/trending").await;
     assert_eq!(status, 200);
     assert!(body.contains("Nothing is trending"), "empty before any read");
+    // What a reader's browser does: the page, then the beacon it names.
+    let read = async |slug: &str| {
+        let (status, page) = site.get_text(&format!("/articles/{slug}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&format!("src=\"/articles/{slug}/read\"")), "the page loads its beacon");
+        site.load_beacon(&format!("/articles/{slug}")).await;
+    };
     for _ in 0..3 {
-        assert_eq!(site.get(&format!("/articles/{a}")).await.status(), 200);
+        read(&a).await;
     }
-    assert_eq!(site.get(&format!("/articles/{b}")).await.status(), 200);
-    // Counting is detached from the page; poll (bounded) until the counts land.
-    let mut order = Vec::new();
-    for _ in 0..100 {
-        let (_, body) = site.get_text("/trending").await;
-        order = card_slugs(&Html::parse_document(&body));
-        if order.len() == 2 && body.contains("3 reads") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(order, vec![a, b], "most read first");
+    read(&b).await;
+    // A crawler that loads images is not counted.
+    let googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    let resp = site.client.get(site.url(&format!("/articles/{b}/read"))).header("user-agent", googlebot);
+    assert_eq!(resp.send().await.unwrap().status(), 200);
+    site.refresh_trending().await;
+    let (_, body) = site.get_text("/trending").await;
+    assert_eq!(card_slugs(&Html::parse_document(&body)), vec![a, b], "most read first");
+    assert!(body.contains("3 reads") && body.contains("1 read"), "crawlers do not count");
 }
 
 /// Hostile paths, queries and headers: always a clear 4xx or a page, never a 5xx or a crash.

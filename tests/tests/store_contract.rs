@@ -14,7 +14,7 @@
 //! so the concurrency tests (`tokio::spawn`ed writers racing for one
 //! username, counter or article) race for real on both stores.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 
 use broadsheet::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHash, Username, Window};
@@ -26,7 +26,8 @@ use broadsheet::store::dynamo::DynamoStore;
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{
     Allowance, ArticleLister, ArticleReader, ArticleWriter, CommentWriter, DeleteOutcome, PostOutcome,
-    PutOutcome, RateLimiter, ReadCounter, Session, Sessions, StoreError, TrendingReader, User, Users,
+    PutOutcome, RateLimiter, ReadBatch, Session, Sessions, StoreError, TrendingAggregator, TrendingReader,
+    User, Users,
 };
 use broadsheet_cli::serve::SiteStore;
 use time::macros::datetime;
@@ -377,60 +378,101 @@ async fn seeding_a_comment_twice_counts_once(store: impl Store) {
 
 // ---- trending ----------------------------------------------------------
 
+/// `n` reads of `article` counted by one beacon environment and flushed at `at`.
+async fn reads(store: &impl Store, article: &ArticleSummary, at: OffsetDateTime, n: u64) {
+    let batch = ReadBatch::new(at, BTreeMap::from([(article.slug.clone(), n)]));
+    store.add_reads(&batch).await.expect("add_reads");
+}
+
+async fn ranked(store: &impl Store, limit: usize) -> Vec<(String, u64)> {
+    let trending = store.trending(limit).await.expect("trending");
+    trending.iter().map(|t| (t.article.slug.to_string(), t.reads)).collect()
+}
+
+fn pairs(p: &[(&str, u64)]) -> Vec<(String, u64)> {
+    p.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
+}
+
 async fn trending_counts_reads_in_the_window(store: impl Store) {
     let now = datetime!(2026-03-10 18:30 UTC);
     let a = put(&store, &article("a", Category::Science, T0)).await;
     let b = put(&store, &article("b", Category::Science, T0 + Duration::hours(1))).await;
     let c = put(&store, &article("c", Category::Sports, T0)).await;
     let old = put(&store, &article("old", Category::Sports, T0)).await;
+    assert!(store.trending(20).await.expect("trending").is_empty(), "nothing ranked yet");
 
     // a: 3 reads spread over the window, the oldest in its first hour.
-    store.record_read(&a, datetime!(2026-03-08 19:00 UTC)).await.expect("read");
-    store.record_read(&a, now - Duration::hours(5)).await.expect("read");
-    store.record_read(&a, now).await.expect("read");
-    // b: 3 reads, published later than a: ranks above a on the tie.
+    reads(&store, &a, datetime!(2026-03-08 19:00 UTC), 1).await;
+    reads(&store, &a, now - Duration::hours(5), 1).await;
+    reads(&store, &a, now - Duration::minutes(1), 1).await;
+    // b: 3 reads in three batches, published later than a: ranks above a on the tie.
     for _ in 0..3 {
-        store.record_read(&b, now - Duration::minutes(20)).await.expect("read");
+        reads(&store, &b, now - Duration::minutes(20), 1).await;
     }
     // c: 2 reads in the window, 1 just before it.
-    store.record_read(&c, now - Duration::hours(1)).await.expect("read");
-    store.record_read(&c, now - Duration::hours(47)).await.expect("read");
-    store.record_read(&c, datetime!(2026-03-08 18:59:59 UTC)).await.expect("read");
+    reads(&store, &c, now - Duration::hours(1), 1).await;
+    reads(&store, &c, now - Duration::hours(47), 1).await;
+    reads(&store, &c, datetime!(2026-03-08 18:59:59 UTC), 1).await;
     // old: many reads, all before the window.
-    for _ in 0..5 {
-        store.record_read(&old, now - Duration::hours(49)).await.expect("read");
-    }
+    reads(&store, &old, now - Duration::hours(49), 5).await;
+    // Flushed within the last few seconds: not folded yet (another flush
+    // may still be in flight), counted by the next run.
+    reads(&store, &a, now - Duration::seconds(2), 7).await;
 
-    let trending = store.trending(now, 20).await.expect("trending");
-    let got: Vec<(String, u64)> = trending.iter().map(|t| (t.article.slug.to_string(), t.reads)).collect();
-    assert_eq!(got, [("b".into(), 3), ("a".into(), 3), ("c".into(), 2)]);
-    assert_eq!(trending[0].article, b, "the row carries the article's summary");
+    let done = store.refresh_trending(now).await.expect("refresh");
+    assert_eq!((done.batches, done.reads, done.ranked), (10, 14, 3));
+    assert_eq!(ranked(&store, 20).await, pairs(&[("b", 3), ("a", 3), ("c", 2)]));
+    assert_eq!(store.trending(20).await.expect("trending")[0].article, b, "the ranking carries the summary");
+    assert_eq!(ranked(&store, 2).await, pairs(&[("b", 3), ("a", 3)]));
 
-    let top2 = store.trending(now, 2).await.expect("trending");
-    assert_eq!(top2.iter().map(|t| t.article.slug.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+    // A second run folds only what is new: nothing is counted twice.
+    let again = store.refresh_trending(now + Duration::seconds(20)).await.expect("refresh");
+    assert_eq!((again.batches, again.reads), (1, 7));
+    assert_eq!(ranked(&store, 20).await, pairs(&[("a", 10), ("b", 3), ("c", 2)]));
 
     // An hour later the window has moved past the reads of its first hour.
-    let later = store.trending(now + Duration::hours(1), 20).await.expect("trending");
-    let got: Vec<(String, u64)> = later.iter().map(|t| (t.article.slug.to_string(), t.reads)).collect();
-    assert_eq!(got, [("b".into(), 3), ("a".into(), 2), ("c".into(), 1)]);
+    store.refresh_trending(now + Duration::hours(1)).await.expect("refresh");
+    assert_eq!(ranked(&store, 20).await, pairs(&[("a", 9), ("b", 3), ("c", 1)]));
+    // Three days later nothing is left in it.
+    store.refresh_trending(now + Duration::days(3)).await.expect("refresh");
+    assert!(store.trending(20).await.expect("trending").is_empty());
 }
 
-async fn trending_shows_the_newest_summary(store: impl Store) {
+async fn trending_shows_the_article_as_it_is_now(store: impl Store) {
     let now = datetime!(2026-03-10 18:30 UTC);
-    let mut a = put(&store, &article("a", Category::Science, T0)).await;
-    store.record_read(&a, now - Duration::hours(3)).await.expect("read");
-    a.title = "Updated title".into();
-    a.comment_count = 4;
-    store.record_read(&a, now - Duration::hours(1)).await.expect("read");
-    let mut stale = a.clone();
-    stale.title = "Stale title".into();
-    store.record_read(&stale, now - Duration::hours(2)).await.expect("read");
+    let mut new = article("a", Category::Science, T0);
+    let a = put(&store, &new).await;
+    reads(&store, &a, now - Duration::hours(3), 3).await;
+    new.title = "Updated title".into();
+    store.put_article(&new, T0 + Duration::days(1)).await.expect("update");
+    store.seed(&a.slug, comment(1)).await.expect("seed");
+    // Reads of slugs no article has (the beacon counts any valid slug) and
+    // of a scheduled article are never ranked.
+    let scheduled = put(&store, &article("later", Category::Science, now + Duration::days(1))).await;
+    reads(&store, &scheduled, now - Duration::hours(1), 9).await;
+    let ghost = ArticleSummary { slug: slug("no-such-article"), ..a.clone() };
+    reads(&store, &ghost, now - Duration::hours(1), 9).await;
 
-    let trending = store.trending(now, 20).await.expect("trending");
+    store.refresh_trending(now).await.expect("refresh");
+    let trending = store.trending(20).await.expect("trending");
     assert_eq!(trending.len(), 1);
     assert_eq!(trending[0].reads, 3);
-    assert_eq!(trending[0].article, a);
-    assert!(store.trending(now + Duration::days(3), 20).await.expect("trending").is_empty());
+    assert_eq!(trending[0].article, read(&store, &a.slug).await);
+    assert_eq!(trending[0].article.title, "Updated title");
+    assert_eq!(trending[0].article.comment_count, 1);
+}
+
+async fn concurrent_runs_count_each_batch_once(store: impl Store) {
+    let now = datetime!(2026-03-10 18:30 UTC);
+    let a = put(&store, &article("a", Category::Science, T0)).await;
+    for i in 0..40 {
+        reads(&store, &a, now - Duration::seconds(30 + i), 1).await;
+    }
+    let (x, y) = tokio::join!(store.refresh_trending(now), store.refresh_trending(now));
+    let (x, y) = (x.expect("refresh"), y.expect("refresh"));
+    assert_eq!(x.reads + y.reads, 40, "every batch claimed by exactly one run: {x:?} {y:?}");
+    store.refresh_trending(now).await.expect("refresh");
+    assert_eq!(ranked(&store, 20).await, pairs(&[("a", 40)]));
 }
 
 // ---- accounts ------------------------------------------------------------
@@ -1019,10 +1061,9 @@ async fn an_unpublished_article_leaves_every_listing_and_keeps_its_comments(stor
     let kept = put(&store, &article("kept", Category::Health, T0)).await;
     let gone = put(&store, &article("gone", Category::Health, T0 + Duration::hours(1))).await;
     store.seed(&gone.slug, comment(1)).await.expect("seed");
-    for _ in 0..3 {
-        store.record_read(&gone, now - Duration::hours(2)).await.expect("read");
-    }
-    store.record_read(&kept, now - Duration::hours(1)).await.expect("read");
+    reads(&store, &gone, now - Duration::hours(2), 3).await;
+    reads(&store, &kept, now - Duration::hours(1), 1).await;
+    store.refresh_trending(now).await.expect("refresh");
 
     assert_eq!(store.set_published(&gone.slug, false, now).await.expect("unpublish"), Some(true));
     assert_eq!(store.set_published(&gone.slug, false, now).await.expect("again"), Some(false), "no-op");
@@ -1030,7 +1071,8 @@ async fn an_unpublished_article_leaves_every_listing_and_keeps_its_comments(stor
 
     assert_eq!(listed(&store, None).await, ["kept"]);
     assert_eq!(listed(&store, Some(Category::Health)).await, ["kept"]);
-    let trending = store.trending(now, 20).await.expect("trending");
+    store.refresh_trending(now).await.expect("refresh");
+    let trending = store.trending(20).await.expect("trending");
     assert_eq!(trending.iter().map(|t| t.article.slug.to_string()).collect::<Vec<_>>(), ["kept"]);
     let page = store.article_page(&gone.slug, None, 10).await.expect("read").expect("still stored");
     assert!(page.article.unpublished);
@@ -1043,7 +1085,8 @@ async fn an_unpublished_article_leaves_every_listing_and_keeps_its_comments(stor
     assert_eq!(store.set_published(&gone.slug, true, now).await.expect("republish"), Some(true));
     assert_eq!(listed(&store, None).await, ["gone", "kept"]);
     assert_eq!(listed(&store, Some(Category::Health)).await, ["gone", "kept"]);
-    let trending = store.trending(now, 20).await.expect("trending");
+    store.refresh_trending(now).await.expect("refresh");
+    let trending = store.trending(20).await.expect("trending");
     assert_eq!(trending[0].article.slug, gone.slug, "its reads count again");
     assert_eq!(trending[0].reads, 3);
     assert!(
@@ -1100,7 +1143,8 @@ broadsheet_testkit::on_both_stores!(store:
     comments_come_oldest_first_in_pages,
     seeding_a_comment_twice_counts_once,
     trending_counts_reads_in_the_window,
-    trending_shows_the_newest_summary,
+    trending_shows_the_article_as_it_is_now,
+    concurrent_runs_count_each_batch_once,
     users_are_unique_case_insensitively,
     concurrent_sign_ups_have_one_winner,
     sessions_are_found_until_they_expire_or_are_deleted,
@@ -1153,12 +1197,24 @@ mod dynamo_only {
         assert_eq!(counter.snapshot(), counts(&[("Query", 2)]), "listing and has_articles");
 
         counter.reset();
-        store.record_read(&a, T0).await.expect("read");
-        assert_eq!(counter.snapshot(), counts(&[("UpdateItem", 1)]), "record_read");
+        reads(&store, &a, T0, 3).await;
+        assert_eq!(counter.snapshot(), counts(&[("PutItem", 1)]), "a beacon flush: one new item");
 
         counter.reset();
-        store.trending(T0, 20).await.expect("trending");
-        assert_eq!(counter.snapshot(), counts(&[("Query", 48)]), "trending: one Query per hour");
+        store.trending(20).await.expect("trending");
+        assert_eq!(counter.snapshot(), counts(&[("GetItem", 1)]), "#TrendingNews: one GetItem");
+
+        // The aggregator, once a minute: per shard a watermark and a Query,
+        // a claim where there is something new; one ADD per article and
+        // hour; a Query per hour of the window; a GetItem per candidate;
+        // one PutItem of the ranking.
+        counter.reset();
+        store.refresh_trending(T0 + Duration::minutes(1)).await.expect("refresh");
+        assert_eq!(
+            counter.snapshot(),
+            counts(&[("GetItem", 16 + 1), ("PutItem", 1), ("Query", 16 + 48), ("UpdateItem", 1 + 1)]),
+            "aggregator run"
+        );
 
         counter.reset();
         store.put_article(&article("counted", Category::Health, T0), T0).await.expect("put");

@@ -8,6 +8,7 @@
 //! ```
 
 use broadsheet::store::memory::MemoryStore;
+use broadsheet::store::{ReadBatch, ReadCounter, TrendingAggregator};
 use broadsheet_article::ArticleApp;
 use broadsheet_bench::content::{self, MANY_COMMENTS_SLUG, NO_COMMENTS_SLUG, SOME_COMMENTS_SLUG};
 use broadsheet_bench::events::Event;
@@ -61,8 +62,14 @@ async fn main() {
         ("login page `/login`", login_page(signup_form.clone().with_path("/login")).await, false),
         ("sign-up page `/signup`", login_page(signup_form).await, false),
     ];
-    // #TrendingNews after the article views above have been counted, so it lists them.
-    article.handler.flush_reads().await;
+    // #TrendingNews with the articles above read, as the beacon would count them.
+    let reads = [NO_COMMENTS_SLUG, SOME_COMMENTS_SLUG, MANY_COMMENTS_SLUG]
+        .into_iter()
+        .map(|s| (broadsheet::domain::Slug::parse(s).expect("a sample slug"), 1))
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    store.add_reads(&ReadBatch::new(now - time::Duration::minutes(1), reads)).await.expect("count reads");
+    store.refresh_trending(now).await.expect("rank");
     let trending_bytes = listing_page(front.clone().with_path("/trending")).await;
     rows.push(("#TrendingNews `/trending`", trending_bytes, false));
 

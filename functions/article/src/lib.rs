@@ -1,19 +1,21 @@
 //! The article function: one article with a page of its comments, the share
-//! block, "More in {Category}" and the comment form or login prompt.
+//! block, "More in {Category}" and the comment form or login prompt; and the
+//! read beacon.
 //!
-//! It also counts the read for #TrendingNews. Counting is best-effort by
-//! design: it runs as a detached task after the page is ready, so a slow or
-//! failing counter can never slow or fail the page. On Lambda a task still
-//! running when the response is returned finishes when the environment next
-//! thaws, or is lost with it — an accepted, documented imprecision.
+//! Reads are counted by the beacon, not by the page: the page is cached at
+//! the edge, and a view served from the cache never reaches this function,
+//! but the beacon (an image the page loads, `GET /articles/{slug}/read`,
+//! never cached) always does. The beacon counts in memory ([`ReadTally`])
+//! and flushes one batch every few seconds (docs/edge.md#counting-reads).
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::Instant;
 
 use broadsheet::auth::IdempotencyKey;
-use broadsheet::domain::{ArticleSummary, COMMENTS_PAGE_SIZE, CommentId, CommentRef, ReadNext};
+use broadsheet::domain::{COMMENTS_PAGE_SIZE, CommentId, CommentRef, ReadNext, Slug};
 pub use broadsheet::edge::handle;
 use broadsheet::edge::{App, Exchange, Handler, Reply};
+use broadsheet::http::cdn::is_crawler;
 use broadsheet::http::response::ARTICLE_CACHE;
 use broadsheet::http::{AppError, Query};
 use broadsheet::routes::ArticleRoute;
@@ -21,48 +23,53 @@ use broadsheet::store::{ArticleReader, ArticleWithComments, ReadCounter, ReadNex
 use broadsheet::views::{self, ArticleView, CommentForm};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
+use lambda_http::http::header::USER_AGENT;
 use time::OffsetDateTime;
-use tokio::task::JoinSet;
 
-/// How long a read count may take before it is abandoned.
-const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
+mod tally;
 
-/// The article function's handler: it keeps the read counts still in flight.
+pub use tally::{FLUSH_EVERY, ReadTally};
+
+/// The beacon's answer: a transparent 1×1 GIF (43 bytes).
+const PIXEL: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+    0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// The article function's handler: it keeps this environment's read tally.
 #[derive(Debug, Clone, Default)]
 pub struct Article {
-    counting: Arc<Mutex<JoinSet<()>>>,
+    tally: Arc<ReadTally>,
 }
 
 /// The article function: site, store and [`Article`].
 pub type ArticleApp<S> = App<S, Article>;
 
 impl Article {
-    /// Waits for read counts still in flight (tests and graceful shutdown).
-    pub async fn flush_reads(&self) {
-        let mut set = match self.counting.lock() {
-            Ok(mut guard) => std::mem::take(&mut *guard),
-            Err(_) => return,
-        };
-        while set.join_next().await.is_some() {}
+    /// A handler whose tally flushes at most every `flush_every`.
+    pub fn with_flush_every(flush_every: std::time::Duration) -> Self {
+        Article { tally: Arc::new(ReadTally::new(flush_every)) }
     }
 
-    fn count_read<S: ReadCounter + Clone + 'static>(&self, store: &S, article: ArticleSummary) {
-        let store = store.clone();
-        let task = async move {
-            let slug = article.slug.clone();
-            match tokio::time::timeout(COUNT_TIMEOUT, store.record_read(&article, OffsetDateTime::now_utc()))
-                .await
-            {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(%slug, error = %e, "could not count a read"),
-                Err(_) => tracing::warn!(%slug, "counting a read timed out"),
+    /// Writes every read counted so far (tests, the local server's
+    /// aggregation, graceful shutdown).
+    pub async fn flush_reads<S: ReadCounter>(&self, store: &S) {
+        let reads = self.tally.drain(Instant::now());
+        self.tally.flush(store, reads, OffsetDateTime::now_utc()).await;
+    }
+
+    /// The beacon: counts a reader's read of `slug` (not a crawler's, not a
+    /// `HEAD`), flushing the tally when it is due. Whatever happens, the
+    /// pixel: a reader never sees the counting.
+    async fn count_read<S: ReadCounter>(&self, store: &S, slug: &Slug, ex: &Exchange<'_>) -> Reply {
+        let user_agent = ex.req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok());
+        if !ex.r.info.is_head() && !is_crawler(user_agent) {
+            if let Some(reads) = self.tally.count(slug, Instant::now()) {
+                self.tally.flush(store, reads, OffsetDateTime::now_utc()).await;
             }
-        };
-        if let Ok(mut set) = self.counting.lock() {
-            // Reap finished counts so the set stays small in a long-lived process.
-            while set.try_join_next().is_some() {}
-            set.spawn(task);
         }
+        Ok(ex.r.uncached_image("image/gif", PIXEL))
     }
 }
 
@@ -81,10 +88,9 @@ pub struct Loaded {
 /// The confirmation a reader lands on after reporting a comment.
 const REPORTED: &str = "Thank you. A moderator will look at the comment you reported.";
 
-/// What every store behind the article function must do (cloned into the
-/// detached task that counts a read).
-pub trait ArticleStore: ArticleReader + ReadNextReader + ReadCounter + Sessions + Clone + 'static {}
-impl<T: ArticleReader + ReadNextReader + ReadCounter + Sessions + Clone + 'static> ArticleStore for T {}
+/// What every store behind the article function must do.
+pub trait ArticleStore: ArticleReader + ReadNextReader + ReadCounter + Sessions {}
+impl<T: ArticleReader + ReadNextReader + ReadCounter + Sessions> ArticleStore for T {}
 
 impl<S: ArticleStore> Handler<S> for Article {
     type Route = ArticleRoute;
@@ -93,7 +99,19 @@ impl<S: ArticleStore> Handler<S> for Article {
     /// The article, a page of its comments and what to read next: one round
     /// trip (the reads are sent together), concurrent with the session lookup.
     async fn load(app: &ArticleApp<S>, route: &ArticleRoute, req: &Request) -> Result<Loaded, AppError> {
-        let ArticleRoute::Show(slug) = route;
+        let slug = match route {
+            ArticleRoute::Show(slug) => slug,
+            // The beacon reads nothing: it counts whatever valid slug it is
+            // given, and the aggregator ranks only articles that exist.
+            ArticleRoute::Read(_) => {
+                return Ok(Loaded {
+                    comments_after: None,
+                    reported: false,
+                    page: None,
+                    read_next: ReadNext::default(),
+                });
+            }
+        };
         let query = Query::of(req)?;
         let comments_after = query.get("comments_after").map(str::to_owned);
         let reported = query.get("reported").and_then(CommentRef::parse).is_some();
@@ -113,7 +131,10 @@ impl<S: ArticleStore> Handler<S> for Article {
     }
 
     async fn respond(app: &ArticleApp<S>, route: ArticleRoute, loaded: Loaded, ex: &Exchange<'_>) -> Reply {
-        let ArticleRoute::Show(slug) = route;
+        let slug = match route {
+            ArticleRoute::Show(slug) => slug,
+            ArticleRoute::Read(slug) => return app.handler.count_read(&app.store, &slug, ex).await,
+        };
         let Loaded { comments_after, reported, page, read_next } = loaded;
         let now = OffsetDateTime::now_utc();
         // A scheduled article does not exist for readers until its time:
@@ -122,9 +143,6 @@ impl<S: ArticleStore> Handler<S> for Article {
         // Withdrawn on purpose: `410` in the site's layout, comments kept but not shown.
         if page.article.unpublished {
             return Err(AppError::Gone);
-        }
-        if !ex.r.info.is_head() {
-            app.handler.count_read(&app.store, page.article.summary.clone());
         }
         let next = page.comments.next.map(|id| id.to_cursor(&slug));
         let read_next = read_next.for_article(&page.article.summary, now);

@@ -10,13 +10,13 @@
 
 use broadsheet::domain::NewArticle;
 use broadsheet::store::memory::MemoryStore;
-use broadsheet::store::{ArticleWriter, TrendingReader};
+use broadsheet::store::{ArticleWriter, TrendingAggregator, TrendingReader};
 use broadsheet_article::{ArticleApp, handle};
 use broadsheet_testkit::content::{
     FIXTURE_ORIGIN, FIXTURE_SESSION as SESSION, FIXTURE_SLUG as SLUG, article, comment, fixture_store, site,
     slug,
 };
-use broadsheet_testkit::events::{self, Answer, SHAPES, Shape, request, text};
+use broadsheet_testkit::events::{self, SHAPES, Shape, request, text};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -41,13 +41,6 @@ async fn app(origin: &str) -> ArticleApp<MemoryStore> {
     ArticleApp::new(fixture_store().await, site(origin))
 }
 
-/// [`events::invoke`], then the read count the page detached.
-async fn invoke(app: &ArticleApp<MemoryStore>, json: &str) -> Answer {
-    let answer = events::invoke(app, json).await;
-    app.handler.flush_reads().await;
-    answer
-}
-
 /// The page `app` renders for fixture `file`, checking its status.
 async fn page(app: &ArticleApp<MemoryStore>, file: &str, status: u16) -> String {
     let resp = handle(app, request(file)).await;
@@ -56,17 +49,66 @@ async fn page(app: &ArticleApp<MemoryStore>, file: &str, status: u16) -> String 
 }
 
 #[tokio::test]
-async fn article_event_renders_and_counts_the_read() {
+async fn article_event_renders_with_its_read_beacon() {
     let app = app_with_comments(2).await;
     let body = page(&app, "article.json", 200).await;
     assert!(body.contains("Tidal &lt;turbines&gt; power a fishing town"), "title escaped");
     assert!(body.contains("Comments (2)"));
     assert!(body.find("Comment number 0").unwrap() < body.find("Comment number 1").unwrap(), "oldest first");
     assert!(body.contains("You need to login to leave a comment."));
-    app.handler.flush_reads().await;
-    let trending = app.store.trending(OffsetDateTime::now_utc(), 10).await.unwrap();
+    assert!(body.contains(&format!(r#"<img class="beacon" src="/articles/{SLUG}/read" alt="""#)), "beacon");
+    // The page itself counts nothing: the beacon does, cached page or not.
+    app.handler.flush_reads(&app.store).await;
+    assert!(app.store.trending_writes_per_item().is_empty());
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+/// The beacon of the fixtures' article, as `user_agent` asks for it.
+fn beacon(method: &str, user_agent: Option<&str>, query: &str) -> lambda_http::Request {
+    let mut req = request("article.json");
+    *req.uri_mut() = format!("/articles/{SLUG}/read{query}").parse().unwrap();
+    *req.method_mut() = method.parse().unwrap();
+    req.headers_mut().remove("user-agent");
+    if let Some(ua) = user_agent {
+        req.headers_mut().insert("user-agent", ua.parse().unwrap());
+    }
+    req
+}
+
+#[tokio::test]
+async fn the_beacon_counts_readers_not_crawlers_and_is_never_cached() {
+    let app = ArticleApp {
+        handler: broadsheet_article::Article::with_flush_every(std::time::Duration::from_secs(3600)),
+        ..app_with_comments(0).await
+    };
+    for query in ["", "?x=1", "?cache-bust=12345"] {
+        let resp = handle(&app, beacon("GET", Some(FIREFOX), query)).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "image/gif");
+        assert_eq!(resp.headers()["cache-control"], "private, no-store");
+        assert!(resp.headers().get("etag").is_none(), "no ETag, so never a 304");
+        assert_eq!(resp.body().as_ref().len(), 43);
+    }
+    let googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    for (method, ua) in [("GET", Some(googlebot)), ("GET", None), ("HEAD", Some(FIREFOX))] {
+        let resp = handle(&app, beacon(method, ua, "")).await;
+        assert_eq!(resp.status(), 200, "{method} {ua:?}: the pixel all the same");
+    }
+    // An unknown slug is counted (the beacon reads nothing) and never ranked;
+    // a malformed one is a 404.
+    let mut req = beacon("GET", Some(FIREFOX), "");
+    *req.uri_mut() = "/articles/Not_A_Slug/read".parse().unwrap();
+    assert_eq!(handle(&app, req).await.status(), 404);
+
+    // The first read flushed at once; the other two wait for the next flush.
+    app.handler.flush_reads(&app.store).await;
+    let now = OffsetDateTime::now_utc() + broadsheet::store::trending::SETTLE;
+    let done = app.store.refresh_trending(now).await.unwrap();
+    assert_eq!((done.batches, done.reads), (2, 3), "three readers, no crawler, no HEAD");
+    let trending = app.store.trending(10).await.unwrap();
     assert_eq!(trending.len(), 1);
-    assert_eq!(trending[0].reads, 1);
+    assert_eq!(trending[0].reads, 3);
 }
 
 #[tokio::test]
@@ -95,7 +137,6 @@ async fn a_logged_in_readers_article_in_every_shape() {
     for shape in SHAPES {
         let app = app(shape.origin()).await;
         let answer = shape.answer(&app, "article", 200).await;
-        app.handler.flush_reads().await;
         // The slug came from the path; the session from the shape's cookies.
         assert!(answer.body.contains("<h1>Otters return to the Vell</h1>"), "{shape:?}");
         assert!(answer.body.contains("Fixture Reader"), "{shape:?}: greeted by name");
@@ -111,7 +152,7 @@ async fn an_anonymous_readers_article_is_cacheable_in_every_shape() {
         let app = app(shape.origin()).await;
         // The same event without the session cookie.
         let json = shape.fixture("article").replace(&format!("__Host-bs_session={SESSION}"), "other=1");
-        let answer = invoke(&app, &json).await;
+        let answer = events::invoke(&app, &json).await;
         assert_eq!(answer.status, 200, "{shape:?}");
         assert!(answer.body.contains("You need to login to leave a comment."), "{shape:?}");
         assert_eq!(
@@ -128,10 +169,14 @@ async fn a_malformed_event_is_a_client_error_not_a_panic() {
     let app = app(FIXTURE_ORIGIN).await;
     let mut json: serde_json::Value = serde_json::from_str(&Shape::FunctionUrl.fixture("article")).unwrap();
     json["headers"]["host"] = "not a host".into();
-    let answer = invoke(&app, &json.to_string()).await;
+    let answer = events::invoke(&app, &json.to_string()).await;
     assert_eq!(answer.status, 400);
     assert!(!answer.v1);
-    assert_eq!(invoke(&app, &Shape::FunctionUrl.fixture("article")).await.status, 200, "still serving");
+    assert_eq!(
+        events::invoke(&app, &Shape::FunctionUrl.fixture("article")).await.status,
+        200,
+        "still serving"
+    );
 }
 
 /// `HEAD /articles/{slug}` (the template's HEAD twin of the GET route): the
@@ -139,7 +184,7 @@ async fn a_malformed_event_is_a_client_error_not_a_panic() {
 #[tokio::test]
 async fn head_event_is_the_page_without_a_body() {
     let app = app_with_comments(1).await;
-    let head = invoke(&app, &events::fixture("article-head.json")).await;
+    let head = events::invoke(&app, &events::fixture("article-head.json")).await;
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty(), "{}", head.body);
     assert_eq!(head.header("content-type"), Some("text/html; charset=utf-8"));

@@ -91,9 +91,8 @@ impl<S: ListingStore> Handler<S> for Listing {
             ListingRoute::Category(c) => listing(store, Section::Category(*c), req).await?,
             ListingRoute::Author(a) => author(store, a, req).await?,
             ListingRoute::AuthorFeed(a) => author_feed(store, a).await?,
-            ListingRoute::Trending => {
-                Loaded::Trending(store.trending(OffsetDateTime::now_utc(), TRENDING_SIZE).await?)
-            }
+            // One GetItem: the ranking the aggregator wrote (docs/edge.md).
+            ListingRoute::Trending => Loaded::Trending(store.trending(TRENDING_SIZE).await?),
             ListingRoute::FrontFeed => feed(store, Section::Front).await?,
             ListingRoute::CategoryFeed(c) => feed(store, Section::Category(*c)).await?,
             ListingRoute::Sitemap => Loaded::Sitemap(sitemap_articles(store).await?),

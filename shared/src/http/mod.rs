@@ -9,7 +9,9 @@
 //! * [`response`] — building responses: security headers on every one, cache
 //!   policy, `ETag` and `304 Not Modified`.
 //! * [`compress`] — `Accept-Encoding`: gzip and Brotli at the origin.
+//! * [`cdn`] — what the CDN must know: the query strings pages read, crawlers.
 
+pub mod cdn;
 pub mod client;
 pub mod compress;
 pub mod error;

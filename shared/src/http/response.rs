@@ -162,6 +162,16 @@ impl Responder<'_> {
         resp
     }
 
+    /// A fixed image that is never stored (the read beacon's pixel): every
+    /// request for it must reach the function, so no cache, no `ETag`, no `304`.
+    pub fn uncached_image(&self, content_type: &'static str, bytes: &'static [u8]) -> Response<Body> {
+        let body = if self.info.is_head() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+        let mut resp = self.finish(StatusCode::OK, body, Cache::NoStore);
+        insert(&mut resp, header::CONTENT_TYPE, content_type);
+        insert(&mut resp, header::CONTENT_LENGTH, &bytes.len().to_string());
+        resp
+    }
+
     /// `303 See Other` to a local path (post/redirect/get).
     pub fn see_other(&self, location: &str) -> Response<Body> {
         let mut resp = self.finish(StatusCode::SEE_OTHER, Body::Empty, Cache::NoStore);

@@ -2,7 +2,8 @@
 //!
 //! A function holds only the capabilities it uses (the listing function an
 //! [`ArticleLister`] and a [`TrendingReader`], the article function an
-//! [`ArticleReader`] and a [`ReadCounter`], …) and `template.yaml` grants it
+//! [`ArticleReader`] and a [`ReadCounter`], the aggregator a
+//! [`TrendingAggregator`], …) and `template.yaml` grants it
 //! only the DynamoDB actions behind those.
 //!
 //! * [`dynamo::DynamoStore`] — the single DynamoDB table (see `docs/table-design.md`).
@@ -24,8 +25,10 @@ use crate::domain::{
 pub mod dynamo;
 pub mod memory;
 mod moderation;
+pub mod trending;
 
 pub use moderation::{Moderation, ModerationOutcome, ReportOutcome, Reports};
+pub use trending::{ReadBatch, Refresh};
 
 /// Errors every store can report. Handlers map them to HTTP in one place
 /// (`crate::http::AppError`).
@@ -73,6 +76,15 @@ pub(crate) fn take_threads(comments: impl Iterator<Item = Comment>, limit: usize
         page.push(c);
     }
     (page, false)
+}
+
+/// A batch of article writes that stopped: the first `written` were stored.
+#[derive(Debug, thiserror::Error)]
+#[error("storing article {written} of the batch failed")]
+pub struct BatchFailure {
+    pub written: usize,
+    #[source]
+    pub source: StoreError,
 }
 
 /// What `put_article` did.
@@ -167,6 +179,27 @@ pub trait ArticleWriter: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 
+    /// Many articles, in order, as [`ArticleWriter::put_article`] writes each
+    /// (an import). A store may leave work one write would do for each to
+    /// the end of the batch: on DynamoDB each touched section's "More in"
+    /// list is rewritten once, not once per article.
+    fn put_articles(
+        &self,
+        articles: &[NewArticle],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<PutOutcome>, BatchFailure>> + Send {
+        async move {
+            let mut outcomes = Vec::with_capacity(articles.len());
+            for (written, article) in articles.iter().enumerate() {
+                match self.put_article(article, now).await {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(source) => return Err(BatchFailure { written, source }),
+                }
+            }
+            Ok(outcomes)
+        }
+    }
+
     /// The file the article `slug` was imported from (`NewArticle::source`):
     /// `None` when there is no such article, or it was stored before sources
     /// were recorded. On DynamoDB one consistent `GetItem` of one attribute.
@@ -193,26 +226,35 @@ pub trait ArticleWriter: Send + Sync {
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-/// Counts reads for #TrendingNews.
+/// Counts reads for #TrendingNews (the read beacon; `store::trending`).
 pub trait ReadCounter: Send + Sync {
-    /// Adds one read of `article` at `at` to that hour's bucket.
-    fn record_read(
+    /// Stores one environment's reads since its last flush as ONE new item
+    /// (`PutItem` of `PK = READS#{shard}`, `SK = {batch id}`): no item is
+    /// written twice, however many readers arrive.
+    fn add_reads(&self, batch: &ReadBatch) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Folds counted reads into #TrendingNews and ranks it (the aggregator,
+/// once a minute; `broadsheet serve` in the background; `broadsheet
+/// unpublish` at once).
+pub trait TrendingAggregator: Send + Sync {
+    /// Claims the batches flushed up to [`SETTLE`](trending::SETTLE) before
+    /// `now`, adds them into their hours, and writes the ranking of the
+    /// [`TRENDING_WINDOW_HOURS`](crate::domain::TRENDING_WINDOW_HOURS)
+    /// hours ending with `now`'s as one item: most reads first, ties newest
+    /// first, only articles readers can see at `now`.
+    fn refresh_trending(
         &self,
-        article: &ArticleSummary,
-        at: OffsetDateTime,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Refresh, StoreError>> + Send;
 }
 
 /// Reads #TrendingNews.
 pub trait TrendingReader: Send + Sync {
-    /// The most-read articles of the [`TRENDING_WINDOW_HOURS`](crate::domain::TRENDING_WINDOW_HOURS)
-    /// hourly buckets ending with `now`'s hour, most reads first, ties newest first,
-    /// at most `limit`.
-    fn trending(
-        &self,
-        now: OffsetDateTime,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
+    /// The ranking the last [`TrendingAggregator::refresh_trending`] wrote,
+    /// at most `limit`: one `GetItem` on DynamoDB.
+    fn trending(&self, limit: usize)
+    -> impl Future<Output = Result<Vec<TrendingArticle>, StoreError>> + Send;
 }
 
 /// A reader's account.

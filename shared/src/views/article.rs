@@ -85,6 +85,9 @@ pub fn article_page(site: &Site, viewer: &Viewer, view: &ArticleView<'_>) -> Mar
             }
             // The one place unescaped HTML is allowed: it came out of the sanitiser at import.
             div.body { (PreEscaped(view.article.body_html.as_str())) }
+            // The read beacon: counts this view for #TrendingNews even when
+            // the page itself came from the edge cache (docs/edge.md).
+            img.beacon src=(read_beacon_path(&path)) alt="" width="1" height="1";
         }
         (share_block(a, &url))
         (read_next(a, view.read_next))
@@ -116,6 +119,11 @@ fn read_next(article: &ArticleSummary, stories: &[ArticleSummary]) -> Markup {
             }
         }
     }
+}
+
+/// The read beacon of the article at `article_path` (`GET /articles/{slug}/read`).
+pub fn read_beacon_path(article_path: &str) -> String {
+    format!("{article_path}/read")
 }
 
 /// OpenGraph, Twitter card and schema.org `NewsArticle` for link previews and search.

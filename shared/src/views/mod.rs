@@ -41,7 +41,7 @@ use maud::{Markup, html};
 
 use crate::domain::{ArticleSummary, Author, Category, Slug};
 
-pub use article::{ArticleView, CommentForm, article_page};
+pub use article::{ArticleView, CommentForm, article_page, read_beacon_path};
 pub use auth::{AuthForm, login_page, signup_page};
 pub use comments::{KeptForm, comment_form_page, comment_unsaved_page, edit_comment_page};
 pub use css::{style_csp_source, stylesheet};

@@ -6,7 +6,7 @@
 //! [`StoreError::Corrupt`] with a message naming the item's key, because
 //! showing a half-parsed article would hide a bug or a bad manual edit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -15,9 +15,9 @@ use crate::auth::{CsrfToken, DisplayName, IdempotencyKey, PasswordHash, TokenHas
 use crate::domain::timefmt;
 use crate::domain::{
     Article, ArticleSummary, Author, Category, Comment, CommentId, CommentRef, Correction, ListingPosition,
-    NewArticle, NewAuthor, ReadNext, Removal, SanitizedHtml, Slug,
+    NewArticle, NewAuthor, ReadNext, Removal, SanitizedHtml, Slug, TrendingArticle,
 };
-use crate::store::{Session, StoreError, User, body_fingerprint};
+use crate::store::{ReadBatch, Session, StoreError, User, body_fingerprint};
 
 /// One DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -827,15 +827,111 @@ pub(crate) fn idempotent_body_fingerprint(item: &Item) -> Result<Option<u64>, St
         .transpose()
 }
 
-/// A trending row: the article as of its latest read in that hour, and the
-/// hour's read count.
 /// Whether a trending row belongs to a withdrawn article (#TrendingNews skips it).
 pub(crate) fn is_withdrawn(item: &Item) -> Result<bool, StoreError> {
     ItemReader { item }.flag(UNPUBLISHED)
 }
 
-pub(crate) fn trending_row_from_item(item: &Item) -> Result<(ArticleSummary, u64), StoreError> {
-    Ok((summary_from_item(item)?, ItemReader { item }.number(READS)?))
+/// An hourly trending row: the article and its reads that hour. (Rows
+/// written before reads were aggregated also carry a summary; it is unused.)
+pub(crate) fn trending_row_from_item(item: &Item) -> Result<(Slug, u64), StoreError> {
+    let r = ItemReader { item };
+    Ok((r.slug()?, r.number(READS)?))
+}
+
+// ---- counting reads (store::trending) -------------------------------------
+
+/// The partition of the aggregator's state and the ranking.
+const TRENDING: &str = "TRENDING";
+const RANKING_SK: &str = "RANKING";
+/// A watermark's attribute: the last batch id folded.
+pub(crate) const WATERMARK_ATTR: &str = "after";
+const ARTICLES_ATTR: &str = "articles";
+const COMPUTED_AT: &str = "computed_at";
+/// The name of a trending row's slug attribute, for update expressions.
+pub(crate) const SLUG_ATTR: &str = SLUG;
+/// How long a read batch is kept: long past the aggregator's next run, so a
+/// stalled aggregator that resumes within two days still counts it.
+const READ_BATCH_TTL: Duration = Duration::days(2);
+
+/// `READS#07`: one of the read batches' partitions.
+pub(crate) fn reads_pk(shard: u8) -> String {
+    format!("READS#{shard:02}")
+}
+
+/// A read batch, keys included.
+pub(crate) fn read_batch_item(batch: &ReadBatch) -> Item {
+    let reads = batch.reads.iter().map(|(slug, n)| (slug.to_string(), self::n(n))).collect();
+    HashMap::from([
+        (PK.to_owned(), s(reads_pk(batch.shard()))),
+        (SK.to_owned(), s(batch.id())),
+        (READS.to_owned(), AttributeValue::M(reads)),
+        (EXPIRES_AT.to_owned(), n((batch.at() + READ_BATCH_TTL).unix_timestamp())),
+    ])
+}
+
+/// A read batch's id and reads.
+pub(crate) fn read_batch_from_item(item: &Item) -> Result<(String, BTreeMap<Slug, u64>), StoreError> {
+    let r = ItemReader { item };
+    let id = r.string(SK)?.to_owned();
+    let Some(AttributeValue::M(map)) = item.get(READS) else {
+        return Err(r.corrupt("attribute `reads` is not a map"));
+    };
+    let mut reads = BTreeMap::new();
+    for (slug, v) in map {
+        let slug =
+            Slug::parse(slug).map_err(|_| r.corrupt(format_args!("`reads` names a bad slug {slug:?}")))?;
+        let count = v.as_n().ok().and_then(|n| n.parse::<u64>().ok());
+        reads.insert(slug, count.ok_or_else(|| r.corrupt("`reads` holds a value that is not a count"))?);
+    }
+    Ok((id, reads))
+}
+
+/// A shard's watermark item key.
+pub(crate) fn watermark_key(shard: u8) -> Item {
+    HashMap::from([(PK.to_owned(), s(TRENDING)), (SK.to_owned(), s(format!("WATERMARK#{shard:02}")))])
+}
+
+pub(crate) fn watermark_from_item(item: &Item) -> Result<String, StoreError> {
+    Ok(ItemReader { item }.string(WATERMARK_ATTR)?.to_owned())
+}
+
+/// The ranking item's key.
+pub(crate) fn ranking_key() -> Item {
+    HashMap::from([(PK.to_owned(), s(TRENDING)), (SK.to_owned(), s(RANKING_SK))])
+}
+
+/// The ranking item: each article's summary and reads, in order.
+pub(crate) fn ranking_item(ranking: &[TrendingArticle], at: OffsetDateTime) -> Item {
+    let articles = ranking
+        .iter()
+        .map(|t| {
+            let mut m: Item =
+                summary_attributes(&t.article).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            m.insert(READS.to_owned(), n(t.reads));
+            AttributeValue::M(m)
+        })
+        .collect();
+    let mut item = ranking_key();
+    item.insert(ARTICLES_ATTR.to_owned(), AttributeValue::L(articles));
+    item.insert(COMPUTED_AT.to_owned(), n(at.unix_timestamp()));
+    item
+}
+
+pub(crate) fn ranking_from_item(item: &Item) -> Result<Vec<TrendingArticle>, StoreError> {
+    let r = ItemReader { item };
+    let Some(AttributeValue::L(list)) = item.get(ARTICLES_ATTR) else {
+        return Err(r.corrupt("attribute `articles` is not a list"));
+    };
+    list.iter()
+        .map(|v| match v {
+            AttributeValue::M(m) => Ok(TrendingArticle {
+                article: summary_from_item(m)?,
+                reads: ItemReader { item: m }.number(READS)?,
+            }),
+            _ => Err(r.corrupt("`articles` holds something that is not a map")),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -923,11 +1019,24 @@ mod tests {
         assert_eq!(sort_key(&item), Some(comment_sk(c.address()).as_str()));
         assert_eq!(comment_from_item(&item).unwrap(), c);
 
+        // A row as the aggregator writes it, and as rows written before it
+        // (with a summary) still read.
         let summary = article_from_item(&article_item(&new_article(), 2)).unwrap().summary;
-        let mut row: Item =
+        let bare: Item = HashMap::from([(SLUG.into(), s(summary.slug.as_str())), (READS.into(), n(5))]);
+        assert_eq!(trending_row_from_item(&bare).unwrap(), (summary.slug.clone(), 5));
+        let mut old: Item =
             summary_attributes(&summary).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        row.insert(READS.into(), n(5));
-        assert_eq!(trending_row_from_item(&row).unwrap(), (summary, 5));
+        old.insert(READS.into(), n(5));
+        assert_eq!(trending_row_from_item(&old).unwrap(), (summary.slug.clone(), 5));
+
+        let ranking = vec![TrendingArticle { article: summary, reads: 7 }];
+        let item = ranking_item(&ranking, datetime!(2026-11-26 18:00 UTC));
+        assert_eq!(ranking_from_item(&item).unwrap(), ranking);
+
+        let batch = ReadBatch::new(datetime!(2026-11-26 18:00 UTC), BTreeMap::from([(slug.clone(), 3)]));
+        let item = read_batch_item(&batch);
+        assert_eq!(item[PK], s(reads_pk(batch.shard())));
+        assert_eq!(read_batch_from_item(&item).unwrap(), (batch.id(), batch.reads.clone()));
     }
 
     #[test]

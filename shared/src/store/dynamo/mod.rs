@@ -32,6 +32,7 @@ mod status;
 mod table;
 mod trending;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -56,7 +57,8 @@ use crate::domain::{
     ArticleSummary, Category, CommentId, ListingPosition, NewArticle, NewAuthor, Page, Slug,
 };
 use crate::store::{
-    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, StoreError, take_threads,
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, BatchFailure, PutOutcome, StoreError,
+    take_threads,
 };
 
 /// DynamoDB's table-name rule: 3–255 of `a-z A-Z 0-9 _ - .`.
@@ -502,14 +504,10 @@ impl ArticleLister for DynamoStore {
 
 impl DynamoStore {
     /// Gives an unchanged article stored before author pages existed its
-    /// author-index keys, and its section's read-next list its place: what
+    /// author-index keys (its caller refreshes its section's read-next list): what
     /// a re-import of the same files does once after the upgrade. The
     /// content is untouched, so the article stays `Unchanged`.
-    async fn backfill_index_keys(
-        &self,
-        article: &NewArticle,
-        now: time::OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    async fn backfill_index_keys(&self, article: &NewArticle) -> Result<(), StoreError> {
         let (set, remove) = items::listing_keys(
             &article.slug,
             article.published_at,
@@ -524,33 +522,16 @@ impl DynamoStore {
             .set_key(Some(items::article_key(&article.slug)))
             .condition_expression("attribute_exists(PK)");
         status::with_changes(request, Vec::new(), set, remove).send().await.map_err(unavailable)?;
-        self.refresh_read_next(article.category, now).await
-    }
-
-    /// Records the importing file as an unchanged article's source (an
-    /// article stored before sources were recorded): one `UpdateItem` that
-    /// touches nothing else, so the article stays `Unchanged`.
-    async fn claim_source(&self, article: &NewArticle) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(&article.slug)))
-            .update_expression("SET #source = :source")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#source", items::SOURCE)
-            .expression_attribute_values(":source", s(&article.source))
-            .send()
-            .await
-            .map_err(unavailable)?;
         Ok(())
     }
-}
 
-impl ArticleWriter for DynamoStore {
-    async fn put_article(
+    /// [`ArticleWriter::put_article`], leaving the sections whose "More in"
+    /// lists it changed in `stale` for the caller to refresh.
+    async fn write_article(
         &self,
         article: &NewArticle,
         now: time::OffsetDateTime,
+        stale: &mut BTreeSet<Category>,
     ) -> Result<PutOutcome, StoreError> {
         // Import is not a hot path: read first, so re-importing unchanged
         // content writes nothing (and costs no write capacity), and so an
@@ -571,7 +552,8 @@ impl ArticleWriter for DynamoStore {
                         self.claim_source(article).await?;
                     }
                     if !was_unpublished && items::lacks_author_keys(item, &article.author) {
-                        self.backfill_index_keys(article, now).await?;
+                        self.backfill_index_keys(article).await?;
+                        stale.insert(article.category);
                     }
                     return Ok(PutOutcome::Unchanged);
                 }
@@ -610,12 +592,77 @@ impl ArticleWriter for DynamoStore {
         // The sections whose newest stories may have changed: the article's,
         // and the one it left.
         let left = current.as_ref().and_then(|item| items::summary_from_item(item).ok()).map(|a| a.category);
-        self.refresh_read_next(article.category, now).await?;
-        if let Some(old) = left.filter(|old| *old != article.category) {
-            self.refresh_read_next(old, now).await?;
-        }
+        stale.insert(article.category);
+        stale.extend(left);
         let existed = current.is_some() || out.attributes().is_some_and(|old| !old.is_empty());
         Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
+    }
+
+    /// Refreshes the "More in" list of each section in `stale`.
+    async fn refresh_read_next_of(
+        &self,
+        stale: BTreeSet<Category>,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        for category in stale {
+            self.refresh_read_next(category, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the importing file as an unchanged article's source (an
+    /// article stored before sources were recorded): one `UpdateItem` that
+    /// touches nothing else, so the article stays `Unchanged`.
+    async fn claim_source(&self, article: &NewArticle) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(&article.slug)))
+            .update_expression("SET #source = :source")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#source", items::SOURCE)
+            .expression_attribute_values(":source", s(&article.source))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl ArticleWriter for DynamoStore {
+    async fn put_article(
+        &self,
+        article: &NewArticle,
+        now: time::OffsetDateTime,
+    ) -> Result<PutOutcome, StoreError> {
+        let mut stale = BTreeSet::new();
+        let outcome = self.write_article(article, now, &mut stale).await?;
+        self.refresh_read_next_of(stale, now).await?;
+        Ok(outcome)
+    }
+
+    async fn put_articles(
+        &self,
+        articles: &[NewArticle],
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<PutOutcome>, BatchFailure> {
+        // Each section's "More in" list once for the whole batch, not once
+        // per article: an import of hundreds of stories touches twelve.
+        let mut stale = BTreeSet::new();
+        let mut outcomes = Vec::with_capacity(articles.len());
+        for (written, article) in articles.iter().enumerate() {
+            match self.write_article(article, now, &mut stale).await {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(source) => {
+                    // What was written keeps its sections' lists right.
+                    let _ = self.refresh_read_next_of(stale, now).await;
+                    return Err(BatchFailure { written, source });
+                }
+            }
+        }
+        let written = articles.len();
+        self.refresh_read_next_of(stale, now).await.map_err(|source| BatchFailure { written, source })?;
+        Ok(outcomes)
     }
 
     async fn set_published(

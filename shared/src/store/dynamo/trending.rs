@@ -1,10 +1,12 @@
-//! #TrendingNews on DynamoDB: hourly read buckets.
+//! #TrendingNews on DynamoDB: the parts of the aggregation
+//! (`store::trending`) on the table's items.
 //!
-//! A read is one `UpdateItem` on `PK=TRENDING#{hour}, SK=ARTICLE#{slug}`
-//! (`ADD reads 1`, and the summary fields `SET` so the row can be shown
-//! without reading the article). The trending page reads the
-//! [`TRENDING_WINDOW_HOURS`] buckets ending with the current hour, one
-//! `Query` each, all at once, and adds them up.
+//! * read batches: `PK = READS#{shard}`, `SK = {batch ULID}`, `reads` (a map
+//!   slug → reads), one `PutItem` each, expiring after two days;
+//! * watermarks: `PK = TRENDING`, `SK = WATERMARK#{shard}`, `after`;
+//! * hourly rows: `PK = TRENDING#{hour}`, `SK = ARTICLE#{slug}`, `ADD reads`;
+//! * the ranking: `PK = TRENDING`, `SK = RANKING`, `articles` (a list of
+//!   summaries with their reads), read by the listing function with one `GetItem`.
 //!
 //! The window arithmetic and the ranking below are also what
 //! [`MemoryStore`](crate::store::memory::MemoryStore) uses, so both stores
@@ -16,10 +18,11 @@ use std::ops::RangeInclusive;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use super::items::{self, Item};
-use super::{DynamoStore, unavailable};
+use super::items;
+use super::{DynamoStore, applied, query_limit, unavailable};
 use crate::domain::{ArticleSummary, Slug, TRENDING_WINDOW_HOURS, TrendingArticle};
-use crate::store::{ReadCounter, StoreError, TrendingReader};
+use crate::store::trending::{Batches, TrendingParts};
+use crate::store::{ReadBatch, ReadCounter, Refresh, StoreError, TrendingAggregator, TrendingReader};
 
 /// The hour buckets (hours since the epoch, UTC) that make up the window
 /// ending with `now`'s hour: that hour and the 47 before it.
@@ -68,30 +71,155 @@ pub(crate) fn rank(
 }
 
 impl ReadCounter for DynamoStore {
-    async fn record_read(&self, article: &ArticleSummary, at: OffsetDateTime) -> Result<(), StoreError> {
-        let hour = bucket(at);
-        let mut request = self
+    async fn add_reads(&self, batch: &ReadBatch) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(items::read_batch_item(batch)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl TrendingAggregator for DynamoStore {
+    async fn refresh_trending(&self, now: OffsetDateTime) -> Result<Refresh, StoreError> {
+        crate::store::trending::refresh(self, now).await
+    }
+}
+
+impl TrendingParts for DynamoStore {
+    async fn watermark(&self, shard: u8) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::watermark_key(shard)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item().map(items::watermark_from_item).transpose()
+    }
+
+    async fn pending(
+        &self,
+        shard: u8,
+        after: Option<&str>,
+        upto: &str,
+        max: usize,
+    ) -> Result<Batches, StoreError> {
+        let mut batches = Vec::new();
+        let mut start = None;
+        // A batch is at most a few tens of KB: a page holds many; follow the
+        // pages up to `max` batches.
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :upto")
+                .expression_attribute_names("#pk", items::PK)
+                .expression_attribute_names("#sk", items::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(items::reads_pk(shard)))
+                // `BETWEEN` is inclusive: the watermark itself is skipped below.
+                .expression_attribute_values(":from", AttributeValue::S(after.unwrap_or("0").to_owned()))
+                .expression_attribute_values(":upto", AttributeValue::S(upto.to_owned()))
+                .limit(query_limit(max.saturating_sub(batches.len()).saturating_add(1)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let (id, reads) = items::read_batch_from_item(item)?;
+                if Some(id.as_str()) != after && batches.len() < max {
+                    batches.push((id, reads));
+                }
+            }
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() || batches.len() >= max {
+                return Ok(batches);
+            }
+        }
+    }
+
+    async fn claim(&self, shard: u8, old: Option<&str>, new: &str) -> Result<bool, StoreError> {
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
+            .set_key(Some(items::watermark_key(shard)))
+            .update_expression("SET #after = :new")
+            .expression_attribute_names("#after", items::WATERMARK_ATTR)
+            .expression_attribute_values(":new", AttributeValue::S(new.to_owned()));
+        let request = match old {
+            Some(old) => request
+                .condition_expression("#after = :old")
+                .expression_attribute_values(":old", AttributeValue::S(old.to_owned())),
+            None => request.condition_expression("attribute_not_exists(#after)"),
+        };
+        applied(request.send().await)
+    }
+
+    async fn add_to_hour(&self, hour: i64, slug: &Slug, reads: u64) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
             .key(items::PK, AttributeValue::S(items::trending_pk(hour)))
-            .key(items::SK, AttributeValue::S(items::article_pk(&article.slug)))
-            .expression_attribute_names("#reads", items::READS_ATTR)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .key(items::SK, AttributeValue::S(items::article_pk(slug)))
+            .update_expression("SET #slug = :slug, #exp = :exp ADD #reads :n")
+            .expression_attribute_names("#slug", items::SLUG_ATTR)
             .expression_attribute_names("#exp", items::EXPIRES_AT)
-            .expression_attribute_values(
-                ":exp",
-                AttributeValue::N(items::trending_expires_at(hour).to_string()),
-            );
-        let mut sets = vec![String::from("#exp = :exp")];
-        for (i, (name, value)) in items::summary_attributes(article).into_iter().enumerate() {
-            sets.push(format!("#a{i} = :a{i}"));
-            request = request
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":a{i}"), value);
+            .expression_attribute_names("#reads", items::READS_ATTR)
+            .expression_attribute_values(":slug", AttributeValue::S(slug.to_string()))
+            .expression_attribute_values(":exp", items::n(items::trending_expires_at(hour)))
+            .expression_attribute_values(":n", items::n(reads))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn hour_rows(&self, hour: i64) -> Result<Vec<(Slug, u64)>, StoreError> {
+        // ONE page (≤ 1 MB, thousands of rows): an hour with more distinct
+        // articles read than that counts the first page's (documented).
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_values(":pk", AttributeValue::S(items::trending_pk(hour)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut rows = Vec::new();
+        for item in out.items() {
+            if !items::is_withdrawn(item)? {
+                rows.push(items::trending_row_from_item(item)?);
+            }
         }
-        request
-            .update_expression(format!("SET {} ADD #reads :one", sets.join(", ")))
+        Ok(rows)
+    }
+
+    async fn article_summary(&self, slug: &Slug) -> Result<Option<(ArticleSummary, bool)>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::article_key(slug)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item().map(|item| Ok((items::summary_from_item(item)?, items::is_withdrawn(item)?))).transpose()
+    }
+
+    async fn put_ranking(&self, ranking: &[TrendingArticle], at: OffsetDateTime) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(items::ranking_item(ranking, at)))
             .send()
             .await
             .map_err(unavailable)?;
@@ -100,37 +228,18 @@ impl ReadCounter for DynamoStore {
 }
 
 impl TrendingReader for DynamoStore {
-    async fn trending(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
-        // One Query per bucket, all in flight together: the page waits for
-        // the slowest, not the sum. Each is ONE page (≤ 1 MB, a few thousand
-        // rows): an hour with more distinct articles read than that counts
-        // only the first page's rows, which is documented as approximate.
-        let queries = window(now).map(|hour| async move {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", items::PK)
-                .expression_attribute_values(":pk", AttributeValue::S(items::trending_pk(hour)))
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let rows: Vec<Item> = out.items().to_vec();
-            Ok::<_, StoreError>((hour, rows))
-        });
-        let buckets = futures::future::try_join_all(queries).await?;
-        let mut rows = Vec::new();
-        for (hour, items_in_hour) in buckets {
-            for item in &items_in_hour {
-                if items::is_withdrawn(item)? {
-                    continue;
-                }
-                let (article, reads) = items::trending_row_from_item(item)?;
-                rows.push((hour, article, reads));
-            }
-        }
-        Ok(rank(rows, limit))
+    async fn trending(&self, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::ranking_key()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut ranking = out.item().map(items::ranking_from_item).transpose()?.unwrap_or_default();
+        ranking.truncate(limit);
+        Ok(ranking)
     }
 }
 

@@ -30,10 +30,11 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::{OffsetDateTime, UtcOffset};
 
-use super::dynamo::{rank_trending, trending_bucket, trending_window};
+use super::trending::{Batches, TrendingParts};
 use super::{
-    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadCounter,
-    Session, Sessions, StoreError, TrendingReader, User, Users, take_threads,
+    ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, PutOutcome, RateLimiter, ReadBatch,
+    ReadCounter, Refresh, Session, Sessions, StoreError, TrendingAggregator, TrendingReader, User, Users,
+    take_threads,
 };
 use crate::auth::{IdempotencyKey, TokenHash, Username, Window};
 use crate::domain::moderation::{LogEntry, ReportReason};
@@ -86,8 +87,8 @@ struct Inner {
     queue: BTreeMap<CommentId, Queued>,
     /// The moderation log, oldest first: the table's `MODLOG` partition.
     log: Vec<LogEntry>,
-    /// Hour bucket → article → (summary as of its latest read, reads).
-    reads: BTreeMap<i64, HashMap<Slug, (ArticleSummary, u64)>>,
+    /// #TrendingNews, as the table keeps it (`store::trending`).
+    trending: Trending,
     /// Accounts by canonical username.
     users: HashMap<Username, User>,
     /// Sessions by token hash.
@@ -102,6 +103,24 @@ struct Inner {
     /// partition).
     posted: HashMap<(Slug, Username, IdempotencyKey), Posted>,
     posted_sweep: Sweep,
+}
+
+/// The table's counting items: read batches by shard and id, the shards'
+/// watermarks, the hourly rows, the ranking, and how often each was written.
+#[derive(Debug, Default)]
+struct Trending {
+    batches: BTreeMap<u8, BTreeMap<String, BTreeMap<Slug, u64>>>,
+    watermarks: HashMap<u8, String>,
+    hours: BTreeMap<i64, HashMap<Slug, u64>>,
+    ranking: Vec<TrendingArticle>,
+    /// Writes per item, by the item's key as the table spells it (`PK SK`).
+    writes: HashMap<String, u64>,
+}
+
+impl Trending {
+    fn wrote(&mut self, pk: &str, sk: &str) {
+        *self.writes.entry(format!("{pk} {sk}")).or_insert(0) += 1;
+    }
 }
 
 /// A comment waiting in the moderation queue.
@@ -407,35 +426,104 @@ impl ArticleWriter for MemoryStore {
 }
 
 impl ReadCounter for MemoryStore {
-    async fn record_read(&self, article: &ArticleSummary, at: OffsetDateTime) -> Result<(), StoreError> {
-        let hour = trending_bucket(at);
+    async fn add_reads(&self, batch: &ReadBatch) -> Result<(), StoreError> {
         let mut inner = self.write();
-        let newest = inner.reads.last_key_value().map_or(hour, |(h, _)| (*h).max(hour));
-        let keep_from = newest.saturating_sub(KEEP_BUCKET_HOURS);
-        if inner.reads.first_key_value().is_some_and(|(oldest, _)| *oldest < keep_from) {
-            inner.reads = inner.reads.split_off(&keep_from);
+        let shard = batch.shard();
+        let t = &mut inner.trending;
+        t.wrote(&format!("READS#{shard:02}"), &batch.id());
+        t.batches.entry(shard).or_default().insert(batch.id(), batch.reads.clone());
+        Ok(())
+    }
+}
+
+impl TrendingAggregator for MemoryStore {
+    async fn refresh_trending(&self, now: OffsetDateTime) -> Result<Refresh, StoreError> {
+        crate::store::trending::refresh(self, now).await
+    }
+}
+
+impl TrendingParts for MemoryStore {
+    async fn watermark(&self, shard: u8) -> Result<Option<String>, StoreError> {
+        Ok(self.read().trending.watermarks.get(&shard).cloned())
+    }
+
+    async fn pending(
+        &self,
+        shard: u8,
+        after: Option<&str>,
+        upto: &str,
+        max: usize,
+    ) -> Result<Batches, StoreError> {
+        let inner = self.read();
+        let Some(batches) = inner.trending.batches.get(&shard) else { return Ok(Vec::new()) };
+        let from = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.to_owned()));
+        let range = batches.range((from, Bound::Included(upto.to_owned())));
+        Ok(range.take(max).map(|(id, reads)| (id.clone(), reads.clone())).collect())
+    }
+
+    async fn claim(&self, shard: u8, old: Option<&str>, new: &str) -> Result<bool, StoreError> {
+        let mut inner = self.write();
+        let t = &mut inner.trending;
+        if t.watermarks.get(&shard).map(String::as_str) != old {
+            return Ok(false);
         }
-        let summary = ArticleSummary { published_at: utc(article.published_at), ..article.clone() };
-        let bucket = inner.reads.entry(hour).or_default();
-        // As on DynamoDB: reads are added, the summary is the latest one seen.
-        let entry = bucket.entry(article.slug.clone()).or_insert_with(|| (summary.clone(), 0));
-        entry.0 = summary;
-        entry.1 = entry.1.saturating_add(1);
+        t.wrote("TRENDING", &format!("WATERMARK#{shard:02}"));
+        t.watermarks.insert(shard, new.to_owned());
+        // What the table's TTL does for folded batches (later, lazily).
+        if let Some(batches) = t.batches.get_mut(&shard) {
+            *batches = batches.split_off(&format!("{new}~"));
+        }
+        Ok(true)
+    }
+
+    async fn add_to_hour(&self, hour: i64, slug: &Slug, reads: u64) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let t = &mut inner.trending;
+        t.wrote(&format!("TRENDING#{hour}"), &format!("ARTICLE#{slug}"));
+        let newest = t.hours.last_key_value().map_or(hour, |(h, _)| (*h).max(hour));
+        let keep_from = newest.saturating_sub(KEEP_BUCKET_HOURS);
+        if t.hours.first_key_value().is_some_and(|(oldest, _)| *oldest < keep_from) {
+            t.hours = t.hours.split_off(&keep_from);
+        }
+        let n = t.hours.entry(hour).or_default().entry(slug.clone()).or_insert(0);
+        *n = n.saturating_add(reads);
+        Ok(())
+    }
+
+    async fn hour_rows(&self, hour: i64) -> Result<Vec<(Slug, u64)>, StoreError> {
+        let inner = self.read();
+        let rows = inner.trending.hours.get(&hour).into_iter().flatten();
+        Ok(rows.map(|(slug, n)| (slug.clone(), *n)).collect())
+    }
+
+    async fn article_summary(&self, slug: &Slug) -> Result<Option<(ArticleSummary, bool)>, StoreError> {
+        let inner = self.read();
+        Ok(inner.articles.get(slug).map(|a| {
+            (ArticleSummary { published_at: utc(a.summary.published_at), ..a.summary.clone() }, a.unpublished)
+        }))
+    }
+
+    async fn put_ranking(&self, ranking: &[TrendingArticle], _at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        inner.trending.wrote("TRENDING", "RANKING");
+        inner.trending.ranking = ranking.to_vec();
         Ok(())
     }
 }
 
 impl TrendingReader for MemoryStore {
-    async fn trending(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
-        let inner = self.read();
-        let withdrawn = |slug: &Slug| inner.articles.get(slug).is_some_and(|a| a.unpublished);
-        let rows = inner.reads.range(trending_window(now)).flat_map(|(hour, bucket)| {
-            bucket
-                .values()
-                .filter(|(summary, _)| !withdrawn(&summary.slug))
-                .map(move |(summary, reads)| (*hour, summary.clone(), *reads))
-        });
-        Ok(rank_trending(rows, limit))
+    async fn trending(&self, limit: usize) -> Result<Vec<TrendingArticle>, StoreError> {
+        Ok(self.read().trending.ranking.iter().take(limit).cloned().collect())
+    }
+}
+
+impl MemoryStore {
+    /// How many times each counting item (read batches, watermarks, hourly
+    /// rows, the ranking) was written, by the item's key as the table
+    /// spells it (`PK SK`): the write pressure a crowd puts on one item,
+    /// for the tests and the spike benchmark.
+    pub fn trending_writes_per_item(&self) -> HashMap<String, u64> {
+        self.read().trending.writes.clone()
     }
 }
 
@@ -600,16 +688,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn old_read_buckets_are_dropped() {
+    async fn old_hours_and_folded_batches_are_dropped() {
         let store = MemoryStore::new();
         store.put_article(&article("a"), OffsetDateTime::now_utc()).await.unwrap();
-        let summary =
-            store.list_articles(None, None, 1, OffsetDateTime::now_utc()).await.unwrap().items.remove(0);
+        let slug = Slug::parse("a").unwrap();
         let t = datetime!(2026-11-26 18:00 UTC);
-        store.record_read(&summary, t - time::Duration::days(30)).await.unwrap();
-        store.record_read(&summary, t).await.unwrap();
-        assert_eq!(store.read().reads.len(), 1);
-        assert_eq!(store.trending(t, 10).await.unwrap()[0].reads, 1);
+        for at in [t - time::Duration::days(30), t] {
+            store.add_reads(&ReadBatch::new(at, BTreeMap::from([(slug.clone(), 1)]))).await.unwrap();
+        }
+        store.refresh_trending(t + time::Duration::minutes(1)).await.unwrap();
+        {
+            let inner = store.read();
+            assert_eq!(inner.trending.hours.len(), 1, "the 30-day-old hour is gone");
+            assert!(inner.trending.batches.values().all(BTreeMap::is_empty), "folded batches are gone");
+        }
+        assert_eq!(store.trending(10).await.unwrap()[0].reads, 1);
     }
 
     // ---- pruning: a long run stays bounded, and no write scans a map ----
