@@ -9,6 +9,7 @@ mod comment;
 pub mod cursor;
 pub mod moderation;
 mod page;
+pub mod search;
 mod slug;
 mod standfirst;
 pub mod timefmt;
