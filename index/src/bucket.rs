@@ -23,7 +23,9 @@ pub const INDEX_KEY: &str = "search/index.tar";
 pub enum BucketError {
     #[error("S3 bucket {bucket}: {message}")]
     S3 { bucket: String, message: String },
-    #[error("S3 bucket {bucket} holds no search index yet ({INDEX_KEY}): run broadsheet import with --index-bucket")]
+    #[error(
+        "S3 bucket {bucket} holds no search index yet ({INDEX_KEY}): run broadsheet import with --index-bucket"
+    )]
     Missing { bucket: String },
     #[error(transparent)]
     Index(#[from] IndexError),

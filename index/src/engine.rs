@@ -40,8 +40,8 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
 };
 use tantivy::{
-    DocAddress, Directory, Index, IndexReader, IndexSettings, ReloadPolicy, Score, SegmentReader, TantivyDocument,
-    Term, doc,
+    Directory, DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term, doc,
 };
 use time::OffsetDateTime;
 
@@ -325,7 +325,11 @@ impl SearchIndex {
     }
 }
 
-fn snippets(searcher: &tantivy::Searcher, query: &dyn Query, field: Field) -> Result<SnippetGenerator, IndexError> {
+fn snippets(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    field: Field,
+) -> Result<SnippetGenerator, IndexError> {
     let mut generator = SnippetGenerator::create(searcher, query, field)?;
     generator.set_max_num_chars(SNIPPET_CHARS);
     Ok(generator)

@@ -156,7 +156,11 @@ impl LiveIndex {
             Origin::Store(store) => {
                 let articles = store.articles().await.map_err(|e| BucketError::Store(e.to_string()))?;
                 let index = SearchIndex::build(&articles)?;
-                tracing::debug!(stories = index.len(), build_ms = started.elapsed().as_secs_f64() * 1000.0, "search index built");
+                tracing::debug!(
+                    stories = index.len(),
+                    build_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "search index built"
+                );
                 Loaded { index: Arc::new(index), etag: None }
             }
         };

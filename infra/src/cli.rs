@@ -130,9 +130,7 @@ pub enum CliError {
     SampleContent(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
-    #[error(
-        "invalid S3 bucket name {0:?}: use 3–63 of a-z 0-9 . - (the stack's IndexBucket output)"
-    )]
+    #[error("invalid S3 bucket name {0:?}: use 3–63 of a-z 0-9 . - (the stack's IndexBucket output)")]
     BucketName(String),
     #[error("search index: {0}; nothing was changed")]
     BucketUnusable(broadsheet_index::BucketError),

@@ -31,9 +31,9 @@ use broadsheet::routes::{Function, resolve};
 use broadsheet::store::ArticleWriter;
 use broadsheet_article::{ArticleApp, ArticleStore};
 use broadsheet_comment::{CommentApp, CommentStore};
+use broadsheet_index::{LiveIndex, REFRESH_INTERVAL};
 use broadsheet_listing::{ListingApp, ListingStore};
 use broadsheet_login::{LoginApp, LoginStore};
-use broadsheet_index::{LiveIndex, REFRESH_INTERVAL};
 use broadsheet_moderation::{ModerationApp, ModerationStore};
 use broadsheet_search::SearchApp;
 use http::{HeaderValue, StatusCode};
@@ -133,7 +133,14 @@ pub trait SiteStore:
 {
 }
 impl<
-    T: ListingStore + ArticleStore + LoginStore + CommentStore + ModerationStore + ArticleWriter + Clone + 'static,
+    T: ListingStore
+        + ArticleStore
+        + LoginStore
+        + CommentStore
+        + ModerationStore
+        + ArticleWriter
+        + Clone
+        + 'static,
 > SiteStore for T
 {
 }

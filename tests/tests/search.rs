@@ -41,17 +41,25 @@ async fn results(site: &TestSite, path: &str) -> Results {
         .select(&sel("main .card h2 a"))
         .map(|a| a.value().attr("href").unwrap().trim_start_matches("/articles/").to_owned())
         .collect();
-    let status = html.select(&sel("main [role=status]")).next().map(|s| s.text().collect()).unwrap_or_default();
-    let next = html.select(&sel("main a[rel=next]")).next().map(|a| a.value().attr("href").unwrap().to_owned());
+    let status =
+        html.select(&sel("main [role=status]")).next().map(|s| s.text().collect()).unwrap_or_default();
+    let next =
+        html.select(&sel("main a[rel=next]")).next().map(|a| a.value().attr("href").unwrap().to_owned());
     Results { slugs, status, next, html }
 }
 
 async fn a_title_word_finds_its_story_first(backend: Backend) {
     let site = TestSite::start(backend).await;
     let r = search(&site, "otters").await;
-    assert_eq!(r.slugs.first().map(String::as_str), Some("vell-river-otters-return-after-thirty-year-absence"));
+    assert_eq!(
+        r.slugs.first().map(String::as_str),
+        Some("vell-river-otters-return-after-thirty-year-absence")
+    );
     let r = search(&site, "Mooring").await;
-    assert_eq!(r.slugs.first().map(String::as_str), Some("port-aldous-harbour-installs-automated-mooring-arms"));
+    assert_eq!(
+        r.slugs.first().map(String::as_str),
+        Some("port-aldous-harbour-installs-automated-mooring-arms")
+    );
 }
 
 async fn a_stemmed_form_finds_it(backend: Backend) {
@@ -97,9 +105,31 @@ async fn no_match_empty_and_hostile_queries(backend: Backend) {
     assert_eq!(none.status, "No stories match “zzyzx qqqq”.");
     assert!(none.html.select(&sel("main h2")).any(|h| h.text().collect::<String>() == "Broaden your search"));
     for q in [
-        "\"", "*", "AND", "OR NOT", "(", ")", "title:x", "title:harbour", "harbour AND", "-harbour", "+", "^2",
-        "harbour~2", "[a TO z]", "{", "\\", "\"\"", "'", "<script>alert(1)</script>", "%", "IN [a]", "a:b:c",
-        "\u{0}", "😀", "ℌ𝔞𝔯𝔟𝔬𝔲𝔯",
+        "\"",
+        "*",
+        "AND",
+        "OR NOT",
+        "(",
+        ")",
+        "title:x",
+        "title:harbour",
+        "harbour AND",
+        "-harbour",
+        "+",
+        "^2",
+        "harbour~2",
+        "[a TO z]",
+        "{",
+        "\\",
+        "\"\"",
+        "'",
+        "<script>alert(1)</script>",
+        "%",
+        "IN [a]",
+        "a:b:c",
+        "\u{0}",
+        "😀",
+        "ℌ𝔞𝔯𝔟𝔬𝔲𝔯",
     ] {
         let (status, body) = site.get_text(&format!("/search?q={}", encode(q))).await;
         assert_eq!(status, 200, "{q:?}");

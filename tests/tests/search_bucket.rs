@@ -16,7 +16,8 @@ use broadsheet_index::{BucketError, IndexBucket, LiveIndex, SearchIndex};
 use time::OffsetDateTime;
 
 fn endpoint() -> String {
-    std::env::var("BROADSHEET_TEST_DYNAMODB_ENDPOINT").expect("run under scripts/with-moto.sh, which serves S3 on the same port")
+    std::env::var("BROADSHEET_TEST_DYNAMODB_ENDPOINT")
+        .expect("run under scripts/with-moto.sh, which serves S3 on the same port")
 }
 
 /// A fresh bucket of a random name on moto.
@@ -29,7 +30,9 @@ async fn fresh_bucket() -> IndexBucket {
         .endpoint_url(&endpoint)
         .load()
         .await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+    );
     s3.create_bucket().bucket(&name).send().await.unwrap();
     bucket
 }
@@ -60,7 +63,8 @@ async fn a_published_index_loads_and_refreshes_only_when_it_changes() {
     assert!(!live.refresh().await.unwrap(), "same ETag: nothing downloaded");
 
     // The otters story withdrawn: the next published index leaves it out.
-    let fewer: Vec<Article> = articles.iter().filter(|a| a.summary.slug.as_str() != otters).cloned().collect();
+    let fewer: Vec<Article> =
+        articles.iter().filter(|a| a.summary.slug.as_str() != otters).cloned().collect();
     bucket.publish(&SearchIndex::build(&fewer).unwrap()).await.unwrap();
     assert!(live.refresh().await.unwrap(), "a new ETag: the new index is loaded");
     let index = live.index().await.unwrap();
@@ -75,7 +79,8 @@ async fn a_missing_index_or_bucket_is_a_clear_error_and_the_loaded_index_stays()
     let live = LiveIndex::from_bucket(bucket.clone(), Duration::from_secs(3600)).await;
     assert!(live.index().await.is_none(), "nothing to serve: searches answer 503");
 
-    let gone = IndexBucket::connect(Region::new("us-east-1"), Some(&endpoint()), "bs-no-such-bucket-here").await;
+    let gone =
+        IndexBucket::connect(Region::new("us-east-1"), Some(&endpoint()), "bs-no-such-bucket-here").await;
     let err = gone.check().await.unwrap_err();
     assert!(err.to_string().contains("bs-no-such-bucket-here"), "{err}");
 

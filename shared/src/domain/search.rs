@@ -78,7 +78,8 @@ impl SearchPosition {
         if offset == 0 || offset > MAX_SEARCH_OFFSET {
             return Err(InvalidCursor);
         }
-        let at = at.parse().ok().and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()).ok_or(InvalidCursor)?;
+        let at =
+            at.parse().ok().and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()).ok_or(InvalidCursor)?;
         Ok(SearchPosition { offset, as_of: at.min(now) })
     }
 }
@@ -190,7 +191,7 @@ mod tests {
     fn highlights_keep_only_sound_ranges() {
         let h = Highlighted::new("fish and chips".into(), [0..4, 2..6, 9..14, 20..30]);
         assert_eq!(h.pieces(), vec![("fish", true), (" and ", false), ("chips", true)]);
-        let h = Highlighted::new("café".into(), [0..4]);
+        let h = Highlighted::new("café".into(), std::iter::once(0..4));
         assert!(!h.has_marks(), "not a character boundary");
         assert_eq!(h.pieces(), vec![("café", false)]);
     }

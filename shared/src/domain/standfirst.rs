@@ -96,8 +96,13 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_apart() {
-        let text = plain_text("<h2>Tides</h2><p>Fish &amp; <em>chips</em><br>at &lt;noon&gt;</p><ul><li>a</li><li>b</li></ul>");
-        assert_eq!(text.split_whitespace().collect::<Vec<_>>(), ["Tides", "Fish", "&", "chips", "at", "<noon>", "a", "b"]);
+        let text = plain_text(
+            "<h2>Tides</h2><p>Fish &amp; <em>chips</em><br>at &lt;noon&gt;</p><ul><li>a</li><li>b</li></ul>",
+        );
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["Tides", "Fish", "&", "chips", "at", "<noon>", "a", "b"]
+        );
     }
 
     #[test]

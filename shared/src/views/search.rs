@@ -152,7 +152,10 @@ mod tests {
         };
         let html = page(Some(HOSTILE), &results, 0, Some("CUR+SOR"));
         assert_escaped(&html);
-        assert!(html.contains("&lt;b&gt;<mark>ferry</mark>&lt;/b&gt; &amp; the <mark>harbour</mark>…"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;<mark>ferry</mark>&lt;/b&gt; &amp; the <mark>harbour</mark>…"),
+            "{html}"
+        );
         assert!(html.contains("21 stories match “&lt;script&gt;"));
         assert!(html.contains(r#"<a href="/articles/night-ferry">&lt;script&gt;"#));
         assert!(html.contains("By Mara &lt;Quill&gt;"));
@@ -165,7 +168,8 @@ mod tests {
 
     #[test]
     fn later_pages_link_back_and_say_where_they_are() {
-        let results = SearchResults { hits: vec![hit("Ferry", "ferry", vec![0..5])], total: 21 };
+        let results =
+            SearchResults { hits: vec![hit("Ferry", "ferry", std::iter::once(0..5).collect())], total: 21 };
         let html = page(Some("ferry"), &results, 20, None);
         assert!(html.contains("21 stories match “ferry” · results 21–21"));
         assert!(html.contains(r#"<a href="/search?q=ferry">First results</a>"#));

@@ -585,7 +585,9 @@ impl ArticleWriter for DynamoStore {
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("begins_with(#pk, :article) AND #sk = :a AND attribute_not_exists(#unpublished)")
+                .filter_expression(
+                    "begins_with(#pk, :article) AND #sk = :a AND attribute_not_exists(#unpublished)",
+                )
                 .expression_attribute_names("#pk", items::PK)
                 .expression_attribute_names("#sk", items::SK)
                 .expression_attribute_names("#unpublished", items::UNPUBLISHED)
