@@ -76,9 +76,9 @@ pub fn layout(site: &Site, viewer: &Viewer, meta: &PageMeta<'_>, head_extra: Mar
 fn search_box() -> Markup {
     html! {
         form role="search" aria-label="Site" method="get" action="/search" {
-            input type="search" name="q" aria-label="Search stories" maxlength=(MAX_QUERY_CHARS);
+            label { "Search " input type="search" name="q" maxlength=(MAX_QUERY_CHARS); }
             " "
-            button type="submit" { "Search" }
+            button type="submit" { "Go" }
         }
     }
 }
@@ -136,7 +136,7 @@ mod tests {
         assert!(html.contains(r#"<main id="main" tabindex="-1"><p>hello</p></main>"#));
         assert!(html.contains("<footer>"));
         assert!(html.contains(r#"<a class="brand" href="/">Broadsheet</a>"#));
-        assert!(html.contains(r#"<form role="search" aria-label="Site" method="get" action="/search"><input type="search" name="q" aria-label="Search stories" maxlength="200">"#));
+        assert!(html.contains(r#"<form role="search" aria-label="Site" method="get" action="/search"><label>Search <input type="search" name="q" maxlength="200"></label> <button type="submit">Go</button></form>"#));
         // The skip link is the first focusable element.
         let first_link = html.find("<a ").unwrap();
         assert_eq!(&html[first_link..first_link + 40], r##"<a class="skip" href="#main">Skip to con"##);
