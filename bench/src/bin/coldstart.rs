@@ -72,6 +72,10 @@ struct Args {
     /// function loads from moto's S3 (`broadsheet_bench::corpus`).
     #[arg(long, default_value_t = 20_000)]
     search_articles: usize,
+    /// Only these scenarios besides the reference (by binary name, e.g.
+    /// `--only broadsheet-search`); repeatable. Default: every one.
+    #[arg(long)]
+    only: Vec<String>,
     /// Where the functions' own logs go.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/coldstart-logs"))]
     logs: PathBuf,
@@ -182,8 +186,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("coldstart: runtime API on {}, table {table} at {}", api.address(), args.endpoint);
 
     let mut samples: BTreeMap<usize, Vec<Sample>> = BTreeMap::new();
+    let chosen =
+        |s: Scenario| s == Scenario::Hello || args.only.is_empty() || args.only.iter().any(|o| o == s.binary());
     for round in 0..=args.runs {
-        for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
+        for (i, scenario) in Scenario::ALL.into_iter().enumerate().filter(|(_, s)| chosen(*s)) {
             let event = scenario.event(&store, round * Scenario::ALL.len() + i).await;
             let sample = cold_start(&args, &api, &table, scenario, event).await?;
             if round > 0 {
@@ -410,6 +416,9 @@ fn report(args: &Args, samples: &BTreeMap<usize, Vec<Sample>>) -> String {
         args.runs
     );
     for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
+        if !samples.contains_key(&i) {
+            continue;
+        }
         let (init, first, total) =
             (med(i, &|s| ms(s.init)), med(i, &|s| ms(s.first_response)), med(i, &|s| ms(s.total)));
         let rss_kib = med(i, &|s| s.peak_rss_kib as f64);
