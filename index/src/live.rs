@@ -133,7 +133,20 @@ impl LiveIndex {
     /// `Ok(true)` when a new index was loaded.
     pub async fn refresh(&self) -> Result<bool, BucketError> {
         let Some(source) = &self.source else { return Ok(false) };
-        let Ok(_one) = source.refreshing.try_lock() else { return Ok(false) };
+        // With an index loaded, a refresh under way elsewhere is enough;
+        // with none, wait for it (the local server's first searches arrive
+        // together), then use what it loaded.
+        let _one = match source.refreshing.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if self.loaded().is_some() => return Ok(false),
+            Err(_) => {
+                let guard = source.refreshing.lock().await;
+                if self.loaded().is_some() {
+                    return Ok(false);
+                }
+                guard
+            }
+        };
         if let Ok(mut next) = source.next_check.lock() {
             *next = Instant::now() + source.interval;
         }
