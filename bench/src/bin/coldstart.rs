@@ -34,10 +34,10 @@ use broadsheet::domain::{COMMENTS_PAGE_SIZE, LISTING_PAGE_SIZE};
 use broadsheet::store::dynamo::{self, DynamoStore};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleLister, ArticleReader, ArticleWriter, Sessions, User, Users};
-use broadsheet_index::{IndexBucket, SearchIndex};
 use broadsheet_bench::content::{self, SITE_ORIGIN};
 use broadsheet_bench::events::{Event, form};
 use broadsheet_bench::runtime_api::RuntimeApi;
+use broadsheet_index::{IndexBucket, SearchIndex};
 use clap::Parser;
 use time::OffsetDateTime;
 
@@ -186,8 +186,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("coldstart: runtime API on {}, table {table} at {}", api.address(), args.endpoint);
 
     let mut samples: BTreeMap<usize, Vec<Sample>> = BTreeMap::new();
-    let chosen =
-        |s: Scenario| s == Scenario::Hello || args.only.is_empty() || args.only.iter().any(|o| o == s.binary());
+    let chosen = |s: Scenario| {
+        s == Scenario::Hello || args.only.is_empty() || args.only.iter().any(|o| o == s.binary())
+    };
     for round in 0..=args.runs {
         for (i, scenario) in Scenario::ALL.into_iter().enumerate().filter(|(_, s)| chosen(*s)) {
             let event = scenario.event(&store, round * Scenario::ALL.len() + i).await;
@@ -241,9 +242,15 @@ async fn seed(endpoint: &str, table: &str) -> Result<DynamoStore, Box<dyn std::e
 
 /// Creates the index bucket (named as the table) on moto's S3 and publishes
 /// the generated corpus's search index there; returns the object's size.
-async fn seed_index(endpoint: &str, bucket: &str, articles: usize) -> Result<usize, Box<dyn std::error::Error>> {
+async fn seed_index(
+    endpoint: &str,
+    bucket: &str,
+    articles: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
     let config = dynamo::loader(dynamo::Region::new("us-east-1"), Some(endpoint)).load().await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+    );
     s3.create_bucket().bucket(bucket).send().await?;
     let dir = std::env::temp_dir().join(format!("bench-coldstart-corpus-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

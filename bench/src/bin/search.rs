@@ -63,7 +63,8 @@ async fn main() -> Result<(), Error> {
     let mut md = String::new();
 
     let sample = MemoryStore::new();
-    broadsheet_cli::import::import_dir(&sample, std::path::Path::new(broadsheet_cli::cli::SAMPLE_CONTENT)).await?;
+    broadsheet_cli::import::import_dir(&sample, std::path::Path::new(broadsheet_cli::cli::SAMPLE_CONTENT))
+        .await?;
     let sample_index = SearchIndex::build(&sample.searchable_articles().await?)?;
     let sample_bytes = sample_index.to_bundle()?.len();
 
@@ -130,15 +131,19 @@ async fn main() -> Result<(), Error> {
         let listing = ListingApp::new(store, site.clone());
         let mut col = Vec::new();
         for (_, q) in QUERIES {
-            col.push(median_us(args.runs, || async {
-                let resp = broadsheet_search::handle(&search, get(&format!("/search?{q}"))).await;
-                check(resp, "<mark>")
-            })
-            .await?);
+            col.push(
+                median_us(args.runs, || async {
+                    let resp = broadsheet_search::handle(&search, get(&format!("/search?{q}"))).await;
+                    check(resp, "<mark>")
+                })
+                .await?,
+            );
         }
         col.push(
-            median_us(args.runs, || async { check(broadsheet_listing::handle(&listing, get("/")).await, "card") })
-                .await?,
+            median_us(args.runs, || async {
+                check(broadsheet_listing::handle(&listing, get("/")).await, "card")
+            })
+            .await?,
         );
         for (i, v) in col.into_iter().enumerate() {
             if rows.len() <= i {
