@@ -216,7 +216,8 @@ fn is_valid_bucket_name(name: &str) -> bool {
 /// and publishes it, or says that the index was left alone.
 async fn publish_index<S: ArticleWriter>(store: &S, bucket: Option<&IndexBucket>) -> Result<(), CliError> {
     let Some(bucket) = bucket else {
-        println!("search index not published: no --index-bucket (BROADSHEET_INDEX_BUCKET) given");
+        // A note, not the command's result: stdout stays what the command did to the table.
+        eprintln!("note: search index not published: no --index-bucket (BROADSHEET_INDEX_BUCKET) given");
         return Ok(());
     };
     let articles = store.searchable_articles().await?;
