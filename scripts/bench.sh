@@ -4,7 +4,7 @@
 # (two release builds) and its figures are read by people, never asserted.
 #
 #   bash scripts/bench.sh            # everything
-#   BENCH_SKIP=size,load bash scripts/bench.sh   # skip steps: build, handlers, pageweight, compression,
+#   BENCH_SKIP=size,load bash scripts/bench.sh   # skip steps: build, handlers, search, pageweight, compression, spike,
 #                                                # roundtrips, coldstart, size, load
 #
 # What it does, in order (each step's table also lands in target/bench/*.md):
@@ -16,6 +16,10 @@
 #   3. handler time: criterion, each handler beside a hello-world handler;
 #   4. page weight: HTML bytes of each page type; compression: bytes and time
 #      at each Brotli quality and gzip level beside the page's render time;
+#   4b. search: bench-search, handler medians for three kinds of query on the
+#      sample and on a seeded 20,000-article corpus beside the listing front
+#      page, the corpus's import and index build time, index size (the search
+#      function's cold start, index loaded from moto's S3, is step 6's);
 #   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
 #   6. cold start: bench-coldstart against moto (init, first response, peak RSS);
 #   7. size: release arm64 `bootstrap` and zip of each function and of the
@@ -94,6 +98,13 @@ if wanted compression; then
     cat "$out/compression.md"
 fi
 
+# ---- 4c. search ------------------------------------------------------------------
+if wanted search; then
+    step "search (bench-search: handler medians, index size, import on the sample and 20,000 generated articles)"
+    target/release/bench-search --out "$out/search.md" >/dev/null
+    cat "$out/search.md"
+fi
+
 # ---- 5. DynamoDB requests per route ---------------------------------------------
 if wanted roundtrips; then
     step "DynamoDB requests per route (tests/tests/round_trips.rs, moto)"
@@ -129,7 +140,7 @@ if wanted size; then
 import os, sys, zipfile
 
 rows, hello = [], None
-for name in ["bench-hello", "broadsheet-listing", "broadsheet-article", "broadsheet-login", "broadsheet-comment"]:
+for name in ["bench-hello", "broadsheet-listing", "broadsheet-article", "broadsheet-login", "broadsheet-comment", "broadsheet-search"]:
     binary = os.path.join("target", "lambda", name, "bootstrap")
     archive = binary + ".zip"
     if name == "bench-hello":

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release build of the four functions for Lambda (provided.al2023, arm64),
+# The release build of the functions for Lambda (provided.al2023, arm64),
 # with cargo-lambda (cross-linking with Zig), then each function's `bootstrap`
 # and the size of the zip that `sam deploy` uploads for it.
 #
@@ -29,7 +29,7 @@ if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx a
     rustup target add aarch64-unknown-linux-gnu
 fi
 
-functions=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment broadsheet-moderation broadsheet-trending)
+functions=(broadsheet-listing broadsheet-article broadsheet-login broadsheet-comment broadsheet-moderation broadsheet-trending broadsheet-search)
 bins=()
 for f in "${functions[@]}"; do
     bins+=(--bin "$f")

@@ -8,18 +8,20 @@
 # What it does:
 #   1. installs the Python tools (cargo-lambda, moto, …) into .tools/venv
 #      (scripts/tools.sh; nothing system-wide);
-#   2. builds the four functions and the `broadsheet` CLI (debug, in the
+#   2. builds the functions and the `broadsheet` CLI (debug, in the
 #      workspace's own target/ directory, so `cargo test` has done most of it);
 #   3. starts moto on a free loopback port (scripts/with-moto.sh), creates a
-#      table with a random name and imports infra/content with the CLI;
+#      table with a random name and a bucket on its S3, and imports infra/content
+#      with the CLI (publishing the search index to the bucket);
 #   4. starts `cargo lambda watch` on a free loopback port, routing the site's
 #      real paths to the functions ([workspace.metadata.lambda.watch.router]),
 #      each function configured as template.yaml configures it on Lambda
-#      (BROADSHEET_TABLE, BROADSHEET_SITE_ORIGIN) plus AWS_ENDPOINT_URL = moto;
+#      (BROADSHEET_TABLE, BROADSHEET_SITE_ORIGIN, BROADSHEET_INDEX_BUCKET) plus
+#      AWS_ENDPOINT_URL = moto;
 #   5. invokes functions with fixtures from infra/events/ (`cargo lambda
 #      invoke`): an HTTP API event, a REST API event, a malformed event (400,
 #      and the function keeps serving);
-#   6. walks the reader's path over HTTP with curl: front page → article → its author page and feed →
+#   6. walks the reader's path over HTTP with curl: front page → article → its author page and feed → a search →
 #      sign-up form → sign up → comment → the comment on the article → log out
 #      → the article anonymous again;
 #   7. stops everything it started.
@@ -75,7 +77,7 @@ say "building the functions and the CLI (debug)"
 # at the workspace root: its default members), so that it finds them fresh and
 # starts them at once; the CLI, which is not a default member, on its own.
 cargo build --locked --quiet --bin broadsheet-listing --bin broadsheet-article \
-    --bin broadsheet-login --bin broadsheet-comment
+    --bin broadsheet-login --bin broadsheet-comment --bin broadsheet-search
 cargo build --locked --quiet -p broadsheet-cli --bin broadsheet
 
 table="smoke-$(python -c 'import secrets; print(secrets.token_hex(6))')"
@@ -83,7 +85,14 @@ endpoint="$BROADSHEET_TEST_DYNAMODB_ENDPOINT"
 say "creating table $table on moto and importing infra/content"
 target/debug/broadsheet table create --dynamodb-endpoint "$endpoint" --table "$table" >"$work/cli.log" 2>&1 ||
     { cat "$work/cli.log" >&2; fail "broadsheet table create"; }
-target/debug/broadsheet import infra/content --dynamodb-endpoint "$endpoint" --table "$table" >>"$work/cli.log" 2>&1 ||
+# The search index goes to a bucket on moto's S3 (same port), as on AWS to IndexBucket.
+bucket="$table-index"
+python - "$endpoint" "$bucket" <<'PY' || fail "creating the index bucket on moto"
+import sys, boto3
+boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1").create_bucket(Bucket=sys.argv[2])
+PY
+target/debug/broadsheet import infra/content --dynamodb-endpoint "$endpoint" --table "$table" \
+    --index-bucket "$bucket" --s3-endpoint "$endpoint" >>"$work/cli.log" 2>&1 ||
     { cat "$work/cli.log" >&2; fail "broadsheet import"; }
 
 port="$(free_port)"
@@ -94,6 +103,7 @@ say "starting cargo lambda watch on $base"
 setsid cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
     --env-var "BROADSHEET_TABLE=$table" \
     --env-var "BROADSHEET_SITE_ORIGIN=$base" \
+    --env-var "BROADSHEET_INDEX_BUCKET=$bucket" \
     --env-var "AWS_ENDPOINT_URL=$endpoint" \
     --env-var "AWS_ACCESS_KEY_ID=test" \
     --env-var "AWS_SECRET_ACCESS_KEY=test" \
@@ -223,6 +233,11 @@ request GET "$author"
 expect 200 "author page $author"
 request GET "$author/feed.xml"
 expect 200 "author feed $author"
+
+request GET "/search?q=otters"
+expect 200 "search"
+contains "<mark>" "search results"
+contains 'href="/articles/vell-river-otters-return-after-thirty-year-absence"' "search results"
 
 request GET "/signup?return_to=$article%23comments"
 expect 200 "sign-up form"

@@ -25,10 +25,13 @@
 //! * `benches/handlers.rs` — criterion: every handler beside [`hello`].
 //! * `src/bin/coldstart.rs` — the cold-start harness (init, first response,
 //!   peak RSS of each function's release binary against `bench-hello`).
+//! * [`corpus`] — the generated 20,000-article corpus of the search benchmarks.
 //! * `src/bin/pageweight.rs` — HTML bytes of each page type.
 //! * `src/bin/compression.rs` — compressing pages: bytes and time per level.
+//! * `src/bin/search.rs` — search: handler medians, index size, import time.
 
 pub mod content;
+pub mod corpus;
 pub use broadsheet_testkit::events;
 pub mod hello;
 pub mod runtime_api;

@@ -8,6 +8,7 @@ use broadsheet::config::{OriginSecret, Site, SiteOrigin};
 use broadsheet::store::dynamo::{self, DynamoStore};
 use broadsheet::store::memory::MemoryStore;
 use broadsheet::store::{ArticleWriter, StoreError};
+use broadsheet_index::{INDEX_KEY, IndexBucket, SearchIndex};
 use clap::{Args, Parser, Subcommand};
 
 use crate::aws;
@@ -103,6 +104,21 @@ pub struct ImportArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub dynamo: DynamoArgs,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+/// Where the search index is published (docs/deploy.md, "Search").
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// S3 bucket the search function loads its index from (the stack's IndexBucket
+    /// output). After the table is written, the index is rebuilt from it and published
+    /// there. Without it, the index is left as it was, and the command says so.
+    #[arg(long, env = "BROADSHEET_INDEX_BUCKET")]
+    pub index_bucket: Option<String>,
+    /// S3 endpoint, e.g. http://127.0.0.1:5000 for moto (default: AWS); path-style addressing.
+    #[arg(long, env = "BROADSHEET_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
 }
 
 /// Why a command failed; printed to stderr by `main`.
@@ -121,6 +137,12 @@ pub enum CliError {
     SampleContent(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
+    #[error("invalid S3 bucket name {0:?}: use 3–63 of a-z 0-9 . - (the stack's IndexBucket output)")]
+    BucketName(String),
+    #[error("search index: {0}; nothing was changed")]
+    BucketUnusable(broadsheet_index::BucketError),
+    #[error("search index: {0}; the table was changed, so run the command again to publish the index")]
+    Publish(broadsheet_index::BucketError),
     #[error("{0}")]
     Import(#[from] ImportFailure),
     #[error("{0}")]
@@ -153,9 +175,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             refuse_sample_content(&args.dir, args.dynamo.dynamodb_endpoint.as_deref())?;
             let client = dynamo_client(&args.dynamo).await?;
             let store = DynamoStore::new(client, args.dynamo.table.clone());
+            let bucket = index_bucket(&args.index).await?;
             let report = import::import_dir(&store, &args.dir).await?;
             println!("{report}");
-            Ok(())
+            publish_index(&store, bucket.as_ref()).await
         }
         Command::Unpublish(args) => set_published(args, false).await,
         Command::Republish(args) => set_published(args, true).await,
@@ -169,7 +192,51 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn set_published(args: SlugArgs, published: bool) -> Result<(), CliError> {
     let client = dynamo_client(&args.dynamo).await?;
     let store = DynamoStore::new(client, args.dynamo.table.clone());
+    let bucket = index_bucket(&args.index).await?;
     println!("{}", publishing::set_published(&store, &args.slug, published).await?);
+    publish_index(&store, bucket.as_ref()).await
+}
+
+/// The index bucket the arguments name, checked (`HeadBucket`) before
+/// anything is written, so a wrong name or missing grant changes nothing.
+async fn index_bucket(args: &IndexArgs) -> Result<Option<IndexBucket>, CliError> {
+    let Some(name) = &args.index_bucket else { return Ok(None) };
+    if !is_valid_bucket_name(name) {
+        return Err(CliError::BucketName(name.clone()));
+    }
+    let endpoint = args.s3_endpoint.as_deref();
+    let config = aws::sdk_config(endpoint).await?;
+    let bucket = IndexBucket::from_config(&config, endpoint.is_some(), name);
+    bucket.check().await.map_err(CliError::BucketUnusable)?;
+    Ok(Some(bucket))
+}
+
+/// S3's bucket naming rule, in short: 3–63 of lower-case letters, digits,
+/// dots and hyphens, starting and ending with a letter or digit.
+fn is_valid_bucket_name(name: &str) -> bool {
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && edge(name.as_bytes().first())
+        && edge(name.as_bytes().last())
+}
+
+/// Rebuilds the search index from every searchable article in the table
+/// and publishes it, or says that the index was left alone.
+async fn publish_index<S: ArticleWriter>(store: &S, bucket: Option<&IndexBucket>) -> Result<(), CliError> {
+    let Some(bucket) = bucket else {
+        // A note, not the command's result: stdout stays what the command did to the table.
+        eprintln!("note: search index not published: no --index-bucket (BROADSHEET_INDEX_BUCKET) given");
+        return Ok(());
+    };
+    let articles = store.searchable_articles().await?;
+    let index = SearchIndex::build(&articles).map_err(|e| CliError::Publish(e.into()))?;
+    let bytes = bucket.publish(&index).await.map_err(CliError::Publish)?;
+    println!(
+        "search index: {} articles, {bytes} bytes, published to s3://{}/{INDEX_KEY}",
+        index.len(),
+        bucket.name()
+    );
     Ok(())
 }
 
@@ -255,5 +322,15 @@ mod tests {
         assert!(refuse_sample_content(sample, Some("http://127.0.0.1:8000")).is_ok());
         let own = tempfile::tempdir().unwrap();
         assert!(refuse_sample_content(own.path(), None).is_ok());
+    }
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["broadsheet-index-123", "a.b-c", "abc"] {
+            assert!(is_valid_bucket_name(ok), "{ok}");
+        }
+        for bad in ["ab", "Broadsheet", "-abc", "abc-", "a_b", "s3://abc", &"a".repeat(64)] {
+            assert!(!is_valid_bucket_name(bad), "{bad}");
+        }
     }
 }

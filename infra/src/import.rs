@@ -766,6 +766,10 @@ mod tests {
         async fn has_articles(&self) -> Result<bool, StoreError> {
             Ok(!self.puts.lock().unwrap().is_empty())
         }
+
+        async fn searchable_articles(&self) -> Result<Vec<broadsheet::domain::Article>, StoreError> {
+            Ok(Vec::new())
+        }
     }
 
     const GOOD: &str = "\

@@ -9,7 +9,7 @@ use broadsheet::store::{ArticleWriter, StoreError, TrendingAggregator};
 use clap::Args;
 use time::OffsetDateTime;
 
-use crate::cli::DynamoArgs;
+use crate::cli::{DynamoArgs, IndexArgs};
 
 #[derive(Debug, Args)]
 pub struct SlugArgs {
@@ -18,6 +18,8 @@ pub struct SlugArgs {
     pub slug: Slug,
     #[command(flatten)]
     pub dynamo: DynamoArgs,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 fn parse_slug(s: &str) -> Result<Slug, String> {

@@ -29,11 +29,14 @@ use broadsheet::edge;
 use broadsheet::http::{AppError, MAX_BODY_BYTES, route_path};
 use broadsheet::routes::{Function, resolve};
 use broadsheet::store::{Refresh, StoreError, TrendingAggregator};
+use broadsheet::store::ArticleWriter;
 use broadsheet_article::{ArticleApp, ArticleStore};
 use broadsheet_comment::{CommentApp, CommentStore};
+use broadsheet_index::{LiveIndex, REFRESH_INTERVAL};
 use broadsheet_listing::{ListingApp, ListingStore};
 use broadsheet_login::{LoginApp, LoginStore};
 use broadsheet_moderation::{ModerationApp, ModerationStore};
+use broadsheet_search::SearchApp;
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -122,6 +125,7 @@ pub struct Apps<S> {
     pub login: LoginApp<S>,
     pub comment: CommentApp<S>,
     pub moderation: ModerationApp<S>,
+    pub search: SearchApp<S>,
 }
 
 /// What every store behind the local server must be able to do: what each
@@ -133,6 +137,7 @@ pub trait SiteStore:
     + CommentStore
     + ModerationStore
     + TrendingAggregator
+    + ArticleWriter
     + Clone
     + 'static
 {
@@ -144,6 +149,7 @@ impl<
         + CommentStore
         + ModerationStore
         + TrendingAggregator
+        + ArticleWriter
         + Clone
         + 'static,
 > SiteStore for T
@@ -157,7 +163,13 @@ impl<S: SiteStore> Apps<S> {
             article: ArticleApp::new(store.clone(), site.clone()),
             login: LoginApp::new(store.clone(), site.clone()),
             comment: CommentApp::new(store.clone(), site.clone()),
-            moderation: ModerationApp::new(store, site.clone()),
+            moderation: ModerationApp::new(store.clone(), site.clone()),
+            // No bucket locally: the index is built from the store itself.
+            search: broadsheet_search::app(
+                store.clone(),
+                site.clone(),
+                Arc::new(LiveIndex::from_store(store, REFRESH_INTERVAL)),
+            ),
             site,
         }
     }
@@ -405,6 +417,7 @@ async fn route<S: SiteStore>(
         Ok(Function::Login) => edge::serve(&apps.login, req, routed).await,
         Ok(Function::Comment) => edge::serve(&apps.comment, req, routed).await,
         Ok(Function::Moderation) => edge::serve(&apps.moderation, req, routed).await,
+        Ok(Function::Search) => edge::serve(&apps.search, req, routed).await,
     }
 }
 

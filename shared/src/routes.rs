@@ -23,6 +23,7 @@ pub enum Function {
     Login,
     Comment,
     Moderation,
+    Search,
 }
 
 impl Function {
@@ -34,6 +35,7 @@ impl Function {
             Function::Login => "broadsheet-login",
             Function::Comment => "broadsheet-comment",
             Function::Moderation => "broadsheet-moderation",
+            Function::Search => "broadsheet-search",
         }
     }
 }
@@ -47,6 +49,7 @@ pub enum Route {
     Login(LoginRoute),
     Comment(CommentRoute),
     Moderation(ModerationRoute),
+    Search(SearchRoute),
 }
 
 /// The listing function's routes.
@@ -127,6 +130,13 @@ pub enum ModerationRoute {
     Suspend(Username),
 }
 
+/// The search function's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchRoute {
+    /// `GET /search?q=…&after=…`: the form, or a page of results.
+    Results,
+}
+
 /// A function's own route enum: how the edge picks a function's routes out
 /// of [`Route`].
 pub trait FunctionRoute: Sized {
@@ -155,6 +165,7 @@ function_route!(ArticleRoute, Article);
 function_route!(LoginRoute, Login);
 function_route!(CommentRoute, Comment);
 function_route!(ModerationRoute, Moderation);
+function_route!(SearchRoute, Search);
 
 /// One entry of the route table: a method, a path pattern whose `{name}`
 /// segments match one non-empty path segment, the function that owns it,
@@ -294,6 +305,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/moderation/users/{username}/suspend", Function::Moderation, PERSONAL, |c| {
         moderation(ModerationRoute::Suspend(username(&c[0])?))
     }),
+    // Personal: the header greets a logged-in reader, as on every listing.
+    r("GET", "/search", Function::Search, PERSONAL, |_| Ok(Route::Search(SearchRoute::Results))),
 ];
 
 /// Matches `path` against `pattern`, returning the captured segments in order.
@@ -417,6 +430,8 @@ mod tests {
             Ok(Route::Moderation(ModerationRoute::Remove(_, at))) if at.to_string() == reply
         ));
         assert_eq!(route("GET", "/moderation").unwrap(), Route::Moderation(ModerationRoute::Queue));
+        assert_eq!(route("GET", "/search").unwrap(), Route::Search(SearchRoute::Results));
+        assert!(matches!(route("POST", "/search"), Err(AppError::MethodNotAllowed { .. })));
         assert_eq!(route("GET", "/moderation/log").unwrap(), Route::Moderation(ModerationRoute::Log));
         assert!(matches!(
             route("POST", "/moderation/comments/a-b/01ARZ3NDEKTSV4RRFFQ69G5FAV/approve"),

@@ -471,6 +471,24 @@ async fn every_page_type_is_accessible_and_fits() {
     assert!(count(&chrome, "main .card").await > 0, "reads reach #TrendingNews");
     check_page(&chrome, "trending", &mut findings).await;
 
+    // Search from the header box, at the keyboard: type, Enter, results.
+    chrome.goto(&site.url("/")).await;
+    chrome.fill("header input[name=q]", "harbour").await;
+    chrome.press(Key::Enter).await;
+    assert_eq!(chrome.url().await.path, "/search");
+    assert!(count(&chrome, "main .card").await > 1, "results for harbour");
+    assert!(count(&chrome, "main .card mark").await > 0, "matches marked");
+    check_page(&chrome, "search-results", &mut findings).await;
+    keyboard_walk(&chrome, &site.url("/search?q=harbour"), 375, "search-keyboard", &mut findings).await;
+    chrome.goto(&site.url("/search?q=the")).await;
+    chrome.click("main a[rel=next]").await;
+    check_page(&chrome, "search-more", &mut findings).await;
+    chrome.goto(&site.url("/search")).await;
+    check_page(&chrome, "search-form", &mut findings).await;
+    chrome.goto(&site.url("/search?q=zzyzx")).await;
+    assert!(text(&chrome, "main [role=status]").await.starts_with("No stories match"));
+    check_page(&chrome, "search-none", &mut findings).await;
+
     for (name, path, status) in [
         ("404", "/no/such/page", "Error 404"),
         ("404-category", "/category/astrology", "Error 404"),
@@ -736,6 +754,14 @@ async fn every_page_type_is_valid_html() {
     let trending = anon.get("/trending").await;
     assert!(trending.body.contains("class=\"card\""), "a read reaches #TrendingNews");
     keep(&mut pages, "trending", trending, 200);
+    keep(&mut pages, "search-form", anon.get("/search").await, 200);
+    let results = anon.get("/search?q=the").await;
+    let more =
+        results.html().select(&sel("a[rel=next]")).next().unwrap().value().attr("href").unwrap().to_owned();
+    keep(&mut pages, "search-results", results, 200);
+    keep(&mut pages, "search-more", anon.get(&more).await, 200);
+    keep(&mut pages, "search-none", anon.get("/search?q=zzyzx").await, 200);
+    keep(&mut pages, "search-400", anon.get(&format!("/search?q={}", "a".repeat(201))).await, 400);
     keep(&mut pages, "404", anon.get("/no/such/page").await, 404);
     keep(&mut pages, "404-article", anon.get("/articles/no-such-story").await, 404);
     keep(&mut pages, "400", anon.get("/?after=not-a-cursor").await, 400);

@@ -383,6 +383,9 @@ fn statement_grants(
         problems.add(format!("{place}: Effect must be Allow"));
     }
     let actions = get(statement, "Action").and_then(strings).unwrap_or_default();
+    if !actions.is_empty() && actions.iter().all(|a| a.starts_with("s3:")) {
+        return s3_statement_grants(place, function, statement, &actions, grants, problems);
+    }
     if actions.is_empty() {
         problems.add(format!("{place}: no Action"));
     }
@@ -426,6 +429,42 @@ fn statement_grants(
         }
     }
     insert_all(grants, problems, place, function, (&actions, &resources, &keys), &limits);
+}
+
+/// The search index's object: the one S3 resource a function may name,
+/// written `!Sub "${IndexBucket.Arn}/search/index.tar"`.
+const INDEX_OBJECT: &str = "${IndexBucket.Arn}/search/index.tar";
+/// The only S3 action a function may hold: reading that object.
+const S3_ACTIONS: [&str; 1] = ["s3:GetObject"];
+
+/// An S3 statement: exactly `s3:GetObject` on exactly the index object, no
+/// condition. Its grant is (function, action, `IndexBucket/search/index.tar`, `—`).
+fn s3_statement_grants(
+    place: &str,
+    function: &str,
+    statement: &Value,
+    actions: &[String],
+    grants: &mut Grants,
+    problems: &mut Problems,
+) {
+    for action in actions {
+        if !S3_ACTIONS.contains(&action.as_str()) {
+            problems.add(format!("{place}: {action} is more than reading the search index"));
+        }
+    }
+    let object = get(statement, "Resource").and_then(intrinsic).and_then(|(name, arg)| {
+        (name == "Sub" && arg.as_str() == Some(INDEX_OBJECT)).then_some("IndexBucket/search/index.tar")
+    });
+    let Some(object) = object else {
+        problems.add(format!("{place}: an S3 statement's Resource must be !Sub \"{INDEX_OBJECT}\""));
+        return;
+    };
+    if get(statement, "Condition").is_some() {
+        problems.add(format!("{place}: an S3 statement takes no Condition here"));
+    }
+    let limits = Limits { attributes: None, return_values: None };
+    let keys = vec!["—".to_owned()];
+    insert_all(grants, problems, place, function, (actions, &[object.to_owned()], &keys), &limits);
 }
 
 // ---- docs/iam.md -------------------------------------------------------------

@@ -132,6 +132,18 @@ async fn requests_per_route() {
         reader.get("/"),
     )
     .await;
+    // Search reads its in-memory index, not the table. (`broadsheet serve`
+    // builds that index from the table with a Scan at its first search; on
+    // Lambda it comes from S3.)
+    rec.check("GET /search (first, local server: the index built)", &[("Scan", 1)], anon.get("/search?q=a"))
+        .await;
+    rec.check("GET /search?q= (anonymous)", &[], anon.get("/search?q=harbour")).await;
+    rec.check(
+        "GET /search?q= (logged in: session GetItem)",
+        &[("GetItem", 1)],
+        reader.get("/search?q=harbour"),
+    )
+    .await;
     let page = rec
         .check(
             "GET /articles/{slug} (logged in: + session GetItem, concurrent)",

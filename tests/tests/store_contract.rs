@@ -1049,6 +1049,26 @@ async fn a_scheduled_article_is_listed_from_its_time_on(store: impl Store) {
     assert_eq!(slugs(from_future.items), ["scheduled", "old"], "a cursor from the future is bounded by now");
 }
 
+/// What the search index is built from: every article that is not withdrawn,
+/// scheduled ones included, bodies and all (comments are not articles).
+async fn searchable_articles_are_all_but_the_withdrawn(store: impl Store) {
+    put(&store, &article("kept", Category::Sports, T0)).await;
+    put(&store, &article("scheduled", Category::Science, NOW + Duration::days(365))).await;
+    put(&store, &article("gone", Category::Sports, T0)).await;
+    assert_eq!(store.set_published(&slug("gone"), false, NOW).await.expect("unpublish"), Some(true));
+    let mut found: Vec<(String, bool)> = store
+        .searchable_articles()
+        .await
+        .expect("searchable")
+        .into_iter()
+        .map(|a| (a.summary.slug.to_string(), a.body_html.as_str().is_empty()))
+        .collect();
+    found.sort();
+    assert_eq!(found, [("kept".to_owned(), false), ("scheduled".to_owned(), false)]);
+    assert_eq!(store.set_published(&slug("gone"), true, NOW).await.expect("republish"), Some(true));
+    assert_eq!(store.searchable_articles().await.expect("searchable").len(), 3, "back in");
+}
+
 // ---- unpublishing --------------------------------------------------------
 
 async fn listed(store: &impl Store, category: Option<Category>) -> Vec<String> {
@@ -1130,6 +1150,7 @@ broadsheet_testkit::on_both_stores!(store:
     a_correction_is_dated_by_the_import_that_added_it,
     an_article_remembers_the_file_it_came_from,
     a_scheduled_article_is_listed_from_its_time_on,
+    searchable_articles_are_all_but_the_withdrawn,
     an_unpublished_article_leaves_every_listing_and_keeps_its_comments,
     the_files_status_line_and_the_command_take_turns,
     put_is_idempotent_and_update_keeps_comment_count,

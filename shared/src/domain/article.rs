@@ -19,6 +19,14 @@ impl SanitizedHtml {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The text a reader sees, without tags (a space where an element
+    /// closed, so paragraphs do not run into each other): what the search
+    /// index reads. The HTML came out of the sanitiser, whose serialiser
+    /// escapes `<` in text, so every `<` opens a tag.
+    pub fn text(&self) -> String {
+        super::standfirst::plain_text(&self.0)
+    }
 }
 
 /// What a listing card shows, and what listings, feeds and the sitemap read.

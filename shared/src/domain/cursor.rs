@@ -29,6 +29,8 @@ pub enum CursorScope<'a> {
     Author(&'a Slug),
     /// The comments of one article.
     Comments(&'a Slug),
+    /// The results of one search query (as normalised by `SearchQuery`).
+    Search(&'a str),
 }
 
 impl CursorScope<'_> {
@@ -46,6 +48,10 @@ impl CursorScope<'_> {
             CursorScope::Comments(slug) => {
                 h.update(b"comments:");
                 h.update(slug.as_str().as_bytes());
+            }
+            CursorScope::Search(query) => {
+                h.update(b"search:");
+                h.update(query.as_bytes());
             }
         }
     }
@@ -68,13 +74,13 @@ fn tag(scope: CursorScope<'_>, payload: &[u8]) -> [u8; TAG_LEN] {
     out
 }
 
-fn seal(scope: CursorScope<'_>, payload: &str) -> String {
+pub(super) fn seal(scope: CursorScope<'_>, payload: &str) -> String {
     let mut bytes = payload.as_bytes().to_vec();
     bytes.extend_from_slice(&tag(scope, payload.as_bytes()));
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn open(scope: CursorScope<'_>, token: &str) -> Result<String, InvalidCursor> {
+pub(super) fn open(scope: CursorScope<'_>, token: &str) -> Result<String, InvalidCursor> {
     if token.is_empty() || token.len() > MAX_CURSOR_LEN {
         return Err(InvalidCursor);
     }

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod moderation;
 mod page;
 mod read_next;
+pub mod search;
 mod slug;
 mod standfirst;
 pub mod timefmt;

@@ -42,6 +42,12 @@ fn first_paragraph_text(html: &str) -> Option<String> {
     None
 }
 
+/// The reader-visible text of a whole sanitised body: tags dropped, a
+/// space before every closing tag and line break, entities decoded.
+pub(super) fn plain_text(html: &str) -> String {
+    decode(&strip_tags(&html.replace("</", " </").replace("<br", " <br")))
+}
+
 /// The byte offset just after the next `<p>` or `<p …>` opening tag.
 fn find_open_p(html: &str) -> Option<usize> {
     let mut from = 0;
@@ -87,6 +93,17 @@ fn collapse(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_words_apart() {
+        let text = plain_text(
+            "<h2>Tides</h2><p>Fish &amp; <em>chips</em><br>at &lt;noon&gt;</p><ul><li>a</li><li>b</li></ul>",
+        );
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["Tides", "Fish", "&", "chips", "at", "<noon>", "a", "b"]
+        );
+    }
 
     #[test]
     fn the_first_paragraph_itself_is_not_a_standfirst() {

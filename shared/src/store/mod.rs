@@ -224,6 +224,13 @@ pub trait ArticleWriter: Send + Sync {
 
     /// Whether the table holds any article (used to seed an empty table).
     fn has_articles(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Every article that is not withdrawn, scheduled ones included, in no
+    /// particular order: what the search index is built from (the index
+    /// hides a scheduled story until its time itself). On DynamoDB a
+    /// paginated `Scan` of article items, filtered on the server: an
+    /// offline rebuild by the operator's tools, never a request's read.
+    fn searchable_articles(&self) -> impl Future<Output = Result<Vec<Article>, StoreError>> + Send;
 }
 
 /// Counts reads for #TrendingNews (the read beacon; `store::trending`).

@@ -5,6 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::{PageMeta, category_path, stylesheet};
 use crate::config::Site;
 use crate::domain::Category;
+use crate::domain::search::MAX_QUERY_CHARS;
 use crate::viewer::Viewer;
 
 /// Wraps `main` in the site's one layout: head metadata, skip link, masthead
@@ -43,6 +44,7 @@ pub fn layout(site: &Site, viewer: &Viewer, meta: &PageMeta<'_>, head_extra: Mar
                 header {
                     div.bar {
                         a.brand href="/" { (site.name) }
+                        (search_box())
                         (account(viewer))
                     }
                     nav aria-label="Sections" {
@@ -66,6 +68,17 @@ pub fn layout(site: &Site, viewer: &Viewer, meta: &PageMeta<'_>, head_extra: Mar
                     }
                 }
             }
+        }
+    }
+}
+
+/// The site search: a plain GET form, so it works without scripts.
+fn search_box() -> Markup {
+    html! {
+        form role="search" aria-label="Site" method="get" action="/search" {
+            label { "Search " input type="search" name="q" maxlength=(MAX_QUERY_CHARS); }
+            " "
+            button type="submit" { "Go" }
         }
     }
 }
@@ -123,6 +136,7 @@ mod tests {
         assert!(html.contains(r#"<main id="main" tabindex="-1"><p>hello</p></main>"#));
         assert!(html.contains("<footer>"));
         assert!(html.contains(r#"<a class="brand" href="/">Broadsheet</a>"#));
+        assert!(html.contains(r#"<form role="search" aria-label="Site" method="get" action="/search"><label>Search <input type="search" name="q" maxlength="200"></label> <button type="submit">Go</button></form>"#));
         // The skip link is the first focusable element.
         let first_link = html.find("<a ").unwrap();
         assert_eq!(&html[first_link..first_link + 40], r##"<a class="skip" href="#main">Skip to con"##);

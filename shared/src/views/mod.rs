@@ -18,6 +18,7 @@
 //!   (which also has the page a comment post answers when storage is down).
 //! * `auth` — the login and sign-up forms.
 //! * `moderation` — the moderators' queue and log.
+//! * `search` — the search form and a page of results.
 //! * `errors` — error pages in the site layout.
 //! * `feed`, `sitemap` — Atom feeds, `sitemap.xml`, `robots.txt` (XML built with
 //!   maud too, so text is escaped the same way).
@@ -32,6 +33,7 @@ mod feed;
 mod layout;
 mod listing;
 mod moderation;
+mod search;
 mod share;
 mod sitemap;
 
@@ -50,6 +52,7 @@ pub use feed::atom_feed;
 pub use layout::layout;
 pub use listing::{listing_page, trending_page};
 pub use moderation::{moderation_log_page, moderation_queue_page};
+pub use search::{SearchView, search_page};
 pub use sitemap::{robots_txt, sitemap};
 
 /// What the layout needs to know about a page besides its content.

@@ -118,8 +118,11 @@ pub(crate) const SUMMARY_ATTRIBUTES: [&str; 9] =
 
 // ---- keys ----------------------------------------------------------------
 
+/// What every article item's partition key begins with.
+pub(crate) const ARTICLE_PK_PREFIX: &str = "ARTICLE#";
+
 pub(crate) fn article_pk(slug: &Slug) -> String {
-    format!("ARTICLE#{slug}")
+    format!("{ARTICLE_PK_PREFIX}{slug}")
 }
 
 /// `C#{top}` for a top-level comment, `C#{top}#{reply}` for a reply: a

@@ -54,7 +54,7 @@ pub(crate) use trending::{bucket as trending_bucket, rank as rank_trending, wind
 
 use self::items::Item;
 use crate::domain::{
-    ArticleSummary, Category, CommentId, ListingPosition, NewArticle, NewAuthor, Page, Slug,
+    Article, ArticleSummary, Category, CommentId, ListingPosition, NewArticle, NewAuthor, Page, Slug,
 };
 use crate::store::{
     ArticleLister, ArticleReader, ArticleWithComments, ArticleWriter, BatchFailure, PutOutcome, StoreError,
@@ -715,6 +715,36 @@ impl ArticleWriter for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(!out.items().is_empty())
+    }
+
+    async fn searchable_articles(&self) -> Result<Vec<Article>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(
+                    "begins_with(#pk, :article) AND #sk = :a AND attribute_not_exists(#unpublished)",
+                )
+                .expression_attribute_names("#pk", items::PK)
+                .expression_attribute_names("#sk", items::SK)
+                .expression_attribute_names("#unpublished", items::UNPUBLISHED)
+                .expression_attribute_values(":article", s(items::ARTICLE_PK_PREFIX))
+                .expression_attribute_values(":a", s(items::ARTICLE_SK))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                out.push(items::article_from_item(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(out),
+            }
+        }
     }
 }
 

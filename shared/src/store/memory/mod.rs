@@ -423,6 +423,10 @@ impl ArticleWriter for MemoryStore {
     async fn has_articles(&self) -> Result<bool, StoreError> {
         Ok(!self.read().articles.is_empty())
     }
+
+    async fn searchable_articles(&self) -> Result<Vec<Article>, StoreError> {
+        Ok(self.read().articles.values().filter(|a| !a.unpublished).cloned().collect())
+    }
 }
 
 impl ReadCounter for MemoryStore {
