@@ -120,6 +120,14 @@ impl<S: ArticleReader> ArticleReader for Unthrottled<S> {
 }
 
 impl<S: CommentWriter> CommentWriter for Unthrottled<S> {
+    fn open_for_comments(
+        &self,
+        slug: &Slug,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        self.0.open_for_comments(slug, now)
+    }
+
     fn post_comment(
         &self,
         article: &Slug,

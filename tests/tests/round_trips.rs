@@ -154,8 +154,8 @@ async fn requests_per_route() {
     let (csrf, key) = (page.field("csrf_token").unwrap(), page.field("idempotency_key").unwrap());
     let posted = rec
         .check(
-            "POST /articles/{slug}/comments (session → one transaction: key, comment, count, allowance)",
-            &[("GetItem", 1), ("TransactWriteItems", 1)],
+            "POST /articles/{slug}/comments (session ∥ is the article open? → one transaction: key, comment, count, allowance)",
+            &[("GetItem", 2), ("TransactWriteItems", 1)],
             reader.post(
                 &format!("{slug}/comments"),
                 &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "Counted.")],
@@ -186,8 +186,8 @@ async fn requests_per_route() {
     let top = top.location().unwrap().rsplit("#comment-").next().unwrap().to_owned();
     let key = fresh_key(&reader.get(&slug).await);
     rec.check(
-        "POST /articles/{slug}/comments with parent (a reply: session → one transaction, parent's count included)",
-        &[("GetItem", 1), ("TransactWriteItems", 1)],
+        "POST /articles/{slug}/comments with parent (a reply: session ∥ is the article open? → one transaction, parent's count included)",
+        &[("GetItem", 2), ("TransactWriteItems", 1)],
         reader.post(
             &format!("{slug}/comments"),
             &[("csrf_token", &csrf), ("idempotency_key", &key), ("body", "A reply."), ("parent", &top)],

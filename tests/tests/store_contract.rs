@@ -786,31 +786,20 @@ async fn idempotency_keys_belong_to_one_article(store: impl Store) {
     assert_eq!(thread(&store, &b.slug).await, (1, vec![on_b.id]));
 }
 
-/// A crafted post can no more comment on a withdrawn or scheduled story than
-/// a reader can see one: the article must be open for comments when the
-/// comment is made. Nothing is written, and the allowance is not used.
+/// A withdrawn or scheduled story takes no comment: the comment function
+/// asks before it posts (the transaction itself only needs the article).
 async fn comments_are_closed_on_withdrawn_and_scheduled_stories(store: impl Store) {
-    let withdrawn = article("withdrawn", Category::Opinion, T0);
-    put(&store, &withdrawn).await;
-    store.set_published(&withdrawn.slug, false, T0).await.expect("unpublish");
-    let key = IdempotencyKey::generate();
-    let c = comment(1);
-    assert_eq!(post(&store, &withdrawn.slug, &c, &key, &unlimited()).await, PostOutcome::NoSuchArticle);
-    let held = Comment { held: true, ..comment(2) };
-    let key2 = IdempotencyKey::generate();
-    assert_eq!(post(&store, &withdrawn.slug, &held, &key2, &unlimited()).await, PostOutcome::NoSuchArticle);
-    store.set_published(&withdrawn.slug, true, T0).await.expect("republish");
-    assert_eq!(thread(&store, &withdrawn.slug).await, (0, vec![]), "nothing was written");
-    assert_eq!(post(&store, &withdrawn.slug, &c, &key, &unlimited()).await, PostOutcome::Created(c.id));
-
-    // Scheduled an hour after the comment is made: closed; made after: open.
-    let scheduled = article("scheduled", Category::Opinion, T0 + Duration::hours(1));
-    put(&store, &scheduled).await;
-    let early = comment(30);
-    let k = IdempotencyKey::generate();
-    assert_eq!(post(&store, &scheduled.slug, &early, &k, &unlimited()).await, PostOutcome::NoSuchArticle);
-    let late = comment(90);
-    assert_eq!(post(&store, &scheduled.slug, &late, &k, &unlimited()).await, PostOutcome::Created(late.id));
+    let story = article("withdrawn", Category::Opinion, T0);
+    put(&store, &story).await;
+    let open = |at| store.open_for_comments(&story.slug, at);
+    assert!(open(T0).await.expect("read"));
+    assert!(!open(T0 - Duration::seconds(1)).await.expect("read"), "scheduled until T0");
+    store.set_published(&story.slug, false, T0).await.expect("unpublish");
+    assert!(!open(T0 + Duration::hours(1)).await.expect("read"), "withdrawn");
+    store.set_published(&story.slug, true, T0).await.expect("republish");
+    assert!(open(T0 + Duration::hours(1)).await.expect("read"));
+    let missing = Slug::parse("no-such-story").expect("a slug");
+    assert!(!store.open_for_comments(&missing, T0).await.expect("read"));
 }
 
 async fn posting_to_an_unknown_article_writes_nothing(store: impl Store) {

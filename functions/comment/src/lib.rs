@@ -53,16 +53,28 @@ type Result<T> = std::result::Result<T, AppError>;
 
 impl<S: CommentStore> Handler<S> for Comments {
     type Route = CommentRoute;
-    type Loaded = ();
+    /// For a post: whether the article takes comments (read concurrently
+    /// with the session); nothing for the other routes.
+    type Loaded = Option<bool>;
 
-    async fn load(_: &CommentApp<S>, _: &CommentRoute, _: &Request) -> Result<()> {
-        Ok(())
+    async fn load(app: &CommentApp<S>, route: &CommentRoute, _: &Request) -> Result<Option<bool>> {
+        match route {
+            CommentRoute::Post(slug) => {
+                Ok(Some(app.store.open_for_comments(slug, time::OffsetDateTime::now_utc()).await?))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Anonymous readers are sent to log in and back to the comments.
-    async fn respond(app: &CommentApp<S>, route: CommentRoute, (): (), ex: &Exchange<'_>) -> Reply {
+    async fn respond(
+        app: &CommentApp<S>,
+        route: CommentRoute,
+        open: Option<bool>,
+        ex: &Exchange<'_>,
+    ) -> Reply {
         match route {
-            CommentRoute::Post(slug) => posting::post(app, ex, &slug).await,
+            CommentRoute::Post(slug) => posting::post(app, ex, &slug, open.unwrap_or(true)).await,
             CommentRoute::Delete(slug, at) => {
                 let session = ex.session_or_login(&format!("/articles/{slug}#comments"))?;
                 ex.reader_form(session)?;

@@ -19,8 +19,14 @@ use time::OffsetDateTime;
 
 use crate::{CommentApp, CommentStore};
 
-/// `POST /articles/{slug}/comments`: a comment, or a reply with `parent`.
-pub(crate) async fn post<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>, slug: &Slug) -> Reply {
+/// `POST /articles/{slug}/comments`: a comment, or a reply with `parent`;
+/// `open`: whether the article takes comments (read with the session).
+pub(crate) async fn post<S: CommentStore>(
+    app: &CommentApp<S>,
+    ex: &Exchange<'_>,
+    slug: &Slug,
+    open: bool,
+) -> Reply {
     let return_to = format!("/articles/{slug}#comments");
     let form = site_form(ex.req, &app.site)?;
     let posting = Posting { app, ex, slug, form: &form };
@@ -39,6 +45,16 @@ pub(crate) async fn post<S: CommentStore>(app: &CommentApp<S>, ex: &Exchange<'_>
         return posting.kept_form(
             StatusCode::FORBIDDEN,
             KeptForm::StaleForm,
+            session.csrf_token.as_str(),
+            posting.key_or_new(),
+        );
+    }
+    if !open {
+        // Withdrawn while the reader wrote, scheduled, or never there: the
+        // text back to keep, and nothing written.
+        return posting.kept_form(
+            StatusCode::NOT_FOUND,
+            KeptForm::Closed,
             session.csrf_token.as_str(),
             posting.key_or_new(),
         );

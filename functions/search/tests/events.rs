@@ -34,7 +34,7 @@ async fn a_search_event_finds_the_story_with_marks() {
     assert!(answer.body.contains(&format!(r#"href="/articles/{FIXTURE_SLUG}""#)), "{}", answer.body);
     assert!(answer.body.contains("<mark>otters</mark> <mark>return</mark>"), "{}", answer.body);
     assert!(answer.body.contains("1 story match “otters return”"));
-    assert_eq!(answer.headers["cache-control"], ["public, max-age=60"]);
+    assert_eq!(answer.headers["cache-control"], [broadsheet::http::response::LISTING_CACHE.header()]);
 }
 
 #[tokio::test]

@@ -456,6 +456,19 @@ pub(crate) fn editable<'a>(
 
 /// Writes comments (the comment function).
 pub trait CommentWriter: Send + Sync {
+    /// Whether the article `slug` takes comments at `now`: it exists, is
+    /// published by then and is not withdrawn (readers see no other). On
+    /// DynamoDB one consistent `GetItem` of the article's listing key and
+    /// status. Checked before a post, not inside its transaction: the
+    /// transaction could only check it through an attribute the comment
+    /// function may then also write (docs/iam.md). A story withdrawn in the
+    /// instant between the two takes the comment, kept and never shown.
+    fn open_for_comments(
+        &self,
+        slug: &Slug,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Adds `comment` to the article in one transaction with: a record of
     /// `key` (scoped to the author and the article) so that a second submit
     /// of the same form stores nothing; one event of `allowance`; a check

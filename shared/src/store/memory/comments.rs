@@ -62,6 +62,11 @@ impl Inner {
 }
 
 impl CommentWriter for MemoryStore {
+    async fn open_for_comments(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let inner = self.read();
+        Ok(inner.articles.get(slug).is_some_and(|a| !a.unpublished && a.summary.published_at <= now))
+    }
+
     async fn post_comment(
         &self,
         article: &Slug,
