@@ -57,10 +57,13 @@ async fn main() {
     );
     for (name, page) in [("front page (20 stories)", &front), ("article, 10 comments", &story)] {
         let render = |_: ()| async {
+            // Uncompressed: the fixtures accept gzip and Brotli, as browsers do.
+            let mut req = page.request();
+            req.headers_mut().remove("accept-encoding");
             let resp = if std::ptr::eq(page, &front) {
-                broadsheet_listing::handle(&listing, page.request()).await
+                broadsheet_listing::handle(&listing, req).await
             } else {
-                broadsheet_article::handle(&article, page.request()).await
+                broadsheet_article::handle(&article, req).await
             };
             resp.body().to_vec()
         };
