@@ -21,6 +21,9 @@
 #      page, the corpus's import and index build time, index size (the search
 #      function's cold start, index loaded from moto's S3, is step 6's);
 #   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
+#   5b. spike: nginx (Debian package, installed when missing) set up as the CDN's
+#      cache policy in front of the origin on moto, a crowd on one story and the
+#      front page, then the same straight at the origin (bench/src/bin/spike.rs);
 #   6. cold start: bench-coldstart against moto (init, first response, peak RSS);
 #   7. size: release arm64 `bootstrap` and zip of each function and of the
 #      hello-world, built and zipped by scripts/lambda-build.sh (so deploys
@@ -41,6 +44,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # ---- 1. tools -----------------------------------------------------------------
 step "tools"
+if wanted spike && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "bench: installing nginx (Debian package; the spike's HTTP cache)"
+    as_root apt-get install -y nginx >/dev/null 2>&1 || { as_root apt-get update >/dev/null && as_root apt-get install -y nginx >/dev/null; }
+fi
 if wanted load && ! command -v wrk >/dev/null 2>&1; then
     echo "bench: installing wrk (Debian package)"
     as_root apt-get install -y wrk >/dev/null 2>&1 || { as_root apt-get update >/dev/null && as_root apt-get install -y wrk >/dev/null; }
@@ -114,6 +121,13 @@ if wanted roundtrips; then
     { echo "DynamoDB requests per route (counted by the SDK interceptor against moto)"; echo; cat "$out/roundtrips.md"; } >"$out/roundtrips.tmp"
     mv "$out/roundtrips.tmp" "$out/roundtrips.md"
     cat "$out/roundtrips.md"
+fi
+
+# ---- 5b. spike -------------------------------------------------------------------
+if wanted spike; then
+    step "spike (bench-spike: a crowd through nginx set up as the CDN, then straight at the origin; moto)"
+    bash scripts/with-moto.sh target/release/bench-spike --out "$out/spike.md" >/dev/null
+    cat "$out/spike.md"
 fi
 
 # ---- 6. cold start --------------------------------------------------------------
@@ -201,7 +215,7 @@ fi
 
 # ---- summary --------------------------------------------------------------------
 step "summary"
-for f in machine handlers pageweight compression roundtrips coldstart size load; do
+for f in machine handlers search pageweight compression roundtrips spike coldstart size load; do
     if [ -f "$out/$f.md" ]; then
         echo
         cat "$out/$f.md"
