@@ -64,10 +64,23 @@ fn loader(endpoint: &str) -> ConfigLoader {
 /// `TransactWriteItems` it sometimes answers `500 InternalError` (it copies
 /// and restores its whole table state per transaction). The SDK retries
 /// those as transient; the test client allows more attempts than
-/// production's three (within the same operation timeout) so concurrency
-/// tests measure Broadsheet, not moto's races.
+/// production's three, and more time for them: moto is one Python process
+/// that answers every test binary's requests in turn, so a burst of
+/// concurrent transactions can wait on it for seconds where DynamoDB answers
+/// in milliseconds. Concurrency tests then measure Broadsheet, not moto's
+/// races or its queue. (The fault tests use [`client_at`]: production's
+/// timeouts exactly.)
 pub async fn test_client(counter: Option<RequestCounter>) -> Client {
-    let sdk_config = loader(&endpoint()).retry_config(retry_config().with_max_attempts(10)).load().await;
+    let patient = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(10))
+        .operation_timeout(std::time::Duration::from_secs(30))
+        .build();
+    let sdk_config = loader(&endpoint())
+        .retry_config(retry_config().with_max_attempts(10))
+        .timeout_config(patient)
+        .load()
+        .await;
     let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk_config);
     if let Some(counter) = counter {
         config = config.interceptor(counter);
