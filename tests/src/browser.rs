@@ -180,3 +180,13 @@ impl<'a> Browser<'a> {
 pub fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// The article slugs a listing page's cards link to, in page order.
+pub fn card_slugs(html: &Html) -> Vec<String> {
+    let cards = Selector::parse("main article h2 a").expect("valid selector");
+    html.select(&cards)
+        .filter_map(|a| a.value().attr("href"))
+        .filter_map(|h| h.strip_prefix("/articles/"))
+        .map(str::to_owned)
+        .collect()
+}

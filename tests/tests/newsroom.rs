@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
+use broadsheet_tests::browser::card_slugs;
 use broadsheet_tests::site::{Backend, TEST_ORIGIN, TestSite};
 use scraper::{Html, Selector};
 
@@ -16,14 +17,6 @@ const AUTHOR: &str = "hattie-sorensen";
 const WITHDRAWN: &str = "withdrawn-the-harbour-wall-will-not-hold";
 /// The sample story scheduled years ahead (by Ines Calloway, science).
 const SCHEDULED: &str = "vell-seamount-crewed-dive";
-
-fn card_slugs(html: &Html) -> Vec<String> {
-    html.select(&sel("main article h2 a"))
-        .filter_map(|a| a.value().attr("href"))
-        .filter_map(|h| h.strip_prefix("/articles/"))
-        .map(str::to_owned)
-        .collect()
-}
 
 async fn author_pages_page_and_link(backend: Backend) {
     let site = TestSite::start(backend).await;

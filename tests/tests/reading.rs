@@ -8,6 +8,7 @@ use std::path::Path;
 
 use broadsheet::domain::Category;
 use broadsheet_cli::cli::SAMPLE_CONTENT;
+use broadsheet_tests::browser::card_slugs;
 use broadsheet_tests::site::{Backend, TEST_ORIGIN, TestSite};
 use scraper::{Html, Selector};
 
@@ -44,15 +45,6 @@ fn sample_slugs() -> BTreeMap<Category, BTreeSet<String>> {
         }
     }
     out
-}
-
-/// Card links (`/articles/…`) on a listing page, in page order.
-fn card_slugs(html: &Html) -> Vec<String> {
-    html.select(&sel("main article h2 a"))
-        .filter_map(|a| a.value().attr("href"))
-        .filter_map(|h| h.strip_prefix("/articles/"))
-        .map(str::to_owned)
-        .collect()
 }
 
 fn older_link(html: &Html) -> Option<String> {
