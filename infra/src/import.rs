@@ -569,7 +569,7 @@ pub async fn import_dir<S: ArticleWriter>(store: &S, dir: &Path) -> Result<Impor
     // "Updated" time.
     let now = time::OffsetDateTime::now_utc();
     let mut report = ImportReport::default();
-    let articles: Vec<NewArticle> = parsed.iter().map(|(_, p)| p.article.clone()).collect();
+    let articles: Vec<NewArticle> = parsed.into_iter().map(|(_, p)| p.article).collect();
     let outcomes = store.put_articles(&articles, now).await.map_err(|failure| {
         // `written == total`: every article was stored, not every "More in" list.
         match articles.get(failure.written).or(articles.last()) {
