@@ -252,15 +252,30 @@ fn nginx_binary() -> PathBuf {
 struct Nginx(Child);
 
 impl Drop for Nginx {
+    /// A fast shutdown (`SIGTERM`), which the master passes on to its
+    /// workers; `SIGKILL` (`Child::kill`) would leave the workers running.
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let stopped = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        if !stopped.is_ok_and(|s| s.success()) {
+            let _ = self.0.kill();
+        }
         let _ = self.0.wait();
     }
 }
 
-async fn start_nginx(dir: &Path, origin: u16) -> (Nginx, u16) {
+/// nginx in `dir` in front of the origin, with its cache (`cached`) or as a
+/// plain pass-through: both paths reach the origin as the CDN does (the
+/// origin secret, the viewer address), so they differ in the cache alone.
+async fn start_nginx(dir: &Path, origin: u16, cached: bool) -> (Nginx, u16) {
+    for sub in ["cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("nginx's directories");
+    }
     let listen = free_port();
-    std::fs::write(dir.join("nginx.conf"), nginx_conf(dir, listen, origin)).expect("write nginx.conf");
+    let mut conf = nginx_conf(dir, listen, origin);
+    if !cached {
+        conf = conf.replace("proxy_cache edge;", "proxy_cache off;");
+    }
+    std::fs::write(dir.join("nginx.conf"), conf).expect("write nginx.conf");
     let child = Command::new(nginx_binary())
         .arg("-p")
         .arg(dir)
@@ -291,25 +306,15 @@ async fn one_path(name: &'static str, cached: bool, args: &Args, log: &OriginLog
         .behind_cdn(OriginSecret::parse(SECRET).expect("secret"));
     let apps = Arc::new(Apps::new(store.clone(), site));
     let (origin, server) = serve::spawn(apps.clone()).await.expect("bind the origin");
-    let dir = tempdir();
-    let (nginx, base) = if cached {
-        let (nginx, port) = start_nginx(&dir, origin.port()).await;
-        (Some(nginx), format!("http://127.0.0.1:{port}"))
-    } else {
-        (None, format!("http://{origin}"))
-    };
-    // Without the CDN, the readers present the secret themselves (the
-    // direct path is the site as served without the CDN).
-    let base_direct = base.clone();
+    let dir = tempfile::tempdir().expect("a temp dir for nginx");
+    let (nginx, port) = start_nginx(dir.path(), origin.port(), cached).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let readers = if cached { args.readers } else { args.direct_readers };
     let article = "/articles/what-the-floods-cost-the-vell-valley-and-who-will-pay";
     counter.reset();
     log.take();
     let until = Instant::now() + Duration::from_secs(args.seconds);
-    let seen = if cached {
-        spike(&base, article, args.readers, until).await
-    } else {
-        spike_direct(&base_direct, article, args.direct_readers, until).await
-    };
+    let seen = spike(&base, article, readers, until).await;
     // The aggregator's next run, and its cost, belong to the spike.
     // moto answers slowly right after a crowd: give the aggregator a few tries.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -327,7 +332,6 @@ async fn one_path(name: &'static str, cached: bool, args: &Args, log: &OriginLog
     let origin_log = log.take();
     let rendered = origin_log.iter().filter(|(r, _)| !r.ends_with("/read")).map(|(_, n)| n).sum();
     let other_origin = origin_log.iter().filter(|(r, _)| r.ends_with("/read")).map(|(_, n)| n).sum();
-    let _ = std::fs::remove_dir_all(&dir);
     let views = |n: &AtomicU64| n.load(Ordering::Relaxed);
     let per = |bytes: &AtomicU64, n: &AtomicU64| views(bytes) as f64 / views(n).max(1) as f64;
     Run {
@@ -344,71 +348,6 @@ async fn one_path(name: &'static str, cached: bool, args: &Args, log: &OriginLog
         busiest: counter.busiest_item_second(),
         counted,
     }
-}
-
-/// The direct path: the same readers, each request carrying the origin
-/// secret as the CDN would (the origin refuses anything else).
-async fn spike_direct(base: &str, article: &str, readers: usize, until: Instant) -> Arc<Seen> {
-    let proxy = DirectProxy::start(base).await;
-    let seen = spike(&proxy.base, article, readers, until).await;
-    drop(proxy);
-    seen
-}
-
-/// A pass-through nginx (no cache) that only adds the origin's headers, so
-/// both paths differ in the cache alone.
-struct DirectProxy {
-    base: String,
-    _nginx: Nginx,
-    dir: PathBuf,
-}
-
-impl DirectProxy {
-    async fn start(origin_base: &str) -> DirectProxy {
-        let origin: u16 = origin_base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("origin port");
-        let dir = tempdir();
-        let listen = free_port();
-        let conf = nginx_conf(&dir, listen, origin).replace("proxy_cache edge;", "proxy_cache off;");
-        std::fs::write(dir.join("nginx.conf"), conf).expect("write nginx.conf");
-        let child = Command::new(nginx_binary())
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx starts");
-        let nginx = Nginx(child);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", listen)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        DirectProxy { base: format!("http://127.0.0.1:{listen}"), _nginx: nginx, dir }
-    }
-}
-
-impl Drop for DirectProxy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("broadsheet-spike-{:016x}", rand_u64()));
-    for sub in ["", "cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("temp dir");
-    }
-    dir
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    h.finish()
 }
 
 /// AWS list prices used for the cost rows (us-east-1 / North America and
