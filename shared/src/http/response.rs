@@ -124,30 +124,26 @@ impl Responder<'_> {
         let cache = if self.viewer.reader().is_some() { Cache::NoStore } else { cache };
         let encoding =
             if body.len() >= compress::MIN_BYTES { self.info.encoding } else { Encoding::Identity };
-        let mut etag = None;
+        // The tag is of the page, plus the coding it goes out in (another
+        // representation, another tag).
+        let tag = |hash: u128, coding: Encoding| format!("\"{hash:032x}{}\"", coding.etag_suffix());
+        let mut hash = None;
         if status == StatusCode::OK && matches!(cache, Cache::Public(_)) {
-            let tag = format!(
-                "\"{:032x}{}\"",
-                xxhash_rust::xxh3::xxh3_128(body.as_bytes()),
-                encoding.etag_suffix()
-            );
-            if self.info.if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &tag)) {
+            let page_hash = xxhash_rust::xxh3::xxh3_128(body.as_bytes());
+            let expected = tag(page_hash, encoding);
+            if self.info.if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &expected)) {
                 let mut resp = self.finish(StatusCode::NOT_MODIFIED, Body::Empty, cache);
-                insert(&mut resp, header::ETAG, &tag);
+                insert(&mut resp, header::ETAG, &expected);
                 return resp;
             }
-            etag = Some(tag);
+            hash = Some(page_hash);
         }
         let (body, encoding) = match encoding.encode(body.as_bytes()) {
             Some(bytes) => (Body::Binary(bytes), encoding),
-            None => {
-                // Identity, or (never seen) an encoder error: send it as it is.
-                if encoding != Encoding::Identity {
-                    etag = etag.map(|t| t.replace(encoding.etag_suffix(), ""));
-                }
-                (Body::Text(body), Encoding::Identity)
-            }
+            // Identity, or (never seen) an encoder error: send it as it is.
+            None => (Body::Text(body), Encoding::Identity),
         };
+        let etag = hash.map(|h| tag(h, encoding));
         let len = body.len();
         let body = if self.info.is_head() { Body::Empty } else { body };
         let mut resp = self.finish(status, body, cache);
