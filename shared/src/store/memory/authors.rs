@@ -2,11 +2,9 @@
 //! listing orders on each read, which is what the table's author index and
 //! its maintained read-next item hold.
 
-use std::ops::Bound;
-
 use time::OffsetDateTime;
 
-use super::{MemoryStore, take_page};
+use super::{MemoryStore, newest_first, take_page};
 use crate::domain::{
     ArticleSummary, Category, ListingPosition, NewAuthor, READ_NEXT_KEPT, READ_NEXT_SCHEDULED, ReadNext, Slug,
 };
@@ -21,15 +19,7 @@ impl AuthorReader for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<AuthorPage, StoreError> {
         let inner = self.read();
-        let end = match after {
-            None => Bound::Unbounded,
-            Some(position) => Bound::Excluded(position),
-        };
-        let stories = inner
-            .all
-            .range::<ListingPosition, _>((Bound::Unbounded, end))
-            .rev()
-            .skip_while(|p| p.published_at > now)
+        let stories = newest_first(&inner.all, after, now)
             .filter_map(|p| inner.articles.get(&p.slug))
             .filter(|a| a.summary.author_slug().as_ref() == Some(author))
             .map(|a| a.summary.clone());

@@ -252,6 +252,20 @@ fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t.unix_timestamp()).unwrap_or_else(|_| utc(t))
 }
 
+/// A listing order newest first, strictly after `after`, from what is
+/// published by `now`: the listing indexes' key condition.
+fn newest_first<'a>(
+    index: &'a BTreeSet<ListingPosition>,
+    after: Option<&ListingPosition>,
+    now: OffsetDateTime,
+) -> impl Iterator<Item = &'a ListingPosition> {
+    let end = match after {
+        None => Bound::Unbounded,
+        Some(position) => Bound::Excluded(position),
+    };
+    index.range::<ListingPosition, _>((Bound::Unbounded, end)).rev().skip_while(move |p| p.published_at > now)
+}
+
 /// Up to `limit` items and whether more follow: the shape both stores use to
 /// decide `next`.
 fn take_page<T>(mut items: impl Iterator<Item = T>, limit: usize) -> (Vec<T>, bool) {
@@ -299,16 +313,9 @@ impl ArticleLister for MemoryStore {
             Some(c) => inner.by_category.get(&c),
         };
         let Some(index) = index else { return Ok(Page::empty()) };
-        let end = match after {
-            None => Bound::Unbounded,
-            Some(position) => Bound::Excluded(position),
-        };
-        // The table's key condition: nothing published after `now`.
-        let positions = index
-            .range::<ListingPosition, _>((Bound::Unbounded, end))
-            .rev()
-            .skip_while(|p| p.published_at > now);
-        let summaries = positions.filter_map(|p| inner.articles.get(&p.slug)).map(|a| a.summary.clone());
+        let summaries = newest_first(index, after, now)
+            .filter_map(|p| inner.articles.get(&p.slug))
+            .map(|a| a.summary.clone());
         let (items, more) = take_page(summaries, limit);
         let next = if more { items.last().map(ArticleSummary::position) } else { None };
         Ok(Page { items, next })
