@@ -118,8 +118,16 @@ impl IndexBucket {
             Err(e) => return Err(self.error(e)),
         };
         let etag = out.e_tag.clone().unwrap_or_default();
-        let data = out.body.collect().await.map_err(|e| self.error(e))?.into_bytes();
-        let index = SearchIndex::from_bundle(&data)?;
-        Ok(Fetched { index, etag, bytes: data.len() })
+        // One buffer of the announced size, filled as the body arrives: the
+        // index is then served from it as it is (no second copy).
+        let announced = out.content_length.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut data = Vec::with_capacity(announced);
+        let mut body = out.body;
+        while let Some(chunk) = body.try_next().await.map_err(|e| self.error(e))? {
+            data.extend_from_slice(&chunk);
+        }
+        let bytes = data.len();
+        let index = SearchIndex::from_bundle(data)?;
+        Ok(Fetched { index, etag, bytes })
     }
 }

@@ -10,16 +10,25 @@
 //!
 //! * [`engine`] — [`SearchIndex`]: building it from articles, querying it,
 //!   packing it into one archive and back.
+//! * `analyzer` — how text becomes terms (and the stem cache that keeps
+//!   snippets cheap).
+//! * `ranking` — BM25 × recency, collected so the engine can skip what
+//!   cannot make the page.
+//! * `bundle` — the archive, and the read-only directory that serves an
+//!   index from it without copying.
 //! * [`query`] — what a reader's text means to the engine (words and
 //!   "phrases"; every other character separates words).
 //! * [`bucket`] — [`IndexBucket`]: the published index as one S3 object.
 //! * [`live`] — [`LiveIndex`]: the index a function serves from, refreshed
 //!   from the bucket at most once a minute.
 
+mod analyzer;
 pub mod bucket;
+mod bundle;
 pub mod engine;
 pub mod live;
 pub mod query;
+mod ranking;
 
 pub use bucket::{BucketError, INDEX_KEY, IndexBucket};
 pub use engine::{IndexError, SearchIndex};

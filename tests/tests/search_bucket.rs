@@ -97,7 +97,7 @@ fn an_index_survives_its_archive() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let articles = rt.block_on(sample_articles());
     let built = SearchIndex::build(&articles).unwrap();
-    let loaded = SearchIndex::from_bundle(&built.to_bundle().unwrap()).unwrap();
+    let loaded = SearchIndex::from_bundle(built.to_bundle().unwrap()).unwrap();
     assert_eq!(loaded.len(), built.len());
     assert_eq!(titles(&loaded, "\"first winter\""), titles(&built, "\"first winter\""));
     assert_eq!(titles(&loaded, "fished"), titles(&built, "fished"));
