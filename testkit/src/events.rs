@@ -113,6 +113,20 @@ impl Event {
         self
     }
 
+    /// The same event sent from a page of `origin`: its `Origin` header (and
+    /// `Referer`, if it has one) name that site instead of the fixture's.
+    pub fn with_origin(mut self, origin: &str) -> Event {
+        let headers = &mut self.0["headers"];
+        if headers.get("origin").is_some() {
+            headers["origin"] = Value::from(origin);
+        }
+        if let Some(referer) = headers.get("referer").and_then(Value::as_str) {
+            let path = referer.splitn(4, '/').nth(3).unwrap_or_default();
+            headers["referer"] = Value::from(format!("{origin}/{path}"));
+        }
+        self
+    }
+
     /// Replaces the client address API Gateway reports (`sourceIp`).
     pub fn with_source_ip(mut self, ip: &str) -> Event {
         self.0["requestContext"]["http"]["sourceIp"] = Value::from(ip);
