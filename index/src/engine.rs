@@ -2,16 +2,17 @@
 //!
 //! **Schema.** `title`, `summary` and `body` are text, analysed by
 //! `crate::analyzer` (`fishing` finds `fish`, `café` finds `cafe`), with
-//! positions for phrases, and stored for snippets; `slug`, `category` and `author` are stored only;
-//! `published_at` (Unix seconds) is a fast field.
+//! positions for phrases, and stored for snippets; `slug`, `category` and
+//! `author` are stored only; `published_at` (Unix seconds) is a fast field.
 //!
 //! **Ranking** is `crate::ranking`'s: BM25 over the three text fields
 //! with title ×3, summary ×2, body ×1, every word required (in any of
 //! them), times a mild recency factor.
 //!
 //! **Scheduling.** A story scheduled for later is in the index from its
-//! import, and every query is filtered on `published_at <= now`, so it
-//! appears by itself when its time comes, without a rebuild. Withdrawn
+//! import, and every query skips stories with `published_at > now` (in the
+//! ranking collector and in the count), so it appears by itself when its
+//! time comes, without a rebuild. Withdrawn
 //! stories are never in the index: it is rebuilt from the table whenever a
 //! story is withdrawn or restored (docs/site.md, "Search").
 //!
