@@ -18,7 +18,7 @@
 #      at each Brotli quality and gzip level beside the page's render time;
 #   4b. search: bench-search, handler medians for three kinds of query on the
 #      sample and on a seeded 20,000-article corpus beside the listing front
-#      page, the corpus's import and index build time, index size (the search
+#      page, 40 queries not asked before, the corpus's import and index build time, index size (the search
 #      function's cold start, index loaded from moto's S3, is step 6's);
 #   5. DynamoDB requests per route: tests/tests/round_trips.rs against moto;
 #   5b. spike: nginx (Debian package, installed when missing) set up as the CDN's

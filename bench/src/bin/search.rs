@@ -7,12 +7,16 @@
 //!   phrase query — the search function's whole edge and handler, in
 //!   process, on a memory store, the index in memory — beside the listing
 //!   function's front page on the same store (the reference, same run);
+//! * **queries not seen before**: the median of 40 different words asked
+//!   once each, so their hits' stored text is mostly not in tantivy's block
+//!   cache (the repeated queries above find it there);
 //! * **import**: the corpus's files parsed, rendered, sanitised and stored
 //!   (`broadsheet import`'s work, into the memory store: a DynamoDB import's
 //!   time is the table's write throughput), then the index built from the
 //!   stored articles and packed (what `--index-bucket` adds);
 //! * **index size**: the archive (the S3 object) and the memory the
-//!   loaded index adds to this process.
+//!   loaded index holds (the archive itself, which it is served from, and
+//!   what opening it and one query add).
 //!
 //! Cold start with the index loaded from S3 is `bench-coldstart`'s.
 //!
@@ -91,6 +95,8 @@ async fn main() -> Result<(), Error> {
     // The loaded index is served from the archive itself: its memory is the
     // archive plus what opening it and one query add.
     let archive_bytes = bundle.len();
+    // For the distinct-queries row below, which opens it afresh per query.
+    let spare = bundle.clone();
     let rss_before = rss_kib();
     let t = Instant::now();
     let loaded = SearchIndex::from_bundle(bundle)?;
@@ -159,11 +165,46 @@ async fn main() -> Result<(), Error> {
     for (label, v) in rows {
         md.push_str(&format!("| {label} | {:.0} | {:.0} |\n", v[0], v[1]));
     }
+    let (median, found) = distinct_queries(&spare, &site).await?;
+    md.push_str(&format!(
+        "\nQueries a warm function has not seen: {DISTINCT} different words spread over the corpus's \
+         vocabulary, each asked once of an index opened afresh and asked one other query first (so \
+         its hits' document-store blocks are mostly not cached): median {median:.0} µs \
+         ({found} of {DISTINCT} found stories).\n"
+    ));
     println!("{md}");
     if let Some(out) = &args.out {
         std::fs::write(out, &md)?;
     }
     Ok(())
+}
+
+/// Words asked in the distinct-queries row.
+const DISTINCT: usize = 40;
+
+/// The handler median over [`DISTINCT`] words spread over the corpus's
+/// vocabulary, each asked once, in turn, of one index opened afresh from
+/// `bundle` and warmed by one other query (not timed); and how many found
+/// anything.
+async fn distinct_queries(bundle: &[u8], site: &Site) -> Result<(f64, usize), Error> {
+    let index = SearchIndex::from_bundle(bundle.to_vec())?;
+    let search = broadsheet_search::app(MemoryStore::new(), site.clone(), Arc::new(LiveIndex::fixed(index)));
+    check(broadsheet_search::handle(&search, get("/search?q=harbour")).await, "<mark>")?;
+    let vocabulary = broadsheet_bench::corpus::vocabulary();
+    let step = (vocabulary.len() / DISTINCT).max(1);
+    let mut times = Vec::with_capacity(DISTINCT);
+    let mut found = 0;
+    for word in vocabulary.iter().step_by(step).take(DISTINCT) {
+        let t = Instant::now();
+        let resp = broadsheet_search::handle(&search, get(&format!("/search?q={word}"))).await;
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+        if resp.status() != 200 {
+            return Err(format!("{word}: answered {}", resp.status()).into());
+        }
+        found += usize::from(!String::from_utf8_lossy(resp.body().as_ref()).contains("No stories match"));
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], found))
 }
 
 fn get(uri: &str) -> Request {
