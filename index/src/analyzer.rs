@@ -1,5 +1,6 @@
-//! How text becomes terms: the one analyzer every text field, every query
-//! and every snippet uses.
+//! How text becomes terms: the one analyzer every text field and every query
+//! uses, and its twin for snippets ([`for_snippets`]), which gives the same
+//! terms for every word that can match the query and skips the rest.
 //!
 //! Runs of letters and digits, words over 40 bytes dropped, lower-cased,
 //! folded to ASCII (`café` finds `cafe`), then stemmed for English
@@ -13,6 +14,10 @@
 //! cache is bounded ([`STEM_CACHE_WORDS`]); past it, new words are stemmed
 //! each time, as before. Cached or not, a word's stem is the Snowball stem,
 //! so the index, the queries and the snippets always agree.
+//!
+//! **Why a snippet analyzer.** With the stems cached, lower-casing and
+//! folding every word of 20 bodies was still most of a query; most words
+//! cannot match because they begin with a letter no query term begins with.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock};
@@ -44,6 +49,87 @@ pub(crate) fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// [`analyzer`] for snippets of a query whose terms begin with the bytes
+/// `initials`: a word that cannot become one of those terms is passed on
+/// empty, so it is not lower-cased, folded or stemmed.
+///
+/// **Why it is exact.** A word whose first character is an ASCII letter or
+/// digit keeps it, lower-cased, through every step: lower-casing, folding
+/// (ASCII is left as it is) and the Snowball English stemmer, which only
+/// rewrites endings (`cached_stems_keep_the_first_letter` checks every word
+/// of the sample content). So if that character, lower-cased, begins none of
+/// the terms, the word's term is none of them, and an empty token matches
+/// nothing either. Words beginning with anything else go through whole. The
+/// snippet keeps the word's place (its offsets), so the passages and marks
+/// are the same as with [`analyzer`]: a test compares them.
+pub(crate) fn for_snippets(initials: Vec<u8>) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONGEST_WORD))
+        .filter(InitialGate { initials: initials.into() })
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(CachedEnglishStemmer)
+        .build()
+}
+
+/// Empties every token whose first byte is ASCII and, lower-cased, not one
+/// of `initials` (see [`for_snippets`]).
+#[derive(Debug, Clone)]
+struct InitialGate {
+    initials: std::sync::Arc<[u8]>,
+}
+
+impl TokenFilter for InitialGate {
+    type Tokenizer<T: Tokenizer> = InitialGateFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> InitialGateFilter<T> {
+        InitialGateFilter { inner, initials: self.initials }
+    }
+}
+
+#[derive(Clone)]
+struct InitialGateFilter<T> {
+    inner: T,
+    initials: std::sync::Arc<[u8]>,
+}
+
+impl<T: Tokenizer> Tokenizer for InitialGateFilter<T> {
+    type TokenStream<'a> = InitialGateStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        InitialGateStream { tail: self.inner.token_stream(text), initials: &self.initials }
+    }
+}
+
+struct InitialGateStream<'a, T> {
+    tail: T,
+    initials: &'a [u8],
+}
+
+impl<T: TokenStream> TokenStream for InitialGateStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if let Some(&first) = token.text.as_bytes().first()
+            && first.is_ascii()
+            && !self.initials.contains(&first.to_ascii_lowercase())
+        {
+            token.text.clear();
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 /// Registers [`analyzer`] with `index` under [`ANALYZER`].
 pub(crate) fn register(index: &Index) {
     index.tokenizers().register(ANALYZER, analyzer());
@@ -55,6 +141,9 @@ static STEMS: LazyLock<RwLock<HashMap<Box<str>, Box<str>>>> = LazyLock::new(RwLo
 /// The stem of `word` (lower-case, ASCII-folded), written into `out`.
 fn stem_into(stemmer: &rust_stemmers::Stemmer, word: &str, out: &mut String) {
     out.clear();
+    if word.is_empty() {
+        return;
+    }
     if let Ok(stems) = STEMS.read()
         && let Some(stem) = stems.get(word)
     {
@@ -142,6 +231,58 @@ mod tests {
     fn words_are_folded_and_stemmed() {
         assert_eq!(terms("Fishing CAFÉS, fished!"), ["fish", "cafe", "fish"]);
         assert_eq!(terms("x".repeat(41).as_str()), Vec::<String>::new(), "a 41-byte run is not a word");
+    }
+
+    /// The property [`for_snippets`] relies on, for every word of the sample
+    /// content and a few the stemmer rewrites most.
+    #[test]
+    fn cached_stems_keep_the_first_letter() {
+        let content = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/content");
+        let mut dirs = vec![std::path::PathBuf::from(content)];
+        let mut words =
+            vec!["dying".to_owned(), "skies".into(), "ying".into(), "yearly".into(), "ies".into()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    words.extend(terms_unstemmed(&std::fs::read_to_string(&path).unwrap_or_default()));
+                }
+            }
+        }
+        assert!(words.len() > 10_000, "the sample content was read ({} words)", words.len());
+        let mut analyzer = analyzer();
+        for word in words {
+            let stemmed = analyzer.token_stream(&word).next().map(|t| t.text.clone()).unwrap_or_default();
+            assert_eq!(stemmed.as_bytes().first(), word.as_bytes().first(), "{word} → {stemmed}");
+        }
+    }
+
+    /// Lower-cased, folded words, as the stemmer receives them.
+    fn terms_unstemmed(text: &str) -> Vec<String> {
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(LONGEST_WORD))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push(token.text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn the_gate_empties_only_words_that_cannot_match() {
+        let mut gated = for_snippets(b"fh".to_vec());
+        let mut stream = gated.token_stream("Fishing in the Harbour, café 2026");
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push(token.text.clone());
+        }
+        assert_eq!(out, ["fish", "", "", "harbour", "", ""]);
     }
 
     /// Twice over, so the second pass reads every stem from the cache: the

@@ -22,6 +22,7 @@
 //! (`crate::bundle`). Nothing touches the file system, so a Lambda needs
 //! no `/tmp` space.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use broadsheet::domain::search::{Highlighted, SearchHit, SearchResults};
@@ -291,14 +292,31 @@ impl SearchIndex {
     }
 }
 
+/// The snippet generator for `field`: tantivy's, given the query's terms in
+/// that field (weighted as `SnippetGenerator::create` weighs them: rarer
+/// terms count more) and the analyzer that skips the words that cannot match
+/// (`analyzer::for_snippets`).
 fn snippets(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     field: Field,
 ) -> Result<SnippetGenerator, IndexError> {
-    let mut generator = SnippetGenerator::create(searcher, query, field)?;
-    generator.set_max_num_chars(SNIPPET_CHARS);
-    Ok(generator)
+    let mut terms = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.push(term.clone());
+        }
+    });
+    let mut weights = BTreeMap::new();
+    for term in terms {
+        let Some(text) = term.value().as_str().map(str::to_owned) else { continue };
+        let docs = searcher.doc_freq(&term)?;
+        if docs > 0 {
+            weights.insert(text, 1.0 / (1.0 + docs as Score));
+        }
+    }
+    let initials: Vec<u8> = weights.keys().filter_map(|t| t.as_bytes().first().copied()).collect();
+    Ok(SnippetGenerator::new(weights, analyzer::for_snippets(initials), field, SNIPPET_CHARS))
 }
 
 #[cfg(test)]
@@ -381,6 +399,36 @@ mod tests {
                 doc.get_first(index.fields.slug).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
             })
             .collect()
+    }
+
+    /// The snippets through the gated analyzer are the ones tantivy's own
+    /// generator (with the index's analyzer) picks: same passage, same marks.
+    #[test]
+    fn snippets_are_the_libraries_own() {
+        let now = OffsetDateTime::now_utc();
+        let index = SearchIndex::build(&stories(200, now)).unwrap_or_else(|e| panic!("{e}"));
+        let searcher = index.reader.searcher();
+        for text in ["harbour", "storm bridge", "\"harbour ferry\" budget", "rail festivals nights"] {
+            let matching = index
+                .parser
+                .parse_query(&query::to_engine(&query::parse(text)))
+                .unwrap_or_else(|_| unreachable!());
+            for field in [index.fields.body, index.fields.summary] {
+                let ours = snippets(&searcher, &*matching, field).unwrap_or_else(|e| panic!("{e}"));
+                let mut theirs =
+                    SnippetGenerator::create(&searcher, &*matching, field).unwrap_or_else(|e| panic!("{e}"));
+                theirs.set_max_num_chars(SNIPPET_CHARS);
+                let mut marked = 0;
+                for doc in 0..searcher.num_docs() as u32 {
+                    let doc: TantivyDocument =
+                        searcher.doc(DocAddress::new(0, doc)).unwrap_or_else(|e| panic!("{e}"));
+                    let (a, b) = (ours.snippet_from_doc(&doc), theirs.snippet_from_doc(&doc));
+                    assert_eq!((a.fragment(), a.highlighted()), (b.fragment(), b.highlighted()), "{text:?}");
+                    marked += usize::from(!a.highlighted().is_empty());
+                }
+                assert!(marked > 10, "{text:?}: only {marked} snippets with marks");
+            }
+        }
     }
 
     /// An archive published before the document store was zstd-compressed

@@ -10,8 +10,8 @@
 //!
 //! * [`engine`] — [`SearchIndex`]: building it from articles, querying it,
 //!   packing it into one archive and back.
-//! * `analyzer` — how text becomes terms (and the stem cache that keeps
-//!   snippets cheap).
+//! * `analyzer` — how text becomes terms (and the stem cache and snippet
+//!   analyzer that keep snippets cheap).
 //! * `ranking` — BM25 × recency, collected so the engine can skip what
 //!   cannot make the page.
 //! * `bundle` — the archive, and the read-only directory that serves an
