@@ -458,8 +458,7 @@ pub(crate) fn editable<'a>(
 pub trait CommentWriter: Send + Sync {
     /// Whether the article `slug` takes comments at `now`: it exists, is
     /// published by then and is not withdrawn (readers see no other). On
-    /// DynamoDB one consistent `GetItem` of the article's listing key and
-    /// status. Checked before a post, not inside its transaction: the
+    /// DynamoDB one consistent `GetItem` of the article's listing key. Checked before a post, not inside its transaction: the
     /// transaction could only check it through an attribute the comment
     /// function may then also write (docs/iam.md). A story withdrawn in the
     /// instant between the two takes the comment, kept and never shown.

@@ -390,21 +390,10 @@ fn backoff(attempt: u32) -> Duration {
 
 impl CommentWriter for DynamoStore {
     async fn open_for_comments(&self, slug: &Slug, now: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(slug)))
-            .projection_expression("#listed")
-            .expression_attribute_names("#listed", items::GSI1SK)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
         // Listed (a withdrawn article has no listing key) and published by
         // now (the key begins with the publication time).
-        Ok(match out.item.as_ref().and_then(|i| i.get(items::GSI1SK)) {
-            Some(AttributeValue::S(listed)) => *listed < items::published_by(now),
+        Ok(match self.get_attribute_consistent(items::article_key(slug), items::GSI1SK).await? {
+            Some(AttributeValue::S(listed)) => listed < items::published_by(now),
             _ => false,
         })
     }

@@ -274,6 +274,28 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// One attribute of one item, strongly consistent: a `GetItem` projecting
+    /// only `attribute`, so a large item (an article with its body) is not
+    /// sent whole. `None` if the item or the attribute is missing.
+    pub(crate) async fn get_attribute_consistent(
+        &self,
+        key: Item,
+        attribute: &str,
+    ) -> Result<Option<AttributeValue>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .projection_expression("#attribute")
+            .expression_attribute_names("#attribute", attribute)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item.and_then(|mut item| item.remove(attribute)))
+    }
+
     /// Up to `limit` + 2 of an article's items, strongly consistent and in
     /// order, from sort key `from` to the end of its comments: the article
     /// and its first comments (`from` = the article's key), or the comments
@@ -680,19 +702,8 @@ impl ArticleWriter for DynamoStore {
     }
 
     async fn article_source(&self, slug: &Slug) -> Result<Option<String>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::article_key(slug)))
-            .projection_expression("#source")
-            .expression_attribute_names("#source", items::SOURCE)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        match out.item.as_ref().and_then(|item| item.get(items::SOURCE)) {
-            Some(AttributeValue::S(source)) if !source.is_empty() => Ok(Some(source.clone())),
+        match self.get_attribute_consistent(items::article_key(slug), items::SOURCE).await? {
+            Some(AttributeValue::S(source)) if !source.is_empty() => Ok(Some(source)),
             _ => Ok(None),
         }
     }

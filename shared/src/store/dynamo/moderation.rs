@@ -226,18 +226,8 @@ impl Moderation for DynamoStore {
     }
 
     async fn is_moderator(&self, user: &Username) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::user_key(user)))
-            .projection_expression("#moderator")
-            .expression_attribute_names("#moderator", items::MODERATOR)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(matches!(out.item().and_then(|i| i.get(items::MODERATOR)), Some(AttributeValue::Bool(true))))
+        let moderator = self.get_attribute_consistent(items::user_key(user), items::MODERATOR).await?;
+        Ok(matches!(moderator, Some(AttributeValue::Bool(true))))
     }
 
     async fn moderation_queue(&self, limit: usize) -> Result<Vec<QueueEntry>, StoreError> {
