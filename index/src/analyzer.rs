@@ -217,14 +217,18 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
 mod tests {
     use super::*;
 
-    fn terms(text: &str) -> Vec<String> {
-        let mut analyzer = analyzer();
+    /// The token texts `analyzer` makes of `text`.
+    fn tokens(mut analyzer: TextAnalyzer, text: &str) -> Vec<String> {
         let mut stream = analyzer.token_stream(text);
         let mut out = Vec::new();
         while let Some(token) = stream.next() {
             out.push(token.text.clone());
         }
         out
+    }
+
+    fn terms(text: &str) -> Vec<String> {
+        tokens(analyzer(), text)
     }
 
     #[test]
@@ -261,28 +265,18 @@ mod tests {
 
     /// Lower-cased, folded words, as the stemmer receives them.
     fn terms_unstemmed(text: &str) -> Vec<String> {
-        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        let unstemmed = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(LONGEST_WORD))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
             .build();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while let Some(token) = stream.next() {
-            out.push(token.text.clone());
-        }
-        out
+        tokens(unstemmed, text)
     }
 
     #[test]
     fn the_gate_empties_only_words_that_cannot_match() {
-        let mut gated = for_snippets(b"fh".to_vec());
-        let mut stream = gated.token_stream("Fishing in the Harbour, café 2026");
-        let mut out = Vec::new();
-        while let Some(token) = stream.next() {
-            out.push(token.text.clone());
-        }
-        assert_eq!(out, ["fish", "", "", "harbour", "", ""]);
+        let gated = tokens(for_snippets(b"fh".to_vec()), "Fishing in the Harbour, café 2026");
+        assert_eq!(gated, ["fish", "", "", "harbour", "", ""]);
     }
 
     /// Twice over, so the second pass reads every stem from the cache: the

@@ -135,8 +135,8 @@ impl Collector for Ranked {
             segment,
             published,
             now: self.now,
-            wanted: self.wanted.max(1),
-            best: BinaryHeap::with_capacity(self.wanted.max(1) + 1),
+            wanted: self.wanted,
+            best: BinaryHeap::with_capacity(self.wanted + 1),
         })
     }
 
@@ -147,7 +147,7 @@ impl Collector for Ranked {
     fn merge_fruits(&self, segments: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
         let all = segments.into_iter().flatten().map(|(score, address)| Candidate { score, address });
         let mut best = best_first(all);
-        best.truncate(self.wanted.max(1));
+        best.truncate(self.wanted);
         Ok(best)
     }
 

@@ -95,7 +95,7 @@ async fn main() -> Result<(), Error> {
     // The loaded index is served from the archive itself: its memory is the
     // archive plus what opening it and one query add.
     let archive_bytes = bundle.len();
-    // For the distinct-queries row below, which opens it afresh per query.
+    // For the row of queries not asked before, which opens an index of its own.
     let spare = bundle.clone();
     let rss_before = rss_kib();
     let t = Instant::now();
@@ -165,7 +165,7 @@ async fn main() -> Result<(), Error> {
     for (label, v) in rows {
         md.push_str(&format!("| {label} | {:.0} | {:.0} |\n", v[0], v[1]));
     }
-    let (median, found) = distinct_queries(&spare, &site).await?;
+    let (median, found) = distinct_queries(spare, &site).await?;
     md.push_str(&format!(
         "\nQueries a warm function has not seen: {DISTINCT} different words spread over the corpus's \
          vocabulary, each asked once of an index opened afresh and asked one other query first (so \
@@ -186,8 +186,8 @@ const DISTINCT: usize = 40;
 /// vocabulary, each asked once, in turn, of one index opened afresh from
 /// `bundle` and warmed by one other query (not timed); and how many found
 /// anything.
-async fn distinct_queries(bundle: &[u8], site: &Site) -> Result<(f64, usize), Error> {
-    let index = SearchIndex::from_bundle(bundle.to_vec())?;
+async fn distinct_queries(bundle: Vec<u8>, site: &Site) -> Result<(f64, usize), Error> {
+    let index = SearchIndex::from_bundle(bundle)?;
     let search = broadsheet_search::app(MemoryStore::new(), site.clone(), Arc::new(LiveIndex::fixed(index)));
     check(broadsheet_search::handle(&search, get("/search?q=harbour")).await, "<mark>")?;
     let vocabulary = broadsheet_bench::corpus::vocabulary();
